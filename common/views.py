@@ -1,0 +1,55 @@
+"""Plain Django views outside the API prefixes: the landing page and /health."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.health import health_report
+
+FRAMEWORKS = [
+    {
+        "name": "Django REST framework",
+        "prefix": "/api/drf",
+        "idiom": "ViewSets, serializers, django-filter, a DRF exception handler",
+        "has_redoc": True,
+    },
+    {
+        "name": "FastAPI",
+        "prefix": "/api/fastapi",
+        "idiom": "APIRouters, Depends, Pydantic models, exception handlers",
+        "has_redoc": True,
+    },
+    {
+        "name": "Flask",
+        "prefix": "/api/flask",
+        "idiom": "an app factory, blueprints, explicit parsing, error handlers",
+        "has_redoc": False,
+    },
+]
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "landing.html", {"frameworks": FRAMEWORKS})
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    status, body = health_report()
+    return JsonResponse(body, status=status)
+
+
+class DrfHealthView(APIView):
+    """GET /api/drf/health: the same report, answered through DRF."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(tags=["health"], summary="Database and cache checks")
+    def get(self, request: Request) -> Response:
+        status, body = health_report()
+        return Response(body, status=status)

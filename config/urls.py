@@ -1,0 +1,22 @@
+"""Django's URL routes: the landing page, health, the admin, and DRF at /api/drf.
+
+FastAPI and Flask are not here: `config.asgi` sends /api/fastapi and
+/api/flask to them before Django sees the request.
+"""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from common import views
+from common.drf import api_not_found
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("health", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/drf/", include("config.drf_urls")),
+    # Anything else under the prefix answers the contract's 404 envelope.
+    re_path(r"^api/drf(?:/.*)?$", api_not_found),
+]
+
+handler500 = "common.drf.server_error"

@@ -1,0 +1,14 @@
+"""Django as a plain WSGI application.
+
+`config.asgi` wraps this with a2wsgi rather than using Django's ASGIHandler:
+measured on this stack it is about three times faster and does not leak a
+database connection per request (see ../shared/NOTES.md and the README).
+"""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+application = get_wsgi_application()
