@@ -1,0 +1,149 @@
+"""Page-number pagination shared by every list endpoint of every framework.
+
+    GET /api/drf/books?page=2&page_size=20&sort=year:desc
+
+    {"data": [...], "meta": {"page": 2, "page_size": 20, "total": 154, "pages": 8},
+     "links": {"self": "...page=2", "next": "...page=3", "prev": "...page=1"}}
+
+The query parameters are parsed by a small Django form, so a bad `page` gets
+Django's own message ("Enter a whole number.") whichever framework asked.
+OFFSET pagination costs O(offset) on large tables (see NOTES.md, "Pagination
+at scale"); a keyset variant would replace `paginate` and keep this shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import QuerySet
+
+from common.errors import FieldError, ValidationFailed
+
+DEFAULT_PAGE_SIZE = 20
+# Bounds the work (and the response size) one request can ask for.
+MAX_PAGE_SIZE = 100
+
+
+class PageParamsForm(forms.Form):
+    """`page` >= 1 and `page_size` 1..MAX_PAGE_SIZE; both optional."""
+
+    page = forms.IntegerField(required=False, min_value=1)
+    page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class PageParams:
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page: the items (model instances, serialized by each framework) and counts.
+
+    Plain data, so it pickles into the cache as it is.
+    """
+
+    items: list[Any]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+    def meta(self) -> dict[str, int]:
+        """The `meta` object of the response body."""
+        return {
+            "page": self.page,
+            "page_size": self.page_size,
+            "total": self.total,
+            "pages": self.pages,
+        }
+
+
+def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, list[FieldError]]:
+    """Parse `page`/`page_size`, returning errors instead of raising.
+
+    Callers that validate other query parameters too (books.selectors) merge
+    these errors with theirs into one 422.
+    """
+    form = PageParamsForm(data={name: params[name] for name in ("page", "page_size")
+                                if name in params})
+    if not form.is_valid():
+        errors = [FieldError(name, form.errors[name][0]) for name in form.fields
+                  if name in form.errors]
+        return None, errors
+    data = form.cleaned_data
+    return (
+        PageParams(
+            page=data["page"] if data["page"] is not None else 1,
+            page_size=data["page_size"] if data["page_size"] is not None else DEFAULT_PAGE_SIZE,
+        ),
+        [],
+    )
+
+
+def parse_page_params(params: Mapping[str, str]) -> PageParams:
+    """`page` and `page_size` from the query string; other parameters are ignored.
+
+    :raise ValidationFailed: one detail per bad parameter, field = its name.
+    """
+    page_params, errors = page_param_errors(params)
+    if errors or page_params is None:
+        raise ValidationFailed(errors)
+    return page_params
+
+
+def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
+    """Count, then slice. A page past the end is an empty page, not an error."""
+    total = queryset.count()
+    pages = math.ceil(total / page_params.page_size)
+    if page_params.offset >= total:
+        items: list[Any] = []  # no query: we already know there is nothing there
+    else:
+        items = list(queryset[page_params.offset : page_params.offset + page_params.page_size])
+    return PageResult(
+        items=items,
+        page=page_params.page,
+        page_size=page_params.page_size,
+        total=total,
+        pages=pages,
+    )
+
+
+def _url(base: str, query: Mapping[str, str], page: int) -> str:
+    # Keep every other parameter (filters, sort, page_size) in its original
+    # order and spelling; only `page` changes.
+    pairs = [(name, value) for name, value in query.items() if name != "page"]
+    pairs.append(("page", str(page)))
+    return f"{base}?{urlencode(pairs)}"
+
+
+def page_links(
+    url_without_query: str, query: Mapping[str, str], result: PageResult
+) -> dict[str, str | None]:
+    """`self`, `next`, `prev` as absolute URLs with the same filters, or None at the ends.
+
+    `url_without_query` is the absolute URL of the list (scheme, host, path),
+    each framework builds it its own way. From a page past the end, `prev`
+    leads back to the last page that has items.
+    """
+    next_url = None
+    if result.page < result.pages:
+        next_url = _url(url_without_query, query, result.page + 1)
+    prev_url = None
+    if result.page > 1:
+        prev_url = _url(url_without_query, query, min(result.page - 1, max(result.pages, 1)))
+    return {
+        "self": _url(url_without_query, query, result.page),
+        "next": next_url,
+        "prev": prev_url,
+    }
