@@ -1,0 +1,364 @@
+"""The DRF face of accounts: /auth/* and /users under /api/drf.
+
+Each view does three things: parse (a nested InputSerializer that checks
+presence and JSON types only), call a service, selector or the token
+endpoint logic (which own every rule), serialize (a nested
+OutputSerializer). Errors are raised, never built here:
+`common.drf.exception_handler` turns them into the envelope, or into RFC
+6749's shape for `OAuthError`.
+
+Check order, identical in every framework: authentication (401), body types
+(422), the target user is visible (403/404), permission for the fields
+(403), values (422), uniqueness (409).
+
+The OpenAPI decorations live at the bottom of the module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import oauth
+from accounts.drf import IsAdminRole
+from accounts.models import User
+from accounts.selectors import user_get_for, user_page
+from accounts.services import user_register, user_soft_delete, user_update
+from accounts.tokens import token_service
+
+# Shared with the books API until they move to common/: the strict JSON
+# string field and the error envelope's OpenAPI component.
+from books.api import ErrorEnvelopeSerializer, StrictCharField
+from common.errors import MSG_NOT_AN_OBJECT, BadRequest, OAuthError
+from common.pagination import page_links
+from throttling.drf import StrictDefaultRateThrottle, request_client_ip
+
+# RFC 6749 §5.1: token responses must not be stored by any cache.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanField(serializers.Field):
+    """A JSON boolean: not "true", not 1 (DRF's BooleanField takes both, Pydantic not all)."""
+
+    default_error_messages = {"invalid": "Must be a valid boolean."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> bool:
+        return bool(value)
+
+
+@extend_schema_serializer(component_name="User")
+class UserOutputSerializer(serializers.Serializer):
+    """The one representation of a user; the password hash is not a field here."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+
+
+def _body(request: Request) -> dict[str, Any]:
+    # `[1, 2]` or `null` is valid JSON but not an object: a malformed request (400).
+    if not isinstance(request.data, dict):
+        raise BadRequest(MSG_NOT_AN_OBJECT)
+    return request.data
+
+
+def _user_response(user: User, *, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response({"data": UserOutputSerializer(user).data}, status=status_code)
+
+
+# --- /auth ------------------------------------------------------------------------------
+
+
+class RegisterApi(APIView):
+    authentication_classes: list = []  # a stray Authorization header must not 401 a sign-up
+
+    @extend_schema_serializer(component_name="RegisterInput")
+    class InputSerializer(serializers.Serializer):
+        username = StrictCharField()
+        email = StrictCharField()
+        password = StrictCharField()
+
+    OutputSerializer = UserOutputSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        user = user_register(**serializer.validated_data)
+        return _user_response(user, status_code=status.HTTP_201_CREATED)
+
+
+class TokenApi(APIView):
+    """The OAuth2 token endpoint: form in, RFC 6749 body (or RFC 6749 error) out."""
+
+    authentication_classes: list = []
+    parser_classes = [FormParser]
+    # Login must stay protected when the cache is down: 503, not fail-open.
+    throttle_classes = [StrictDefaultRateThrottle]
+
+    @extend_schema_serializer(component_name="TokenForm")
+    class InputSerializer(serializers.Serializer):
+        """Documentation only: the form is read by `accounts.oauth`, not validated here."""
+
+        grant_type = serializers.ChoiceField(
+            choices=["password", "refresh_token"], default="password"
+        )
+        username = serializers.CharField(required=False)
+        password = serializers.CharField(required=False)
+        refresh_token = serializers.CharField(required=False)
+
+    @extend_schema_serializer(component_name="TokenResponse")
+    class OutputSerializer(serializers.Serializer):
+        access_token = serializers.CharField()
+        refresh_token = serializers.CharField()
+        token_type = serializers.CharField()
+        expires_in = serializers.IntegerField()
+
+    def post(self, request: Request) -> Response:
+        try:
+            data = request.data
+        except (exceptions.UnsupportedMediaType, exceptions.ParseError):
+            raise OAuthError("invalid_request", MSG_FORM_ENCODED) from None
+        form = {name: data.get(name) for name in data}
+        body = oauth.token_grant(form=form, client_ip=request_client_ip(request))
+        return Response(body, headers=NO_STORE)
+
+
+class RefreshApi(APIView):
+    """JSON twin of the refresh grant; errors in the normal envelope (400 invalid_grant)."""
+
+    authentication_classes: list = []
+    throttle_classes = [StrictDefaultRateThrottle]
+
+    @extend_schema_serializer(component_name="RefreshInput")
+    class InputSerializer(serializers.Serializer):
+        refresh_token = StrictCharField()
+
+    OutputSerializer = TokenApi.OutputSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        body = oauth.refresh_grant(serializer.validated_data["refresh_token"])
+        return Response(body, headers=NO_STORE)
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="LogoutInput")
+    class InputSerializer(serializers.Serializer):
+        refresh_token = StrictCharField(required=False, allow_null=True)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        token_service.logout(
+            claims=request.auth.claims,
+            refresh_token=serializer.validated_data.get("refresh_token"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+    OutputSerializer = UserOutputSerializer
+
+    def get(self, request: Request) -> Response:
+        return _user_response(request.user)
+
+
+# --- /users -------------------------------------------------------------------------------
+
+
+class UserListApi(APIView):
+    permission_classes = [IsAuthenticated, IsAdminRole]
+    OutputSerializer = UserOutputSerializer
+
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        result = user_page(params=params)
+        links = page_links(request.build_absolute_uri(request.path), params, result)
+        data = self.OutputSerializer(result.items, many=True).data
+        return Response({"data": data, "meta": result.meta(), "links": links})
+
+
+class UserDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+    OutputSerializer = UserOutputSerializer
+
+    @extend_schema_serializer(component_name="UserPatch")
+    class InputSerializer(serializers.Serializer):
+        email = StrictCharField(required=False)
+        password = StrictCharField(required=False)
+        current_password = StrictCharField(required=False)
+        role = StrictCharField(required=False, help_text="user | admin (admins only)")
+        is_active = StrictBooleanField(required=False, help_text="Admins only.")
+
+    def get(self, request: Request, id: int) -> Response:
+        return _user_response(user_get_for(actor=request.user, user_id=id))
+
+    def patch(self, request: Request, id: int) -> Response:
+        serializer = self.InputSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        target = user_get_for(actor=request.user, user_id=id)
+        user = user_update(actor=request.user, target=target, changes=serializer.validated_data)
+        return _user_response(user)
+
+    def delete(self, request: Request, id: int) -> Response:
+        target = user_get_for(actor=request.user, user_id=id)
+        user_soft_delete(actor=request.user, target=target)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- OpenAPI documentation ------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="UserEnvelope", many=False)
+class _UserEnvelopeSerializer(serializers.Serializer):
+    data = UserOutputSerializer()
+
+
+@extend_schema_serializer(component_name="UserPageMeta")
+class _PageMetaSerializer(serializers.Serializer):
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    total = serializers.IntegerField()
+    pages = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="UserPageLinks")
+class _PageLinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    next = serializers.URLField(allow_null=True)
+    prev = serializers.URLField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="UserPage", many=False)
+class _UserPageSerializer(serializers.Serializer):
+    data = UserOutputSerializer(many=True)
+    meta = _PageMetaSerializer()
+    links = _PageLinksSerializer()
+
+
+@extend_schema_serializer(component_name="OAuthError", many=False)
+class _OAuthErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(
+        help_text="invalid_request, invalid_grant, unsupported_grant_type, locked_out, ..."
+    )
+    error_description = serializers.CharField()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Body is not a JSON object (`bad_request`).",
+    401: "No or bad bearer token (`not_authenticated` / `invalid_token`).",
+    403: "Authenticated but not allowed (`permission_denied`).",
+    404: "No user with that id (`not_found`).",
+    409: "Another user has that username or email (`conflict`).",
+    422: "A field or query parameter fails validation (`validation_error`).",
+    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ErrorEnvelopeSerializer, description=_ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }
+
+
+def _document() -> None:
+    """Attach the OpenAPI descriptions (kept apart from the behaviour they describe)."""
+    tags = ["auth"]
+    extend_schema(
+        summary="Register a new user (role user)", tags=tags, request=RegisterApi.InputSerializer,
+        responses={201: _UserEnvelopeSerializer, **_errors(400, 409, 422, 429)},
+    )(RegisterApi.post)
+    extend_schema(
+        summary="OAuth2 token endpoint (password and refresh_token grants)",
+        tags=tags,
+        request={"application/x-www-form-urlencoded": TokenApi.InputSerializer},
+        responses={
+            200: TokenApi.OutputSerializer,
+            400: OpenApiResponse(_OAuthErrorSerializer, description="RFC 6749 §5.2 error."),
+            429: OpenApiResponse(
+                _OAuthErrorSerializer,
+                description="`locked_out` (a rate limit answers the normal envelope).",
+            ),
+            503: OpenApiResponse(
+                _OAuthErrorSerializer, description="The lockout store is unavailable."
+            ),
+        },
+        auth=[],
+    )(TokenApi.post)
+    extend_schema(
+        summary="Rotate a refresh token (JSON twin of the refresh_token grant)",
+        tags=tags, request=RefreshApi.InputSerializer, auth=[],
+        responses={
+            200: TokenApi.OutputSerializer,
+            **_errors(400, 422, 429),
+        },
+    )(RefreshApi.post)
+    extend_schema(
+        summary="Log out: revoke this login (and the given refresh token's)",
+        tags=tags,
+        request=OpenApiRequest(LogoutApi.InputSerializer),
+        responses={204: OpenApiResponse(description="Logged out."), **_errors(400, 401, 429)},
+    )(LogoutApi.post)
+    extend_schema(
+        summary="The caller", tags=tags,
+        responses={200: _UserEnvelopeSerializer, **_errors(401, 429)},
+    )(MeApi.get)
+
+    tags = ["users"]
+    extend_schema(
+        summary="List users (admin)", tags=tags, operation_id="users_list",
+        parameters=[
+            OpenApiParameter("search", str, description="Username or email contains."),
+            OpenApiParameter("role", str, enum=["user", "admin"]),
+            OpenApiParameter("is_active", str, enum=["true", "false"]),
+            OpenApiParameter("page", int, description="1-based page number (default 1)."),
+            OpenApiParameter("page_size", int, description="1..100 (default 20)."),
+        ],
+        responses={200: _UserPageSerializer, **_errors(401, 403, 422, 429)},
+    )(UserListApi.get)
+    extend_schema(
+        summary="Read a user (self or admin)", tags=tags,
+        responses={200: _UserEnvelopeSerializer, **_errors(401, 403, 404, 429)},
+    )(UserDetailApi.get)
+    extend_schema(
+        summary="Update a user (self: email, password; admin: also role, is_active)",
+        tags=tags, request=UserDetailApi.InputSerializer,
+        responses={200: _UserEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+    )(UserDetailApi.patch)
+    extend_schema(
+        summary="Soft-delete a user (self or admin)", tags=tags,
+        responses={204: OpenApiResponse(description="Deleted."), **_errors(401, 403, 404, 429)},
+    )(UserDetailApi.delete)
+
+
+_document()

@@ -1,0 +1,75 @@
+"""DRF's side of the token service: Bearer authentication, permissions, and its OpenAPI entry.
+
+    Authorization: Bearer eyJhbGciOiJIUzI1NiIs...
+
+No header, or another scheme, means anonymous (a view that needs a user then
+answers 401 `not_authenticated`). A Bearer header whose token the token
+service refuses answers 401 `invalid_token`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from accounts.models import User
+from accounts.tokens import AccessContext, token_service
+from common.errors import MSG_INVALID_TOKEN, InvalidToken
+
+TOKEN_URL = "/api/drf/auth/token"
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """Resolve `Authorization: Bearer <access token>` through `token_service`."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, AccessContext] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None  # not ours: anonymous, or another scheme
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN)
+        try:
+            context = token_service.authenticate_access(parts[1].decode("ascii"))
+        except (InvalidToken, UnicodeDecodeError):
+            # DRF's own exception, not ours: DRF then records "no user" on
+            # the request before re-raising, so nothing that reads
+            # request.user later (throttles, middleware) authenticates
+            # again. common.drf maps it to our InvalidToken envelope.
+            raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN) from None
+        return context.user, context
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) when credentials are missing.
+        return 'Bearer realm="api"'
+
+
+class IsAdminRole(BasePermission):
+    """The API's admin: role "admin" (not Django's is_staff, which is about /admin/)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user is not None and user.is_authenticated and user.is_admin)
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Describe the authentication as OAuth2's password flow.
+
+    Swagger UI's "Authorize" button then asks for a username and password,
+    calls the token endpoint, and sends the access token on every request.
+    """
+
+    target_class = "accounts.drf.BearerTokenAuthentication"
+    name = "OAuth2PasswordBearer"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "oauth2",
+            "flows": {"password": {"tokenUrl": TOKEN_URL, "scopes": {}}},
+        }

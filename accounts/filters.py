@@ -1,0 +1,73 @@
+"""Query parameters of GET /users, validated by django-filter for every framework.
+
+DRF and FastAPI both pass the raw query mapping to `filter_users`; bad values
+come back as one ValidationFailed naming each parameter, with Django's form
+messages, so both frameworks answer the same 422 body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role, User
+from common.errors import FieldError, ValidationFailed
+
+# The order in which parameter errors are reported.
+PARAMS = ("search", "role", "is_active")
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    """Exactly `true` or `false`, not NullBooleanSelect's 1/0/yes/unknown zoo.
+
+    One accepted spelling keeps every framework in step, and a typo is a 422
+    rather than a silently ignored filter.
+    """
+
+    field_class = forms.ChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in ("", None):
+            return qs
+        return qs.filter(**{self.field_name: value == "true"})
+
+
+class UserFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    is_active = StrictBooleanFilter(field_name="is_active")
+
+    class Meta:
+        model = User
+        fields = list(PARAMS)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(username__icontains=value) | Q(email__icontains=value))
+
+
+def user_filter_errors(
+    queryset: QuerySet[User], params: Mapping[str, str]
+) -> tuple[QuerySet[User] | None, list[FieldError]]:
+    """Apply the filters, or return one error per bad parameter (for merging with paging's)."""
+    data = {name: params[name] for name in PARAMS if name in params}
+    filterset = UserFilterSet(data=data, queryset=queryset)
+    if not filterset.is_valid():
+        errors = filterset.errors
+        return None, [FieldError(name, str(errors[name][0])) for name in PARAMS if name in errors]
+    return filterset.qs, []
+
+
+def filter_users(queryset: QuerySet[User], params: Mapping[str, str]) -> QuerySet[User]:
+    """Apply the filters, or raise ValidationFailed with one entry per bad parameter."""
+    filtered, errors = user_filter_errors(queryset, params)
+    if errors or filtered is None:
+        raise ValidationFailed(errors)
+    return filtered

@@ -1,0 +1,115 @@
+"""Users and login families.
+
+`User` extends Django's AbstractUser with a role and a soft-delete stamp, so
+the admin, `createsuperuser` and the password machinery keep working.
+
+`TokenFamily` is one row per login (one password grant). Every refresh token
+of that login carries the family id; the row remembers which refresh token is
+the only one still allowed (`current_jti`). Revoking the row logs out every
+token of the login at once, access tokens included (they carry the id too).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    ADMIN = "admin", "Admin"
+
+
+class AccountManager(UserManager["User"]):
+    """Django's manager, except that a superuser is also an API admin."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    # Required: the contract's user always has an email (AbstractUser allows "").
+    email = models.EmailField("email address")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    # Soft delete: the row stays (books keep their creator, PROTECT), the user
+    # can no longer log in, and the API treats them as gone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # "Alice" and "alice" are one account: the DB enforces it, so a
+            # race between two registrations cannot create both.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def can_authenticate(self) -> bool:
+        """Active and not soft-deleted: the one test every login path uses."""
+        return self.is_active and self.deleted_at is None
+
+
+class RevokedReason(models.TextChoices):
+    LOGOUT = "logout", "Logout"
+    REUSE = "reuse", "Refresh token reuse"
+    PASSWORD_CHANGE = "password_change", "Password change"
+    DEACTIVATED = "deactivated", "User deactivated"
+    DELETED = "deleted", "User deleted"
+    ADMIN = "admin", "Revoked by an admin"
+
+
+class TokenFamily(models.Model):
+    """One login: the chain of refresh tokens issued from one password grant."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Absolute end of the login, however often it is refreshed.
+    expires_at = models.DateTimeField()
+    # The jti of the only refresh token of this family that may still be used.
+    current_jti = models.UUIDField(default=uuid.uuid4)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    rotation_count = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=32, choices=RevokedReason.choices, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = "login family"
+        verbose_name_plural = "login families"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_family_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.id}"
+
+    def state(self, now: datetime | None = None) -> str:
+        """"active", "revoked" or "expired" (for the admin and for checks)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"

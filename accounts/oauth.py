@@ -1,0 +1,101 @@
+"""The OAuth2 token endpoint (RFC 6749), without a framework.
+
+    POST /auth/token   grant_type=password&username=alice&password=...
+    POST /auth/token   grant_type=refresh_token&refresh_token=...
+
+Each framework parses the form into a mapping, finds the client IP its own
+way, calls `token_grant`, and answers either the returned body (200,
+`Cache-Control: no-store`) or the raised `OAuthError` (its `.body()`,
+`.status` and `.response_headers()`). So the grant rules, the error codes and
+their wording exist once.
+
+The password grant goes through the brute-force guard in two phases:
+`reserve` counts the attempt *before* the password is hashed (N parallel
+guesses cost at most LOGIN_MAX_FAILURES hashes), then the outcome is
+recorded. Unknown users, wrong passwords and inactive users all answer the
+same `invalid_grant`, so the endpoint never tells whether a username exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from accounts.services import authenticate_password
+from accounts.tokens import InvalidGrant, token_service
+from common.errors import ApplicationError, OAuthError
+
+if TYPE_CHECKING:
+    from throttling.lockout import LoginGuard
+
+GRANT_PASSWORD = "password"
+GRANT_REFRESH = "refresh_token"
+
+MSG_BAD_CREDENTIALS = "Invalid username or password."
+MSG_MISSING_PARAMETER = "The {name} parameter is required."
+MSG_UNSUPPORTED_GRANT = "The grant type {grant_type!r} is not supported."
+
+
+def _login_guard() -> LoginGuard:
+    """The guard, looked up at call time so tests can monkeypatch the module attribute."""
+    from throttling import lockout
+
+    return lockout.login_guard
+
+
+def _require(form: Mapping[str, str | None], name: str) -> str:
+    """A parameter that must be present and non-empty (RFC 6749 §5.2 invalid_request)."""
+    value = form.get(name)
+    if not value:
+        raise OAuthError("invalid_request", MSG_MISSING_PARAMETER.format(name=name))
+    return value
+
+
+def token_grant(*, form: Mapping[str, str | None], client_ip: str) -> dict[str, Any]:
+    """Answer one token request: the RFC 6749 §5.1 body, or raise OAuthError.
+
+    `grant_type` may be omitted: it then means `password` (what simple
+    clients and the contract expect).
+    """
+    grant_type = form.get("grant_type") or GRANT_PASSWORD
+    if grant_type == GRANT_PASSWORD:
+        username = _require(form, "username")
+        password = _require(form, "password")
+        return password_grant(username=username, password=password, client_ip=client_ip)
+    if grant_type == GRANT_REFRESH:
+        refresh_token = _require(form, "refresh_token")
+        try:
+            return refresh_grant(refresh_token)
+        except InvalidGrant as exc:
+            raise OAuthError.from_application_error(exc) from None
+    raise OAuthError(
+        "unsupported_grant_type", MSG_UNSUPPORTED_GRANT.format(grant_type=grant_type)
+    )
+
+
+def password_grant(*, username: str, password: str, client_ip: str) -> dict[str, Any]:
+    """Check the credentials behind the lockout guard and open a new login.
+
+    :raise OAuthError: invalid_grant (bad credentials, inactive user),
+        locked_out (429), service_unavailable (503, the guard's cache is down).
+    """
+    guard = _login_guard()
+    try:
+        guard.reserve(username, client_ip)
+    except ApplicationError as exc:  # LockedOut, ServiceUnavailable
+        raise OAuthError.from_application_error(exc) from None
+
+    user = authenticate_password(username, password)
+    if user is None:
+        guard.record_failure(username, client_ip)
+        raise OAuthError("invalid_grant", MSG_BAD_CREDENTIALS)
+    guard.record_success(username, client_ip)
+    return token_service.issue_for_login(user).as_oauth_body()
+
+
+def refresh_grant(refresh_token: str) -> dict[str, Any]:
+    """Rotate a refresh token (shared by the token endpoint and /auth/refresh).
+
+    :raise InvalidGrant: the token is bad, expired, revoked or reused.
+    """
+    return token_service.rotate(refresh_token).as_oauth_body()
