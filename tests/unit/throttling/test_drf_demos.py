@@ -1,0 +1,157 @@
+"""The DRF demo endpoints and the default throttle, through the URL conf and middleware."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from throttling.models import Lockout
+
+PING = "/api/drf/rl-demo/ping"
+LOGIN_SIM = "/api/drf/rl-demo/login-sim"
+BF_LOGIN = "/api/drf/bf-demo/login"
+BF_STATUS = "/api/drf/bf-demo/status"
+
+
+@pytest.fixture
+def client() -> APIClient:
+    return APIClient(REMOTE_ADDR="203.0.113.7")
+
+
+def test_ping_counts_down_then_429(client: APIClient, settings) -> None:
+    settings.RL_DEMO_PING = "3/minute"
+    for remaining in (2, 1, 0):
+        response = client.get(PING)
+        assert response.status_code == 200
+        assert response.json() == {"data": {"message": "pong"}}
+        assert response["RateLimit-Policy"] == '"rl-demo-ping";q=3;w=60'
+        assert response["RateLimit"].startswith(f'"rl-demo-ping";r={remaining};t=')
+
+    refused = client.get(PING)
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["error"]["code"] == "rate_limited"
+    retry_after = int(refused["Retry-After"])
+    reset = int(refused["RateLimit"].rsplit("t=", 1)[1])
+    assert 1 <= reset <= retry_after <= 60
+    assert refused["Cache-Control"] == "no-store"
+    assert refused["RateLimit-Policy"] == '"rl-demo-ping";q=3;w=60'
+    assert refused["RateLimit"].startswith('"rl-demo-ping";r=0;')
+    assert body["error"]["message"] == f"Too many requests; retry after {retry_after} seconds."
+
+
+def test_login_sim_has_its_own_strict_budget(client: APIClient, settings) -> None:
+    settings.RL_DEMO_LOGIN_SIM = "1/minute"
+    response = client.post(LOGIN_SIM)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"message": "login simulated"}}
+    assert response["RateLimit-Policy"] == '"rl-demo-login-sim";q=1;w=60'
+    assert client.post(LOGIN_SIM).status_code == 429
+    assert client.get(PING).status_code == 200  # another policy, another budget
+
+
+def test_each_ip_has_its_own_budget_and_xff_cannot_choose_one(settings) -> None:
+    settings.RL_DEMO_PING = "1/minute"
+    settings.TRUSTED_PROXIES = []
+    first = APIClient(REMOTE_ADDR="198.51.100.1")
+    assert first.get(PING).status_code == 200
+    # A forged X-Forwarded-For from an untrusted peer changes nothing.
+    assert first.get(PING, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+    assert APIClient(REMOTE_ADDR="198.51.100.2").get(PING).status_code == 200
+
+
+def test_xff_is_believed_from_a_trusted_proxy(settings) -> None:
+    settings.RL_DEMO_PING = "1/minute"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = APIClient(REMOTE_ADDR="10.0.0.2")
+    assert proxy.get(PING, HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 200
+    assert proxy.get(PING, HTTP_X_FORWARDED_FOR="192.0.2.2").status_code == 200
+    assert proxy.get(PING, HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 429
+
+
+def test_default_policy_headers_on_errors_too(client: APIClient, settings) -> None:
+    settings.RATE_LIMIT_ANON = "50/minute"
+    response = client.post(BF_LOGIN, {"password": "x"}, format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == [
+        {"field": "username", "message": "This field is required."}
+    ]
+    assert response["RateLimit-Policy"] == '"anon";q=50;w=60'
+    assert response["RateLimit"].startswith('"anon";r=49;t=')
+
+
+def test_default_policy_refuses_with_429(client: APIClient, settings) -> None:
+    settings.RATE_LIMIT_ANON = "2/minute"
+    assert client.get(BF_STATUS).status_code == 200
+    assert client.get(BF_STATUS).status_code == 200
+    refused = client.get(BF_STATUS)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert refused["RateLimit"].startswith('"anon";r=0;')
+
+
+@pytest.mark.django_db
+def test_bf_demo_lockout_flow(client: APIClient, settings) -> None:
+    settings.LOGIN_MAX_FAILURES = 3
+    settings.LOGIN_LOCKOUT = 600
+    wrong = {"username": "demo", "password": "wrong"}
+    for _ in range(3):
+        response = client.post(BF_LOGIN, wrong, format="json")
+        assert response.status_code == 401
+        assert response.json() == {
+            "error": {"code": "not_authenticated", "message": "Invalid username or password."}
+        }
+    status = client.get(BF_STATUS, {"username": "demo"}).json()["data"]
+    assert status["locked"] is True and status["max_failures"] == 3
+
+    right = {"username": "demo", "password": "correct-horse"}
+    locked = client.post(BF_LOGIN, right, format="json")
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "locked_out"
+    assert 1 <= int(locked["Retry-After"]) <= 600
+    assert Lockout.objects.filter(namespace="bf-demo").count() == 2  # username and IP
+
+
+@pytest.mark.django_db
+def test_bf_demo_success_clears_counters(client: APIClient) -> None:
+    client.post(BF_LOGIN, {"username": "demo", "password": "nope"}, format="json")
+    status = client.get(BF_STATUS, {"username": "DEMO"}).json()["data"]
+    assert status["failures"] == {"username": 1, "ip": 1}
+    assert status["username"] == "demo" and status["ip"] == "203.0.113.7"
+    response = client.post(BF_LOGIN, {"username": "demo", "password": "correct-horse"},
+                           format="json")
+    assert response.status_code == 200
+    assert response.json() == {"data": {"authenticated": True}}
+    status = client.get(BF_STATUS, {"username": "demo"}).json()["data"]
+    assert status["failures"] == {"username": 0, "ip": 0}
+
+
+@pytest.mark.usefixtures("cache_down")
+def test_cache_down_fails_open_and_bf_demo_is_503(client: APIClient, settings) -> None:
+    settings.RATE_LIMIT_FAIL_OPEN = True
+    response = client.get(PING)
+    assert response.status_code == 200
+    assert "RateLimit" not in response
+    unavailable = client.post(BF_LOGIN, {"username": "demo", "password": "x"}, format="json")
+    assert unavailable.status_code == 503
+    assert unavailable.json()["error"]["code"] == "service_unavailable"
+    assert unavailable["Retry-After"] == "30"
+
+
+@pytest.mark.usefixtures("cache_down")
+def test_cache_down_with_fail_open_off_is_503(client: APIClient, settings) -> None:
+    settings.RATE_LIMIT_FAIL_OPEN = False
+    response = client.get(PING)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+
+
+def test_openapi_documents_the_demos(client: APIClient, settings) -> None:
+    settings.RATE_LIMIT_ANON = "1000/minute"
+    schema = client.get("/api/drf/openapi.json", {"format": "json"})
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (PING, LOGIN_SIM, BF_LOGIN, BF_STATUS):
+        assert path in paths
+    assert "11 times" in paths[PING]["get"]["description"]
+    assert "requestBody" in paths[BF_LOGIN]["post"]

@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from common.errors import LockedOut, ServiceUnavailable
+from tests.unit.throttling.conftest import FakeClock, run_in_threads
+from throttling.lockout import LoginGuard, bf_demo_guard, login_guard, unlock
+from throttling.models import Lockout
+
+IP = "203.0.113.7"
+
+
+@pytest.fixture(autouse=True)
+def lockout_settings(settings) -> None:
+    settings.LOGIN_MAX_FAILURES = 3
+    settings.LOGIN_FAILURE_WINDOW = 900
+    settings.LOGIN_LOCKOUT = 600
+
+
+def fail(guard: LoginGuard, username: str, ip: str = IP) -> None:
+    guard.reserve(username, ip)
+    guard.record_failure(username, ip)
+
+
+@pytest.mark.django_db
+def test_lock_after_max_failures_even_with_the_right_password() -> None:
+    for _ in range(3):
+        fail(login_guard, "alice")
+    with pytest.raises(LockedOut) as locked:
+        login_guard.reserve("alice", "198.51.100.1")  # another IP: the username is locked
+    assert 1 <= locked.value.retry_after <= 600
+    assert locked.value.response_headers()["Retry-After"] == str(locked.value.retry_after)
+    # The IP is locked too, for any username.
+    with pytest.raises(LockedOut):
+        login_guard.reserve("bob", IP)
+
+    rows = list(Lockout.objects.order_by("scope"))
+    assert [(r.namespace, r.scope, r.username, r.ip) for r in rows] == [
+        ("login", "ip", "alice", IP),
+        ("login", "username", "alice", IP),
+    ]
+    assert all(r.is_active and r.lifted_at is None for r in rows)
+
+
+@pytest.mark.django_db
+def test_usernames_are_case_folded_and_unknown_ones_are_locked_alike() -> None:
+    fail(login_guard, "Nobody-Here", ip="10.0.0.1")
+    fail(login_guard, "NOBODY-HERE", ip="10.0.0.2")
+    fail(login_guard, "nobody-here", ip="10.0.0.3")
+    with pytest.raises(LockedOut) as locked:
+        login_guard.reserve("nobody-HERE", "10.0.0.4")
+    # Same body as for any other lockout: nothing says whether the user exists.
+    assert locked.value.body()["error"]["code"] == "locked_out"
+    assert Lockout.objects.get().username == "nobody-here"
+
+
+@pytest.mark.django_db
+def test_success_clears_the_counters() -> None:
+    fail(login_guard, "alice")
+    fail(login_guard, "alice")
+    login_guard.reserve("alice", IP)
+    login_guard.record_success("alice", IP)
+    status = login_guard.status("alice", IP)
+    assert status["failures"] == {"username": 0, "ip": 0}
+    fail(login_guard, "alice")
+    fail(login_guard, "alice")
+    login_guard.reserve("alice", IP)  # still allowed: the count restarted
+    assert not Lockout.objects.exists()
+
+
+@pytest.mark.django_db
+def test_namespaces_have_their_own_counters() -> None:
+    for _ in range(3):
+        fail(bf_demo_guard, "demo")
+    with pytest.raises(LockedOut):
+        bf_demo_guard.reserve("demo", IP)
+    login_guard.reserve("demo", IP)  # the real login is untouched
+
+
+@pytest.mark.django_db
+def test_status_reports_counters_and_lock(clock: FakeClock) -> None:
+    fail(bf_demo_guard, "demo")
+    status = bf_demo_guard.status("Demo", IP)
+    assert status == {
+        "namespace": "bf-demo",
+        "username": "demo",
+        "ip": IP,
+        "failures": {"username": 1, "ip": 1},
+        "max_failures": 3,
+        "failure_window": 900,
+        "locked": False,
+        "locked_until": None,
+        "retry_after": None,
+    }
+    fail(bf_demo_guard, "demo")
+    fail(bf_demo_guard, "demo")
+    clock.advance(100)
+    status = bf_demo_guard.status(None, IP)
+    assert status["locked"] is True
+    assert status["retry_after"] == 500
+    assert status["failures"]["username"] is None
+    assert status["locked_until"].endswith("Z")
+
+
+@pytest.mark.django_db
+def test_lock_expires(clock: FakeClock) -> None:
+    for _ in range(3):
+        fail(login_guard, "alice")
+    clock.advance(599)
+    with pytest.raises(LockedOut) as locked:
+        login_guard.reserve("alice", IP)
+    assert locked.value.retry_after == 1
+    clock.advance(2)
+    login_guard.reserve("alice", IP)  # a fresh budget
+
+
+def test_parallel_reservations_admit_at_most_the_max(settings) -> None:
+    """20 parallel attempts for one username (from 20 IPs), max 5: exactly 5 password checks."""
+    settings.LOGIN_MAX_FAILURES = 5
+    addresses = iter(f"10.1.0.{n}" for n in range(1, 21))  # next() is atomic under the GIL
+
+    def attempt() -> str:
+        try:
+            login_guard.reserve("victim", next(addresses))
+        except LockedOut:
+            return "refused"
+        return "checked"
+
+    results = run_in_threads(20, attempt)
+    assert results.count("checked") == 5
+    assert results.count("refused") == 15
+
+
+def test_parallel_reservations_from_one_ip_admit_at_most_the_max(settings) -> None:
+    """Username and IP counters both count: an attempt passes only if both allow it."""
+    settings.LOGIN_MAX_FAILURES = 5
+    results = run_in_threads(20, lambda: _reserve_outcome("victim", "10.1.1.1"))
+    assert 1 <= results.count("checked") <= 5
+
+
+def _reserve_outcome(username: str, ip: str) -> str:
+    try:
+        login_guard.reserve(username, ip)
+    except LockedOut:
+        return "refused"
+    return "checked"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_attempts_check_at_most_max_passwords() -> None:
+    """The full flow in threads, then one by one: exactly max checks, then locked."""
+    from django.db import connections
+
+    checks: list[int] = []
+
+    def attempt() -> str:
+        try:
+            bf_demo_guard.reserve("victim", "10.2.0.1")
+        except LockedOut:
+            return "refused"
+        try:
+            checks.append(1)  # the password hash would run here
+            bf_demo_guard.record_failure("victim", "10.2.0.1")
+        finally:
+            connections.close_all()
+        return "checked"
+
+    run_in_threads(20, attempt)
+    assert len(checks) <= 3
+    # Attempts refused while others were in flight gave their count back:
+    # whatever the burst left unused can still be spent, then the lock holds.
+    while True:
+        try:
+            fail(bf_demo_guard, "victim", "10.2.0.1")
+        except LockedOut:
+            break
+        checks.append(1)
+    assert len(checks) == 3
+    # One row per locked subject, however many failures raced to set it.
+    assert Lockout.objects.filter(scope="username").count() == 1
+    assert Lockout.objects.filter(scope="ip").count() == 1
+
+
+# --- unlock ---------------------------------------------------------------------
+
+
+def _lock_alice_everywhere() -> None:
+    for guard in (login_guard, bf_demo_guard):
+        for _ in range(3):
+            fail(guard, "alice")
+
+
+@pytest.mark.django_db
+def test_unlock_by_username_in_every_namespace() -> None:
+    _lock_alice_everywhere()
+    assert unlock(username="ALICE", by="admin") == 2
+    login_guard.reserve("alice", "198.51.100.1")
+    bf_demo_guard.reserve("alice", "198.51.100.1")
+    with pytest.raises(LockedOut):  # the IP lock is separate
+        login_guard.reserve("carol", IP)
+    lifted = Lockout.objects.filter(scope="username")
+    assert {(r.lifted_by, r.is_active) for r in lifted} == {("admin", False)}
+
+
+@pytest.mark.django_db
+def test_unlock_by_ip() -> None:
+    _lock_alice_everywhere()
+    assert unlock(ip=IP) == 2
+    login_guard.reserve("carol", IP)
+    with pytest.raises(LockedOut):
+        login_guard.reserve("alice", "198.51.100.1")
+
+
+def test_unlock_needs_a_subject() -> None:
+    with pytest.raises(ValueError):
+        unlock()
+
+
+@pytest.mark.django_db
+def test_unlock_command(capsys) -> None:
+    _lock_alice_everywhere()
+    call_command("unlock", "--username", "alice")
+    assert "2 lockout(s) lifted" in capsys.readouterr().out
+    call_command("unlock", "--ip", IP)
+    login_guard.reserve("alice", IP)
+    assert Lockout.objects.filter(lifted_by="manage.py unlock").count() == 4
+    with pytest.raises(CommandError):
+        call_command("unlock")
+
+
+@pytest.mark.django_db
+def test_admin_action_unlocks_selected(admin_client) -> None:
+    _lock_alice_everywhere()
+    selected = Lockout.objects.filter(namespace="login", scope="username")
+    response = admin_client.post(
+        "/admin/throttling/lockout/",
+        {"action": "unlock_selected", "_selected_action": [r.pk for r in selected]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Lifted 2 active lockout(s)." in response.content.decode()
+    login_guard.reserve("alice", "198.51.100.1")
+    # The changelist with its filters and search renders.
+    for query in ("?active=yes", "?active=no", "?namespace=bf-demo", "?q=alice"):
+        assert admin_client.get(f"/admin/throttling/lockout/{query}").status_code == 200
+
+
+# --- cache down -----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("cache_down")
+def test_reserve_is_503_when_the_cache_is_down() -> None:
+    with pytest.raises(ServiceUnavailable):
+        login_guard.reserve("alice", IP)
+    with pytest.raises(ServiceUnavailable):
+        bf_demo_guard.status("alice", IP)
+    # Recording outcomes never raises: the attempt's answer must not change.
+    login_guard.record_failure("alice", IP)
+    login_guard.record_success("alice", IP)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("cache_down")
+def test_unlock_is_503_when_the_cache_is_down() -> None:
+    with pytest.raises(ServiceUnavailable):
+        unlock(username="alice")

@@ -1,0 +1,104 @@
+"""DRF's side of the limiter: throttle classes on top of `throttling.limiter`.
+
+In the style of DRF's SimpleRateThrottle, with one extension point: a
+subclass overrides `get_policy(request, view)` to say which budget a request
+spends (policy name, identity, rate). The base counts it with `enforce`,
+which is exact under concurrency where SimpleRateThrottle's
+read-modify-write is not (../shared/NOTES.md).
+
+    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["throttling.drf.DefaultRateThrottle"]
+
+    class PingApi(APIView):
+        throttle_classes = [RlDemoPingThrottle]   # replaces the default policy
+
+Refusals raise `common.errors.RateLimited` directly (not DRF's Throttled),
+so the body and headers come from the one shared error set; admissions
+leave their decision for `throttling.middleware`, which puts the RateLimit
+headers on the response, whatever it turns out to be.
+
+Note DRF's order in `APIView.initial`: authentication, permissions, then
+throttles. A 401 or 403 is answered before any budget is spent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from throttling.identity import client_ip
+from throttling.limiter import (
+    POLICY_RL_DEMO_LOGIN_SIM,
+    POLICY_RL_DEMO_PING,
+    Policy,
+    default_policy,
+    enforce,
+    ip_policy,
+)
+from throttling.middleware import remember_decision
+
+
+def request_client_ip(request: Request) -> str:
+    """The client IP of a DRF (or Django) request, through identity.py's proxy rules."""
+    meta = request.META
+    return client_ip(peer=meta.get("REMOTE_ADDR"), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR"))
+
+
+def request_user_id(request: Request) -> int | None:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+class RateLimitThrottle(BaseThrottle):
+    """A throttle that only requires `.get_policy()` to be overridden."""
+
+    # True for endpoints whose protection must hold even when the cache is
+    # down (the token and refresh endpoints): 503 instead of failing open.
+    strict: ClassVar[bool] = False
+    # The counting function, a class attribute so tests can swap it.
+    limiter = staticmethod(enforce)
+
+    def get_policy(self, request: Request, view: Any) -> Policy | None:
+        """Which budget this request spends; None to leave it unlimited."""
+        raise NotImplementedError(".get_policy() must be overridden")
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        policy = self.get_policy(request, view)
+        if policy is None:
+            return True
+        # Raises RateLimited (429) or, with the cache down, maybe ServiceUnavailable.
+        decision = self.limiter(policy, strict=self.strict)
+        if decision is not None:
+            remember_decision(getattr(request, "_request", request), decision)
+        return True
+
+    def wait(self) -> float | None:
+        return None  # never reached: refusals raise RateLimited with their own Retry-After
+
+
+class DefaultRateThrottle(RateLimitThrottle):
+    """Every endpoint's policy: per user (RATE_LIMIT_USER) or per IP (RATE_LIMIT_ANON)."""
+
+    def get_policy(self, request: Request, view: Any) -> Policy:
+        return default_policy(user_id=request_user_id(request), ip=request_client_ip(request))
+
+
+class StrictDefaultRateThrottle(DefaultRateThrottle):
+    """The default policy, but 503 when the cache is down (token and refresh endpoints)."""
+
+    strict = True
+
+
+class RlDemoPingThrottle(RateLimitThrottle):
+    """GET /rl-demo/ping: RL_DEMO_PING per client IP."""
+
+    def get_policy(self, request: Request, view: Any) -> Policy:
+        return ip_policy(POLICY_RL_DEMO_PING, ip=request_client_ip(request))
+
+
+class RlDemoLoginSimThrottle(RateLimitThrottle):
+    """POST /rl-demo/login-sim: RL_DEMO_LOGIN_SIM per client IP."""
+
+    def get_policy(self, request: Request, view: Any) -> Policy:
+        return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=request_client_ip(request))

@@ -1,0 +1,335 @@
+"""Brute-force protection for logins: count, lock, record, unlock.
+
+    user = login_guard.attempt(username, ip, lambda: authenticate(username, password))
+
+or, in two phases (the token endpoint):
+
+    login_guard.reserve(username, ip)           # may raise LockedOut / ServiceUnavailable
+    user = authenticate(username, password)     # the expensive password hash
+    if user is None:
+        login_guard.record_failure(username, ip)
+    else:
+        login_guard.record_success(username, ip)
+
+Why reserve first: counting after the password check lets N parallel wrong
+attempts all pass a "fewer than 5 failures so far?" test and all reach the
+hash. So each subject (a username, an IP) has two counters, both counted
+atomically with the cache's `add` + `incr`:
+
+- `attempts`, taken by `reserve` *before* the check: attempts that failed
+  or are still in flight since the last success. Past LOGIN_MAX_FAILURES
+  the attempt is refused (and gives its count back), so N parallel attempts
+  cause at most LOGIN_MAX_FAILURES password checks.
+- `failures`, counted by `record_failure`: exactly one failure sees the
+  count reach the max, and that one sets the lock and writes the row.
+
+Both live LOGIN_FAILURE_WINDOW seconds from their first count and are reset
+when the lock is set, so the next window starts fresh once the lock ends.
+
+Usernames and IPs are counted separately: a username is locked whichever IPs
+guess at it, an IP is locked whichever usernames it sprays. Usernames are
+case-folded and never looked up: unknown ones are counted and locked exactly
+like real ones, so a lockout says nothing about whether an account exists.
+
+Locks live in the cache (TTL LOGIN_LOCKOUT) and are recorded as `Lockout`
+rows for the admin. When the cache is down, `reserve` refuses with 503:
+without counters, brute-force protection cannot be enforced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.db import DatabaseError
+from django.db.models import Q
+
+from common.errors import LockedOut, ServiceUnavailable
+from throttling.identity import bucket_for_ip
+from throttling.models import Lockout
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Seconds a client is told to wait when the cache (hence the guard) is down.
+CACHE_DOWN_RETRY_AFTER = 30
+
+USERNAME = Lockout.Scope.USERNAME.value
+IP = Lockout.Scope.IP.value
+
+
+def normalize_username(username: str) -> str:
+    """The form a username is counted under: NFKC, then case-folded.
+
+    "Alice", "ALICE" and "alice" share one counter, as they share one account
+    (usernames are unique case-insensitively).
+    """
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def _key(namespace: str, scope: str, subject: str, what: str) -> str:
+    # Hashed: usernames are attacker-chosen text (spaces, control characters,
+    # any length) and must not end up raw in a cache key.
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+    return f"bf:{namespace}:{scope}:{digest}:{what}"
+
+
+def _subjects(username: str | None, ip: str | None) -> list[tuple[str, str]]:
+    """(scope, subject) pairs: the normalized username and the IP's bucket."""
+    pairs = []
+    if username is not None:
+        pairs.append((USERNAME, normalize_username(username)))
+    if ip is not None:
+        pairs.append((IP, bucket_for_ip(ip)))
+    return pairs
+
+
+class LoginGuard:
+    """Counts login attempts per username and per IP; locks either after too many failures.
+
+    One instance per namespace, each with its own counters: `login_guard`
+    (the token endpoint, all prefixes) and `bf_demo_guard` (the demo).
+    """
+
+    # Collaborators as class attributes, so tests can swap them.
+    cache = default_cache
+    # Called through the module (not bound to time.time at import) so that
+    # patching time.time in tests moves this clock and LocMem's together.
+    timer: Callable[[], float] = staticmethod(lambda: time.time())
+
+    # Every namespace ever created, so `unlock` can clear them all.
+    namespaces: ClassVar[set[str]] = set()
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        LoginGuard.namespaces.add(namespace)
+
+    # --- settings, read at call time -----------------------------------------
+
+    @staticmethod
+    def max_failures() -> int:
+        return int(settings.LOGIN_MAX_FAILURES)
+
+    @staticmethod
+    def failure_window() -> int:
+        return int(settings.LOGIN_FAILURE_WINDOW)
+
+    @staticmethod
+    def lockout_seconds() -> int:
+        return int(settings.LOGIN_LOCKOUT)
+
+    # --- the login flow ------------------------------------------------------
+
+    def reserve(self, username: str, ip: str) -> None:
+        """Count one attempt before its password is checked.
+
+        :raise LockedOut: the username or IP is locked, or this attempt would
+            be one more than LOGIN_MAX_FAILURES since the last success.
+        :raise ServiceUnavailable: the cache is down.
+        """
+        subjects = _subjects(username, ip)
+        try:
+            self._refuse_if_locked(subjects)
+            counts = [self._bump(_key(self.namespace, *s, "attempts")) for s in subjects]
+            # A lock may have been set between our first look and our count
+            # (another attempt's failure): look again, so no attempt counted
+            # in a new epoch slips past a fresh lock.
+            until = self._lock_expiry(subjects)
+        except LockedOut:
+            raise
+        except Exception as exc:
+            logger.warning(
+                "login guard %s: cache unavailable (%s)", self.namespace, type(exc).__name__
+            )
+            raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
+        if until is not None or max(counts) > self.max_failures():
+            # Locked, or enough attempts are already mid-check (or failed)
+            # that their failures will set the lock. Give our count back:
+            # refused attempts must not use up the budget of later ones.
+            self._release(subjects)
+            if until is not None:
+                raise LockedOut(_retry_after(until, self.timer()))
+            raise LockedOut(self.lockout_seconds())
+
+    def record_failure(self, username: str, ip: str) -> None:
+        """The password was wrong: count it, and lock each subject that reached the max.
+
+        Call it outside any transaction that is about to roll back, or the
+        Lockout row goes with it. Cache errors are logged, not raised: the
+        attempt has already failed and its answer must not change.
+        """
+        try:
+            for scope, subject in _subjects(username, ip):
+                failures = self._bump(_key(self.namespace, scope, subject, "failures"))
+                if failures >= self.max_failures():
+                    self._lock(scope, subject, username=username, ip=ip)
+        except Exception:
+            logger.warning("login guard %s: could not record a failure", self.namespace)
+
+    def record_success(self, username: str, ip: str) -> None:
+        """The password was right: clear this username's and this IP's counters."""
+        keys = [
+            _key(self.namespace, *subject, what)
+            for subject in _subjects(username, ip)
+            for what in ("attempts", "failures")
+        ]
+        try:
+            self.cache.delete_many(keys)
+        except Exception:
+            logger.warning("login guard %s: could not clear counters", self.namespace)
+
+    def attempt(self, username: str, ip: str, check: Callable[[], T | None]) -> T | None:
+        """`reserve`, run `check` (None or falsy = wrong credentials), record the outcome."""
+        self.reserve(username, ip)
+        result = check()
+        if result:
+            self.record_success(username, ip)
+        else:
+            self.record_failure(username, ip)
+        return result
+
+    def status(self, username: str | None, ip: str) -> dict[str, Any]:
+        """Counters and lock state, for the bf-demo status endpoint.
+
+        :raise ServiceUnavailable: the cache is down.
+        """
+        now = self.timer()
+        subjects = dict(_subjects(username, ip))
+        try:
+            failures = {
+                scope: (
+                    int(self.cache.get(_key(self.namespace, scope, subject, "failures"), 0))
+                    if subject is not None
+                    else None
+                )
+                for scope, subject in ((USERNAME, subjects.get(USERNAME)), (IP, subjects[IP]))
+            }
+            until = self._lock_expiry(subjects.items())
+        except Exception as exc:
+            raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
+        return {
+            "namespace": self.namespace,
+            "username": subjects.get(USERNAME),
+            "ip": ip,
+            "failures": failures,
+            "max_failures": self.max_failures(),
+            "failure_window": self.failure_window(),
+            "locked": until is not None,
+            "locked_until": _iso(until) if until is not None else None,
+            "retry_after": _retry_after(until, now) if until is not None else None,
+        }
+
+    # --- internals -----------------------------------------------------------
+
+    def _bump(self, key: str) -> int:
+        """Atomically count one more: `add` creates the window, `incr` counts in it."""
+        for _ in range(2):
+            if self.cache.add(key, 1, timeout=self.failure_window()):
+                return 1
+            try:
+                return int(self.cache.incr(key))
+            except ValueError:
+                continue  # the key expired between add and incr: start a new window
+        raise RuntimeError("could not count a login attempt")
+
+    def _release(self, subjects: list[tuple[str, str]]) -> None:
+        for subject in subjects:
+            try:
+                self.cache.decr(_key(self.namespace, *subject, "attempts"))
+            except Exception:  # gone (cleared or expired): nothing to give back
+                continue
+
+    def _lock_expiry(self, subjects: Iterable[tuple[str, str]]) -> float | None:
+        """The latest lock expiry (epoch seconds) among the subjects, or None.
+
+        The stored expiry is the authority; the key's TTL only cleans up.
+        """
+        keys = [_key(self.namespace, scope, subject, "lock") for scope, subject in subjects]
+        now = self.timer()
+        values = [float(v) for v in self.cache.get_many(keys).values() if v is not None]
+        live = [until for until in values if until > now]
+        return max(live) if live else None
+
+    def _refuse_if_locked(self, subjects: list[tuple[str, str]]) -> None:
+        until = self._lock_expiry(subjects)
+        if until is not None:
+            raise LockedOut(_retry_after(until, self.timer()))
+
+    def _lock(self, scope: str, subject: str, *, username: str, ip: str) -> None:
+        """Set the lock once (`add`: concurrent failures race, one wins) and record it."""
+        seconds = self.lockout_seconds()
+        now = self.timer()
+        until = now + seconds
+        if not self.cache.add(_key(self.namespace, scope, subject, "lock"), until, seconds):
+            return  # already locked by a concurrent failure
+        # A fresh budget once the lock ends, instead of counters still at the max.
+        self.cache.delete_many(
+            [_key(self.namespace, scope, subject, what) for what in ("attempts", "failures")]
+        )
+        try:
+            Lockout.objects.create(
+                namespace=self.namespace,
+                scope=scope,
+                username=normalize_username(username)[:150],
+                ip=bucket_for_ip(ip)[:64],
+                locked_at=datetime.fromtimestamp(now, tz=UTC),
+                locked_until=datetime.fromtimestamp(until, tz=UTC),
+            )
+        except DatabaseError:
+            # The lock holds (it is in the cache); only the audit row is lost.
+            logger.exception("login guard %s: could not record a lockout", self.namespace)
+        logger.info("login guard %s: locked %s for %d s", self.namespace, scope, seconds)
+
+
+def _retry_after(until: float, now: float) -> int:
+    return max(1, math.ceil(until - now))
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def unlock(*, username: str | None = None, ip: str | None = None, by: str | None = None) -> int:
+    """Lift locks and clear counters for a username and/or an IP, in every namespace.
+
+    :return: how many active `Lockout` rows were marked lifted.
+    :raise ValueError: neither a username nor an IP was given.
+    :raise ServiceUnavailable: the cache is down (the locks live there).
+    """
+    if not username and not ip:
+        raise ValueError("unlock needs a username, an IP or both")
+    subjects = _subjects(username or None, ip or None)
+    namespaces = set(LoginGuard.namespaces)
+    namespaces.update(Lockout.objects.values_list("namespace", flat=True).distinct())
+    keys = [
+        _key(namespace, scope, subject, what)
+        for namespace in sorted(namespaces)
+        for scope, subject in subjects
+        for what in ("attempts", "failures", "lock")
+    ]
+    try:
+        LoginGuard.cache.delete_many(keys)
+    except Exception as exc:
+        raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
+
+    now = datetime.fromtimestamp(LoginGuard.timer(), tz=UTC)
+    match = Q()
+    for scope, subject in subjects:
+        column = "username" if scope == USERNAME else "ip"
+        match |= Q(scope=scope, **{column: subject[:150]})
+    active = Lockout.objects.filter(match, lifted_at__isnull=True, locked_until__gt=now)
+    return active.update(lifted_at=now, lifted_by=(by or "")[:150])
+
+
+# The token endpoint's guard (every prefix) and the demo's, with separate counters.
+login_guard = LoginGuard("login")
+bf_demo_guard = LoginGuard("bf-demo")
