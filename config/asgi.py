@@ -3,9 +3,10 @@
     uvicorn config.asgi:application
 
     request ──> RequestContextMiddleware      X-Request-ID, X-Served-By
-                 └─> PrefixDispatcher
-                      ├─ /api/fastapi/...  FastAPI app        (native ASGI)
-                      └─ everything else   Django via a2wsgi  (/, /health, /admin, /api/drf)
+                 └─> MetricsMiddleware         GET /metrics; counts and times the rest
+                      └─> PrefixDispatcher
+                           ├─ /api/fastapi/...  FastAPI app        (native ASGI)
+                           └─ everything else   Django via a2wsgi  (/, /health, /admin, /api/drf)
 
 Why Django is mounted through its WSGI handler wrapped by a2wsgi, and not
 through `django.core.asgi.get_asgi_application()`: Django's ASGIHandler
@@ -32,6 +33,8 @@ django.setup()
 
 from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from common.metrics import MetricsMiddleware, record_route  # noqa: E402
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -125,8 +128,12 @@ class PrefixDispatcher:
         path = scope.get("path", "")
         for prefix, app in self.mounts:
             if _under(path, prefix):
-                scope = dict(scope, root_path=scope.get("root_path", "") + prefix)
-                await app(scope, receive, send)
+                mounted_scope = dict(scope, root_path=scope.get("root_path", "") + prefix)
+                await app(mounted_scope, receive, send)
+                # Starlette-based apps leave the matched route in the scope.
+                route = mounted_scope.get("route")
+                if route is not None and hasattr(route, "path"):
+                    record_route(scope, prefix + route.path)
                 return
         await self.default(scope, receive, send)
 
@@ -147,12 +154,13 @@ def build_application() -> ASGIApp:
 
     # Worker threads for Django's WSGI side; each borrows a pooled connection
     # only while it handles a request.
-    django_app = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("DJANGO_WORKERS", "10")))
+    django_workers = int(os.environ.get("DJANGO_WORKERS", "10"))
+    django_app = WSGIMiddleware(get_wsgi_application(), workers=django_workers)
     dispatcher = PrefixDispatcher(
         mounts=[("/api/fastapi", create_fastapi_app())],
         default=django_app,
     )
-    return RequestContextMiddleware(dispatcher)
+    return RequestContextMiddleware(MetricsMiddleware(dispatcher, framework_of=served_by))
 
 
 application = build_application()

@@ -10,4 +10,7 @@ urlpatterns = [
     path("openapi.json", SpectacularAPIView.as_view(), name="drf-openapi"),
     path("docs", SpectacularSwaggerView.as_view(url_name="drf-openapi"), name="drf-docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="drf-openapi"), name="drf-redoc"),
+    path("", include("accounts.urls")),
+    path("", include("books.urls")),
+    path("", include("throttling.urls")),
 ]

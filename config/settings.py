@@ -107,6 +107,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Tells the composition root's /metrics which URL pattern answered.
+    "common.metrics.RouteTemplateMiddleware",
+    # Copies the rate limiter's RateLimit headers onto every limited response.
+    "throttling.middleware.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -252,6 +256,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.drf.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # One exact limiter for every view (throttling/drf.py); demo views set their own.
+    "DEFAULT_THROTTLE_CLASSES": ["throttling.drf.DefaultRateThrottle"],
 }
 
 SPECTACULAR_SETTINGS = {

@@ -16,7 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/drf/", include("config.drf_urls")),
     # Anything else under the prefix answers the contract's 404 envelope.
-    re_path(r"^api/drf(?:/.*)?$", api_not_found),
+    re_path(r"^api/drf(?:/.*)?$", api_not_found, name="drf-unmatched"),
 ]
 
 handler500 = "common.drf.server_error"
