@@ -16,15 +16,11 @@ The OpenAPI decorations live at the bottom of the module.
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiRequest,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_serializer,
 )
 from rest_framework import exceptions, serializers, status
@@ -32,7 +28,6 @@ from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import oauth
 from accounts.drf import IsAdminRole
@@ -40,32 +35,16 @@ from accounts.models import User
 from accounts.selectors import user_get_for, user_page
 from accounts.services import user_register, user_soft_delete, user_update
 from accounts.tokens import token_service
-
-# Shared with the books API until they move to common/: the strict JSON
-# string field and the error envelope's OpenAPI component.
-from books.api import ErrorEnvelopeSerializer, StrictCharField
-from common.errors import MSG_NOT_AN_OBJECT, BadRequest, OAuthError
+from common.drf_fields import StrictBooleanField, StrictCharField
+from common.drf_schema import PageLinksSerializer, PageMetaSerializer, error_responses
+from common.drf_views import ApiView, json_object
+from common.errors import ApplicationError, OAuthError
 from common.pagination import page_links
 from throttling.drf import StrictDefaultRateThrottle, request_client_ip
 
 # RFC 6749 §5.1: token responses must not be stored by any cache.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanField(serializers.Field):
-    """A JSON boolean: not "true", not 1 (DRF's BooleanField takes both, Pydantic not all)."""
-
-    default_error_messages = {"invalid": "Must be a valid boolean."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value: Any) -> bool:
-        return bool(value)
 
 
 @extend_schema_serializer(component_name="User")
@@ -80,13 +59,6 @@ class UserOutputSerializer(serializers.Serializer):
     date_joined = serializers.DateTimeField()
 
 
-def _body(request: Request) -> dict[str, Any]:
-    # `[1, 2]` or `null` is valid JSON but not an object: a malformed request (400).
-    if not isinstance(request.data, dict):
-        raise BadRequest(MSG_NOT_AN_OBJECT)
-    return request.data
-
-
 def _user_response(user: User, *, status_code: int = status.HTTP_200_OK) -> Response:
     return Response({"data": UserOutputSerializer(user).data}, status=status_code)
 
@@ -94,7 +66,7 @@ def _user_response(user: User, *, status_code: int = status.HTTP_200_OK) -> Resp
 # --- /auth ------------------------------------------------------------------------------
 
 
-class RegisterApi(APIView):
+class RegisterApi(ApiView):
     authentication_classes: list = []  # a stray Authorization header must not 401 a sign-up
 
     @extend_schema_serializer(component_name="RegisterInput")
@@ -106,13 +78,13 @@ class RegisterApi(APIView):
     OutputSerializer = UserOutputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         user = user_register(**serializer.validated_data)
         return _user_response(user, status_code=status.HTTP_201_CREATED)
 
 
-class TokenApi(APIView):
+class TokenApi(ApiView):
     """The OAuth2 token endpoint: form in, RFC 6749 body (or RFC 6749 error) out."""
 
     authentication_classes: list = []
@@ -147,8 +119,16 @@ class TokenApi(APIView):
         body = oauth.token_grant(form=form, client_ip=request_client_ip(request))
         return Response(body, headers=NO_STORE)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Whatever goes wrong here (the rate limiter's 429, a cache outage's
+        # 503 raised by the throttle before `post` runs), the token endpoint
+        # keeps RFC 6749's error shape.
+        if isinstance(exc, ApplicationError):
+            exc = OAuthError.from_application_error(exc)
+        return super().handle_exception(exc)
 
-class RefreshApi(APIView):
+
+class RefreshApi(ApiView):
     """JSON twin of the refresh grant; errors in the normal envelope (400 invalid_grant)."""
 
     authentication_classes: list = []
@@ -161,13 +141,13 @@ class RefreshApi(APIView):
     OutputSerializer = TokenApi.OutputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         body = oauth.refresh_grant(serializer.validated_data["refresh_token"])
         return Response(body, headers=NO_STORE)
 
 
-class LogoutApi(APIView):
+class LogoutApi(ApiView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema_serializer(component_name="LogoutInput")
@@ -175,7 +155,7 @@ class LogoutApi(APIView):
         refresh_token = StrictCharField(required=False, allow_null=True)
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         token_service.logout(
             claims=request.auth.claims,
@@ -184,7 +164,7 @@ class LogoutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     permission_classes = [IsAuthenticated]
     OutputSerializer = UserOutputSerializer
 
@@ -195,7 +175,7 @@ class MeApi(APIView):
 # --- /users -------------------------------------------------------------------------------
 
 
-class UserListApi(APIView):
+class UserListApi(ApiView):
     permission_classes = [IsAuthenticated, IsAdminRole]
     OutputSerializer = UserOutputSerializer
 
@@ -207,7 +187,7 @@ class UserListApi(APIView):
         return Response({"data": data, "meta": result.meta(), "links": links})
 
 
-class UserDetailApi(APIView):
+class UserDetailApi(ApiView):
     permission_classes = [IsAuthenticated]
     OutputSerializer = UserOutputSerializer
 
@@ -223,7 +203,7 @@ class UserDetailApi(APIView):
         return _user_response(user_get_for(actor=request.user, user_id=id))
 
     def patch(self, request: Request, id: int) -> Response:
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         target = user_get_for(actor=request.user, user_id=id)
         user = user_update(actor=request.user, target=target, changes=serializer.validated_data)
@@ -243,26 +223,11 @@ class _UserEnvelopeSerializer(serializers.Serializer):
     data = UserOutputSerializer()
 
 
-@extend_schema_serializer(component_name="UserPageMeta")
-class _PageMetaSerializer(serializers.Serializer):
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    pages = serializers.IntegerField()
-
-
-@extend_schema_serializer(component_name="UserPageLinks")
-class _PageLinksSerializer(serializers.Serializer):
-    self = serializers.URLField()
-    next = serializers.URLField(allow_null=True)
-    prev = serializers.URLField(allow_null=True)
-
-
 @extend_schema_serializer(component_name="UserPage", many=False)
 class _UserPageSerializer(serializers.Serializer):
     data = UserOutputSerializer(many=True)
-    meta = _PageMetaSerializer()
-    links = _PageLinksSerializer()
+    meta = PageMetaSerializer()
+    links = PageLinksSerializer()
 
 
 @extend_schema_serializer(component_name="OAuthError", many=False)
@@ -285,10 +250,7 @@ _ERROR_DESCRIPTIONS = {
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {
-        code: OpenApiResponse(ErrorEnvelopeSerializer, description=_ERROR_DESCRIPTIONS[code])
-        for code in codes
-    }
+    return error_responses(_ERROR_DESCRIPTIONS, *codes)
 
 
 def _document() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -56,6 +57,19 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() keeps the raw password in `_password` until the next
+        # save. Catching it here revokes every earlier login whichever path
+        # changed the password: the API, the admin, `manage.py changepassword`,
+        # a shell. (A hash upgrade at login clears `_password` first, so it
+        # does not count as a change.)
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            TokenFamily.objects.filter(user=self, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_reason=RevokedReason.PASSWORD_CHANGE
+            )
 
     @property
     def is_admin(self) -> bool:

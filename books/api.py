@@ -17,60 +17,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from books.models import Book
 from books.selectors import book_get, book_get_cached, book_page_cached
 from books.services import book_create, book_delete, book_update
-from common.errors import MSG_NOT_AN_OBJECT, BadRequest, NotAuthenticated, NotFound
+from common.drf_fields import StrictCharField, StrictIntegerField
+from common.drf_schema import PageLinksSerializer, PageMetaSerializer, error_responses
+from common.drf_views import ApiViewSet, json_object
+from common.errors import NotAuthenticated, NotFound
 from common.pagination import page_links
-
-# --- Strict JSON types ------------------------------------------------------------
-# DRF's CharField turns 123 into "123" and IntegerField turns "123" into 123;
-# Pydantic does not. JSON already has types, so the API insists on them and
-# every framework answers `"year": "1999"` with the same 422.
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class StrictCharField(serializers.Field):
-    """A JSON string, passed on untouched (trimming and lengths are domain rules)."""
-
-    default_error_messages = {"invalid": "Not a valid string."}
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value: Any) -> str:
-        return value
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class StrictIntegerField(serializers.Field):
-    """A JSON integer (not a string of digits, not a float, not a boolean)."""
-
-    default_error_messages = {"invalid": "A valid integer is required."}
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value: Any) -> int:
-        return value
-
 
 # --- The view set -----------------------------------------------------------------
 
@@ -80,13 +45,6 @@ def _actor(request: Request) -> Any:
     if request.user is None:
         raise NotAuthenticated()
     return request.user
-
-
-def _body(request: Request) -> dict[str, Any]:
-    # `[1, 2]` or `null` is valid JSON but not a book: a malformed request (400).
-    if not isinstance(request.data, dict):
-        raise BadRequest(MSG_NOT_AN_OBJECT)
-    return request.data
 
 
 def _book_or_404(book_id: str) -> Book:
@@ -100,7 +58,7 @@ def _with_cache_header(body: dict[str, Any], hit: bool) -> Response:
     return Response(body, headers={"X-Cache": "HIT" if hit else "MISS"})
 
 
-class BookViewSet(viewsets.ViewSet):
+class BookViewSet(ApiViewSet):
     """Books: public reads (cached), authenticated writes."""
 
     # /books/{id}: the contract names the parameter `id`, and only digits
@@ -129,7 +87,7 @@ class BookViewSet(viewsets.ViewSet):
         updated_at = serializers.DateTimeField()
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        serializer = self.InputSerializer(data=_body(request), partial=partial)
+        serializer = self.InputSerializer(data=json_object(request), partial=partial)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -172,46 +130,9 @@ class BookViewSet(viewsets.ViewSet):
 # --- OpenAPI documentation ----------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="ErrorDetail")
-class _ErrorDetailSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The body field or query parameter at fault.")
-    message = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="ErrorBody")
-class _ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="validation_error, not_found, conflict, ...")
-    message = serializers.CharField(help_text="Human readable.")
-    details = _ErrorDetailSerializer(
-        many=True, required=False, help_text="Present for validation_error only."
-    )
-
-
-@extend_schema_serializer(component_name="ErrorEnvelope", many=False)
-class ErrorEnvelopeSerializer(serializers.Serializer):
-    """Every error of every endpoint (except the OAuth2 token endpoint)."""
-
-    error = _ErrorSerializer()
-
-
 @extend_schema_serializer(component_name="BookEnvelope", many=False)
 class _BookEnvelopeSerializer(serializers.Serializer):
     data = BookViewSet.OutputSerializer()
-
-
-@extend_schema_serializer(component_name="BookPageMeta")
-class _PageMetaSerializer(serializers.Serializer):
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    pages = serializers.IntegerField()
-
-
-@extend_schema_serializer(component_name="BookPageLinks")
-class _PageLinksSerializer(serializers.Serializer):
-    self = serializers.URLField()
-    next = serializers.URLField(allow_null=True)
-    prev = serializers.URLField(allow_null=True)
 
 
 # many=False: drf-spectacular would otherwise wrap a `list` action's response
@@ -219,24 +140,23 @@ class _PageLinksSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="BookPage", many=False)
 class _BookPageSerializer(serializers.Serializer):
     data = BookViewSet.OutputSerializer(many=True)
-    meta = _PageMetaSerializer()
-    links = _PageLinksSerializer()
+    meta = PageMetaSerializer()
+    links = PageLinksSerializer()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Body is not a JSON object (`bad_request`).",
+    401: "No or bad bearer token (`not_authenticated` / `invalid_token`).",
+    403: "Authenticated but not allowed (`permission_denied`).",
+    404: "No book with that id (`not_found`).",
+    409: "Another book has that ISBN (`conflict`).",
+    422: "A field or query parameter fails validation (`validation_error`).",
+    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
+}
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    descriptions = {
-        400: "Body is not a JSON object (`bad_request`).",
-        401: "No or bad bearer token (`not_authenticated` / `invalid_token`).",
-        403: "Authenticated but not allowed (`permission_denied`).",
-        404: "No book with that id (`not_found`).",
-        409: "Another book has that ISBN (`conflict`).",
-        422: "A field or query parameter fails validation (`validation_error`).",
-        429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
-    }
-    return {
-        code: OpenApiResponse(ErrorEnvelopeSerializer, description=descriptions[code])
-        for code in codes
-    }
+    return error_responses(_ERROR_DESCRIPTIONS, *codes)
 
 
 _X_CACHE = OpenApiParameter(

@@ -7,8 +7,8 @@ from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from common.drf_views import ApiView
 from common.health import health_report
 
 FRAMEWORKS = [
@@ -46,7 +46,7 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-class DrfHealthView(APIView):
+class DrfHealthView(ApiView):
     """GET /api/drf/health: the same report, answered through DRF."""
 
     authentication_classes: list = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -284,6 +285,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
+# With finders on, an absent STATIC_ROOT (no collectstatic run) is expected.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGGING = {

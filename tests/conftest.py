@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -21,3 +23,15 @@ def clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of this process's own, so two pytest runs never share one.
+
+    Two runs on one SQLite test file end in "disk I/O error" when one of them
+    deletes it; on PostgreSQL they would drop each other's database.
+    """
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(f"run{os.getpid()}")

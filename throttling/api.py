@@ -10,8 +10,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from common.drf_views import ApiView
 from throttling import demo
 from throttling.drf import RlDemoLoginSimThrottle, RlDemoPingThrottle, request_client_ip
 
@@ -22,7 +22,7 @@ def _envelope(name: str, fields: dict[str, serializers.Field]) -> serializers.Se
     return inline_serializer(name, {"data": inline_serializer(f"{name}Data", fields)})
 
 
-class RlDemoPingApi(APIView):
+class RlDemoPingApi(ApiView):
     throttle_classes = [RlDemoPingThrottle]
 
     @extend_schema(
@@ -41,7 +41,7 @@ class RlDemoPingApi(APIView):
         return Response({"data": demo.PING_BODY})
 
 
-class RlDemoLoginSimApi(APIView):
+class RlDemoLoginSimApi(ApiView):
     throttle_classes = [RlDemoLoginSimThrottle]
 
     @extend_schema(
@@ -59,7 +59,7 @@ class RlDemoLoginSimApi(APIView):
         return Response({"data": demo.LOGIN_SIM_BODY})
 
 
-class BfDemoLoginApi(APIView):
+class BfDemoLoginApi(ApiView):
     class InputSerializer(serializers.Serializer):
         # Presence and type only; an empty value is just a wrong credential.
         username = serializers.CharField(allow_blank=True, trim_whitespace=False)
@@ -90,7 +90,7 @@ class BfDemoLoginApi(APIView):
         return Response({"data": body})
 
 
-class BfDemoStatusApi(APIView):
+class BfDemoStatusApi(ApiView):
     @extend_schema(
         tags=TAGS,
         summary="Brute-force demo: your counters and lock",

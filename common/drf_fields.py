@@ -1,0 +1,60 @@
+"""Strict JSON field types for DRF serializers, shared by every DRF view.
+
+DRF's CharField turns 123 into "123", IntegerField turns "123" into 123 and
+BooleanField takes "true" and 1; Pydantic, in FastAPI, does not all of that.
+JSON already has types, so the API insists on them and every framework
+answers `"year": "1999"` with the same 422 and the same message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StrictCharField(serializers.Field):
+    """A JSON string, passed on untouched (trimming and lengths are domain rules)."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> str:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class StrictIntegerField(serializers.Field):
+    """A JSON integer (not a string of digits, not a float, not a boolean)."""
+
+    default_error_messages = {"invalid": "A valid integer is required."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> int:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanField(serializers.Field):
+    """A JSON boolean: not "true", not 1."""
+
+    default_error_messages = {"invalid": "Must be a valid boolean."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> bool:
+        return bool(value)
