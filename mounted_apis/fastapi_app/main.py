@@ -1,7 +1,53 @@
-"""Placeholder: replaced by the FastAPI implementation (issue 4)."""
+"""The FastAPI implementation of the contract (../../shared/API.md), at /api/fastapi.
+
+    from mounted_apis.fastapi_app.main import create_app
+    app = create_app()      # config.asgi mounts it with root_path="/api/fastapi"
+
+The app reuses the Django project whole: models, services, selectors, the
+token service, the limiter. What is FastAPI's own:
+
+    routes/      one APIRouter per area (auth, users, books, demos, health)
+    deps.py      CurrentUser / AdminUser / OptionalUser, the RateLimit dependency
+    schemas.py   Pydantic models named by direction (BookCreate, BookPublic, ...)
+    errors.py    exception handlers: every error in the shared envelope
+    routing.py   ContractRoute: DRF's rules for reading a JSON body
+    db.py        run_db: the ORM in a worker thread, its connection given back
+    docs.py      Swagger UI and ReDoc served offline
+"""
+
+from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .docs import install_docs
+from .errors import install_error_handlers
+from .middleware import RateLimitHeadersMiddleware
+from .routes import auth, books, demos, health, users
+
+DESCRIPTION = """The shared contract, served by FastAPI at /api/fastapi.
+
+Authorize with a username and password (OAuth2 password flow): the access
+token is then sent as `Authorization: Bearer ...` on every call.
+Every error answers `{"error": {"code", "message", "details"?}}`, except the
+token endpoint's RFC 6749 errors.
+"""
+
 
 def create_app() -> FastAPI:
-    return FastAPI(title="Books API: FastAPI")
+    """Build the app: routers, error handlers, middleware, docs."""
+    app = FastAPI(
+        title="Books API: FastAPI",
+        description=DESCRIPTION,
+        version="1.0.0",
+        # Served by docs.py from local assets (FastAPI's defaults use a CDN).
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
+    app.add_middleware(RateLimitHeadersMiddleware)
+    for module in (auth, users, books, demos, health):
+        app.include_router(module.router)
+    install_docs(app)
+    return app

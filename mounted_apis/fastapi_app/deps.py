@@ -1,0 +1,216 @@
+"""Dependencies: who is calling, may they, and which rate-limit budget they spend.
+
+    @router.get("/me")
+    async def me(user: CurrentUser) -> UserEnvelope: ...
+
+The chain, in the order DRF runs the same checks (authentication,
+permissions, throttles, then the view):
+
+    get_access        Authorization: Bearer <token> -> AccessContext | None
+                      (a bad token: 401 invalid_token, before anything else)
+    RateLimit(...)    spends one unit of the caller's budget; applied per
+                      router, so every endpoint under it is limited
+    get_current_user  401 not_authenticated when there is no token
+    require_admin     403 for a non-admin
+
+FastAPI caches a dependency per request, so the token is checked once even
+when several dependencies ask for it.
+
+The OAuth2PasswordBearer scheme is declared for the OpenAPI document only
+(Swagger UI's Authorize button, tokenUrl relative to the docs page so it
+works under the /api/fastapi root path); the header itself is parsed the
+way DRF's BearerTokenAuthentication parses it, so malformed headers get the
+same answer at both prefixes, and the 401s come from common.errors, not
+from FastAPI's own HTTPException.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from accounts.models import User
+from accounts.tokens import AccessContext, token_service
+from common.errors import InvalidToken, NotAuthenticated, PermissionDenied
+from throttling.identity import client_ip
+from throttling.limiter import (
+    POLICY_RL_DEMO_LOGIN_SIM,
+    POLICY_RL_DEMO_PING,
+    Policy,
+    RateLimitDecision,
+    check_rate,
+    default_policy,
+    ip_policy,
+)
+
+from .db import run_db, run_sync
+
+# Where the admitted request's decision waits for RateLimitHeadersMiddleware
+# (in scope["state"], which request.state wraps).
+RATE_LIMIT_STATE = "ratelimit_decision"
+
+# auto_error=False: a missing token is not an error for public endpoints;
+# get_current_user raises our own NotAuthenticated when one is required.
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="auth/token",
+    auto_error=False,
+    description="Log in with a username and password; the access token is sent as Bearer.",
+)
+
+
+def request_client_ip(request: Request) -> str:
+    """The client IP: the ASGI peer, and X-Forwarded-For only from trusted proxies."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_ip(peer=peer, forwarded_for=",".join(forwarded) if forwarded else None)
+
+
+def _bearer_token(request: Request) -> str | None:
+    """The token of `Authorization: Bearer <token>`, DRF's way.
+
+    No header or another scheme: None (anonymous). "Bearer" with no token or
+    with more than one word: InvalidToken.
+    """
+    header = request.headers.get("authorization", "")
+    parts = header.encode("latin-1").split()
+    if not parts or parts[0].lower() != b"bearer":
+        return None
+    if len(parts) != 2:
+        raise InvalidToken()
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise InvalidToken() from None
+
+
+async def get_access(
+    request: Request,
+    _documented: Annotated[str | None, Depends(oauth2_scheme)],
+) -> AccessContext | None:
+    """The verified access token's context (user + claims), or None without a token.
+
+    :raise InvalidToken: bad signature, expired, revoked, refresh token, ...
+    """
+    token = _bearer_token(request)
+    if token is None:
+        return None
+    # One query (the token's login family with its user): a worker thread.
+    return await run_db(token_service.authenticate_access, token)
+
+
+Access = Annotated[AccessContext | None, Depends(get_access)]
+
+
+async def get_optional_user(access: Access) -> User | None:
+    return access.user if access is not None else None
+
+
+async def get_current_user(access: Access) -> User:
+    """The authenticated user. :raise NotAuthenticated: no token (401 + WWW-Authenticate)."""
+    if access is None:
+        raise NotAuthenticated()
+    return access.user
+
+
+async def get_current_access(access: Access) -> AccessContext:
+    """Like get_current_user, with the token's claims too (logout needs the family)."""
+    if access is None:
+        raise NotAuthenticated()
+    return access
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentAccess = Annotated[AccessContext, Depends(get_current_access)]
+
+
+async def require_admin(user: CurrentUser) -> User:
+    """The authenticated user, if an admin. :raise PermissionDenied: 403 otherwise."""
+    if not user.is_admin:
+        raise PermissionDenied()
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
+
+
+# --- Rate limiting ------------------------------------------------------------------------
+
+PolicyFor = Callable[[Request, User | None], Policy]
+
+
+def default_policy_for(request: Request, user: User | None) -> Policy:
+    """Per user when authenticated (RATE_LIMIT_USER), else per client IP (RATE_LIMIT_ANON)."""
+    return default_policy(user_id=user.pk if user is not None else None,
+                          ip=request_client_ip(request))
+
+
+def ping_policy_for(request: Request, user: User | None) -> Policy:
+    return ip_policy(POLICY_RL_DEMO_PING, ip=request_client_ip(request))
+
+
+def login_sim_policy_for(request: Request, user: User | None) -> Policy:
+    return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=request_client_ip(request))
+
+
+class RateLimit:
+    """A dependency that spends one unit of a budget, the same budget DRF spends.
+
+        router = APIRouter(dependencies=[Depends(default_rate_limit)])
+
+    The budget is chosen by `policy_for(request, user)`; the counting is
+    `throttling.limiter.check_rate` (a cache round trip, so a worker thread).
+    Over the limit it raises RateLimited (429 with its own headers); admitted,
+    it leaves the decision on request.state, and RateLimitHeadersMiddleware
+    copies the RateLimit headers onto whatever response follows.
+    `strict=True` (token and refresh endpoints): 503 when the cache is down
+    instead of failing open.
+    """
+
+    def __init__(self, policy_for: PolicyFor, *, strict: bool = False) -> None:
+        self.policy_for = policy_for
+        self.strict = strict
+
+    async def __call__(self, request: Request, user: OptionalUser) -> RateLimitDecision | None:
+        return await self._spend(request, user)
+
+    async def _spend(self, request: Request, user: User | None) -> RateLimitDecision | None:
+        policy = self.policy_for(request, user)
+        decision = await run_sync(
+            check_rate,
+            policy=policy.name,
+            identity=policy.identity,
+            rate=policy.rate,
+            strict=self.strict,
+        )
+        if decision is not None:
+            setattr(request.state, RATE_LIMIT_STATE, decision)
+        return decision
+
+
+class UnauthenticatedRateLimit(RateLimit):
+    """A RateLimit for endpoints that ignore the Authorization header.
+
+    The token and refresh endpoints authenticate nobody (DRF's
+    `authentication_classes = []`): a stale Bearer header sent along must
+    not turn a login into a 401. They are counted per client IP.
+    """
+
+    async def __call__(self, request: Request) -> RateLimitDecision | None:  # type: ignore[override]
+        return await self._spend(request, None)
+
+
+default_rate_limit = RateLimit(default_policy_for)
+strict_anonymous_rate_limit = UnauthenticatedRateLimit(default_policy_for, strict=True)
+ping_rate_limit = RateLimit(ping_policy_for)
+login_sim_rate_limit = RateLimit(login_sim_policy_for)
+
+
+# Access rules as dependency lists, for `dependencies=` on a route. DRF checks
+# permission classes before throttles, so where a view has them (IsAuthenticated,
+# IsAdminRole), a 401/403 is answered before any budget is spent.
+AUTHENTICATED_THEN_LIMITED = [Depends(get_current_user), Depends(default_rate_limit)]
+ADMIN_THEN_LIMITED = [Depends(require_admin), Depends(default_rate_limit)]

@@ -1,0 +1,127 @@
+"""Swagger UI and ReDoc, served offline, and the error responses of the OpenAPI document.
+
+FastAPI's built-in /docs and /redoc load their JavaScript from a CDN. The
+app factory switches them off (docs_url=None, redoc_url=None) and this
+module serves the same pages with the assets of the installed
+drf-spectacular-sidecar package (the ones DRF's docs use), mounted at
+/static: no internet needed. Every URL is built from the request's
+root_path, so the pages work under /api/fastapi (or any other prefix).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import drf_spectacular_sidecar
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from .schemas import ErrorEnvelope, OAuthErrorBody
+
+SIDECAR_STATIC = (
+    Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
+)
+STATIC_PATH = "/static"
+OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
+
+_ERROR_DESCRIPTIONS = {
+    400: "The body is not a JSON object, or not JSON (`bad_request`).",
+    401: "No or bad bearer token (`not_authenticated` / `invalid_token`), "
+    "with `WWW-Authenticate: Bearer`.",
+    403: "Authenticated but not allowed (`permission_denied`).",
+    404: "No such resource (`not_found`).",
+    409: "The value is already taken (`conflict`).",
+    422: "A field or query parameter fails validation (`validation_error`).",
+    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
+    503: "The database or the cache is down (`service_unavailable`).",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for the error envelope, one per status code."""
+    return {
+        code: {"model": ErrorEnvelope, "description": _ERROR_DESCRIPTIONS[code]} for code in codes
+    }
+
+
+def oauth_error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for the token endpoint's RFC 6749 error shape."""
+    descriptions = {
+        400: "`invalid_request`, `invalid_grant` or `unsupported_grant_type` (RFC 6749 §5.2).",
+        429: "`locked_out` (too many failed logins) or `rate_limited`, see `Retry-After`.",
+        503: "`service_unavailable`: the lockout store (cache) is down.",
+    }
+    return {code: {"model": OAuthErrorBody, "description": descriptions[code]} for code in codes}
+
+
+def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, minus its default 422 `HTTPValidationError`.
+
+    FastAPI documents a 422 in its own shape on every route with parameters;
+    ours answer in the envelope, and routes that can 422 say so with
+    `error_responses(422)`. Generated once, then cached, as FastAPI does.
+    """
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        servers=app.servers,
+    )
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422", {})
+            content = response.get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                del operation["responses"]["422"]
+    components = schema.get("components", {}).get("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema
+
+
+def install_docs(app: FastAPI) -> None:
+    """Mount the sidecar assets and add /docs, /docs/oauth2-redirect and /redoc."""
+    app.openapi = lambda: _openapi_without_fastapi_422(app)  # type: ignore[method-assign]
+    app.mount(STATIC_PATH, StaticFiles(directory=SIDECAR_STATIC), name="docs-static")
+
+    def prefix(request: Request) -> str:
+        return request.scope.get("root_path", "").rstrip("/")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = prefix(request)
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{STATIC_PATH}/swagger-ui-dist/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{STATIC_PATH}/swagger-ui-dist/swagger-ui.css",
+            swagger_favicon_url=f"{root}{STATIC_PATH}/swagger-ui-dist/favicon-32x32.png",
+            oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_PATH}",
+            swagger_ui_parameters={"persistAuthorization": True},
+        )
+
+    @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = prefix(request)
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{STATIC_PATH}/redoc/bundles/redoc.standalone.js",
+            with_google_fonts=False,
+        )

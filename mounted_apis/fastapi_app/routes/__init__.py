@@ -1,0 +1,1 @@
+"""One APIRouter per area, joined in main.create_app."""

@@ -1,0 +1,156 @@
+"""/auth: register, the OAuth2 token endpoint, refresh, logout, me.
+
+The grant logic (password and refresh grants, lockout, error codes) is
+accounts.oauth, shared with DRF; this module parses, calls it once in a
+worker thread and answers. The token endpoint reads its form itself (no
+python-multipart needed): Django's QueryDict over the url-encoded body is
+exactly what DRF's FormParser produces, so both prefixes see the same form.
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+from typing import Any
+
+from django.http import QueryDict
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from accounts import oauth
+from accounts.services import user_register
+from accounts.tokens import token_service
+from common.errors import OAuthError
+
+from ..db import run_db
+from ..deps import (
+    AUTHENTICATED_THEN_LIMITED,
+    CurrentAccess,
+    CurrentUser,
+    default_rate_limit,
+    request_client_ip,
+    strict_anonymous_rate_limit,
+)
+from ..docs import error_responses, oauth_error_responses
+from ..routing import ContractRoute, OAuthRoute
+from ..schemas import (
+    LogoutRequest,
+    RefreshRequest,
+    TokenResponse,
+    UserEnvelope,
+    UserPublic,
+    UserRegister,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=ContractRoute)
+# The token endpoint alone answers every error in RFC 6749's shape.
+token_router = APIRouter(route_class=OAuthRoute)
+
+# RFC 6749 §5.1: token responses must not be cached.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
+
+_TOKEN_FORM_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            FORM_CONTENT_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "grant_type": {"type": "string", "enum": ["password", "refresh_token"],
+                                       "default": "password"},
+                        "username": {"type": "string"},
+                        "password": {"type": "string", "format": "password"},
+                        "refresh_token": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def _read_token_form(request: Request) -> dict[str, str | None]:
+    """The url-encoded form as a plain mapping, as accounts.api.TokenApi builds it.
+
+    An empty body is an empty form; a non-empty body of another type is an
+    RFC 6749 invalid_request.
+    """
+    raw = await request.body()
+    if not raw:
+        return {}
+    message = Message()
+    message["content-type"] = request.headers.get("content-type", "")
+    if message.get_content_type() != FORM_CONTENT_TYPE:
+        raise OAuthError("invalid_request", MSG_FORM_ENCODED)
+    data = QueryDict(raw)
+    return {name: data.get(name) for name in data}
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account",
+    dependencies=[Depends(default_rate_limit)],
+    responses=error_responses(400, 409, 422, 429),
+)
+async def register(payload: UserRegister) -> UserEnvelope:
+    user = await run_db(user_register, **payload.model_dump())
+    return UserEnvelope(data=UserPublic.model_validate(user))
+
+
+@token_router.post(
+    "/token",
+    summary="OAuth2 token endpoint (password and refresh_token grants)",
+    description="Form-encoded (RFC 6749). `grant_type` may be omitted: it means `password`. "
+    "Errors use RFC 6749's shape `{error, error_description}`.",
+    # Not authenticated (a stale Bearer header is ignored), limited per IP,
+    # and 503 rather than unprotected when the cache is down.
+    dependencies=[Depends(strict_anonymous_rate_limit)],
+    response_model=TokenResponse,
+    responses=oauth_error_responses(400, 429, 503),
+    openapi_extra=_TOKEN_FORM_SCHEMA,
+)
+async def token(request: Request) -> JSONResponse:
+    form = await _read_token_form(request)
+    body = await run_db(oauth.token_grant, form=form, client_ip=request_client_ip(request))
+    return JSONResponse(body, headers=NO_STORE)
+
+
+# Included after `/token` so the docs list the endpoints in contract order.
+router.include_router(token_router)
+
+
+@router.post(
+    "/refresh",
+    summary="Rotate a refresh token (JSON twin of the refresh_token grant)",
+    dependencies=[Depends(strict_anonymous_rate_limit)],
+    response_model=TokenResponse,
+    responses=error_responses(400, 422, 429, 503),
+)
+async def refresh(payload: RefreshRequest) -> JSONResponse:
+    body = await run_db(oauth.refresh_grant, payload.refresh_token)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out: revoke this access token's login (and the given refresh token's)",
+    dependencies=AUTHENTICATED_THEN_LIMITED,
+    responses=error_responses(400, 401, 422, 429),
+)
+async def logout(payload: LogoutRequest, access: CurrentAccess) -> Response:
+    await run_db(token_service.logout, claims=access.claims, refresh_token=payload.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/me",
+    summary="The authenticated user",
+    dependencies=AUTHENTICATED_THEN_LIMITED,
+    responses=error_responses(401, 429),
+)
+async def me(user: CurrentUser) -> UserEnvelope:
+    return UserEnvelope(data=UserPublic.model_validate(user))
