@@ -114,11 +114,16 @@ def main() -> None:
     serve_parser.add_argument("--workers", type=int, default=1)
     serve_parser.set_defaults(handler=serve)
 
-    test_parser = commands.add_parser("test", help="set up and run the test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    test_parser = commands.add_parser(
+        "test", help="set up and run the test suite; other arguments go to pytest"
+    )
     test_parser.set_defaults(handler=test)
 
-    args = parser.parse_args()
+    # Unknown arguments (`-k refresh`, `-x`, a test path) are pytest's.
+    args, pytest_args = parser.parse_known_args()
+    if pytest_args and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
+    args.pytest_args = pytest_args
     args.handler(args)
 
 

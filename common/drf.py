@@ -8,11 +8,12 @@ contract's envelope. Nothing reaches Django's HTML error pages.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -104,19 +105,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return Response(error.body(), status=error.status, headers=error.response_headers())
 
 
-def json_error_response(error: ApplicationError) -> JsonResponse:
-    """The envelope from plain Django views (URL catch-all, handler500)."""
-    response = JsonResponse(error.body(), status=error.status)
+def json_error_response(error: ApplicationError) -> HttpResponse:
+    """The envelope from plain Django views (URL catch-all, handler500).
+
+    Compact separators, as DRF's JSONRenderer and FastAPI write it, so the
+    bytes match too, not only the parsed JSON.
+    """
+    response = HttpResponse(
+        json.dumps(error.body(), separators=(",", ":")),
+        status=error.status,
+        content_type="application/json",
+    )
     for name, value in error.response_headers().items():
         response[name] = value
     return response
 
 
-def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Catch-all for unknown paths under /api/drf: the envelope, not Django's page."""
     return json_error_response(NotFound())
 
 
-def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """handler500: whatever escaped, the client sees no stack trace."""
     return json_error_response(InternalError())

@@ -10,18 +10,29 @@ from rest_framework.views import APIView
 
 from common.errors import MSG_NOT_AN_OBJECT, BadRequest
 
+# HEAD and OPTIONS are not part of the contract: every framework answers them
+# 405 and leaves them out of `Allow` (CORS preflights are answered before any
+# framework, in config.asgi).
+_NOT_IN_CONTRACT = {"HEAD", "OPTIONS"}
+
 
 class MethodFirstMixin:
     """Answer 405 before 401/403: no credentials can make a missing method exist.
 
     DRF authenticates, checks permissions and throttles in `initial()`, and
     only then looks up the handler, so `DELETE /auth/me` without a token
-    would be a 401 here and a 405 in FastAPI and Flask, which route first.
+    would be a 401 here and a 405 in FastAPI, which routes first.
     """
 
+    @property
+    def allowed_methods(self) -> list[str]:
+        # DRF copies this into the `Allow` header of every response: keep it
+        # to the contract's methods, sorted, as every framework lists them.
+        methods = super().allowed_methods  # type: ignore[misc]
+        return sorted(m for m in methods if m not in _NOT_IN_CONTRACT)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        method = request.method.lower()
-        if method not in self.http_method_names or not hasattr(self, method):
+        if request.method.upper() not in self.allowed_methods:
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 

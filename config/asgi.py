@@ -3,6 +3,7 @@
     uvicorn config.asgi:application
 
     request ──> RequestContextMiddleware      X-Request-ID, X-Served-By
+                 └─> CORSMiddleware            only when CORS_ALLOWED_ORIGINS is set
                  └─> MetricsMiddleware         GET /metrics; counts and times the rest
                       └─> PrefixDispatcher
                            ├─ /api/fastapi/...  FastAPI app        (native ASGI)
@@ -32,6 +33,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
+from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from common.metrics import MetricsMiddleware, record_route  # noqa: E402
@@ -160,7 +162,32 @@ def build_application() -> ASGIApp:
         mounts=[("/api/fastapi", create_fastapi_app())],
         default=django_app,
     )
-    return RequestContextMiddleware(MetricsMiddleware(dispatcher, framework_of=served_by))
+    app: ASGIApp = MetricsMiddleware(dispatcher, framework_of=served_by)
+    if settings.CORS_ALLOWED_ORIGINS:
+        app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
+    return RequestContextMiddleware(app)
+
+
+def with_cors(app: ASGIApp, origins: list[str]) -> ASGIApp:
+    """CORS once, in front of every framework, so all three answer alike.
+
+    Preflight (OPTIONS) requests are answered here and never reach a
+    framework. Browsers may read the headers a client needs: the rate-limit
+    state, the cache status, the request id, where a created book lives.
+    """
+    from starlette.middleware.cors import CORSMiddleware
+
+    return CORSMiddleware(
+        app,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=[
+            "RateLimit", "RateLimit-Policy", "Retry-After", "X-Cache",
+            "X-Request-ID", "X-Served-By", "Location",
+        ],
+        max_age=600,
+    )
 
 
 application = build_application()

@@ -257,6 +257,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.drf.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
+    "DEFAULT_METADATA_CLASS": None,
     # One exact limiter for every view (throttling/drf.py); demo views set their own.
     "DEFAULT_THROTTLE_CLASSES": ["throttling.drf.DefaultRateThrottle"],
 }

@@ -431,3 +431,26 @@ def test_a_write_at_one_prefix_is_read_at_once_at_the_others(apis: list[Api], st
         for reader in apis:
             assert reader.get(f"/books/{state.book_id}").json()["data"]["title"] == title
             assert reader.get("/books").json()["data"][0]["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/books"),
+        ("POST", "/books/{book_id}"),
+        ("PUT", "/auth/me"),
+        ("GET", "/auth/token"),
+        ("DELETE", "/users"),
+        ("GET", "/rl-demo/login-sim"),
+        ("OPTIONS", "/books"),
+    ],
+)
+def test_every_prefix_answers_405_with_the_same_allow_header(
+    apis: list[Api], state: State, method: str, path: str
+) -> None:
+    answers = {}
+    for api in apis:
+        response = api.request(method, path.format(book_id=state.book_id))
+        assert_error(response, 405, "method_not_allowed")
+        answers[api.framework] = (response.headers["Allow"], response.json())
+    assert len(set(map(repr, answers.values()))) == 1, answers
