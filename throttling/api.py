@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.drf_fields import StrictCharField
 from common.drf_views import ApiView
 from throttling import demo
 from throttling.drf import RlDemoLoginSimThrottle, RlDemoPingThrottle, request_client_ip
@@ -61,9 +62,9 @@ class RlDemoLoginSimApi(ApiView):
 
 class BfDemoLoginApi(ApiView):
     class InputSerializer(serializers.Serializer):
-        # Presence and type only; an empty value is just a wrong credential.
-        username = serializers.CharField(allow_blank=True, trim_whitespace=False)
-        password = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        # Presence and JSON type only; an empty value is just a wrong credential.
+        username = StrictCharField()
+        password = StrictCharField()
 
     @extend_schema(
         tags=TAGS,

@@ -224,16 +224,10 @@ class MessageEnvelope(BaseModel):
 
 
 class BfDemoLogin(InputModel):
-    """Presence and type only; an empty value is just a wrong credential.
+    """Presence and JSON type only; an empty value is just a wrong credential."""
 
-    Lax like the DRF view's plain CharFields: a number is taken as its text
-    (`1` -> "1"), a boolean, list or object is "Not a valid string.".
-    """
-
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-    username: str
-    password: str
+    username: StrictStr
+    password: StrictStr
 
 
 class BfDemoAuthenticated(BaseModel):

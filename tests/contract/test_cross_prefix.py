@@ -210,6 +210,16 @@ ERROR_CASES: dict[str, tuple[Case, int, str]] = {
         "method_not_allowed",
     ),
     "wrong-method-me": (lambda a, s: a.delete("/auth/me"), 405, "method_not_allowed"),
+    "bf-demo-number-as-username": (
+        lambda a, s: a.post("/bf-demo/login", json={"username": 1, "password": "x"}),
+        422,
+        "validation_error",
+    ),
+    "bf-demo-missing-password": (
+        lambda a, s: a.post("/bf-demo/login", json={"username": "demo"}),
+        422,
+        "validation_error",
+    ),
     "wrong-method-me-authenticated": (
         lambda a, s: a.delete("/auth/me", headers=ALICE(s)),
         405,
