@@ -1,0 +1,100 @@
+"""Several server processes sharing one Redis spend one rate-limit budget.
+
+Two real `uvicorn config.asgi:application` processes, one Redis: 20 parallel
+requests spread over both servers and both prefixes against a budget of 5
+admit exactly 5. Meaningful only with Redis (the in-process cache is, by
+definition, one per process), so it runs in the PostgreSQL + Redis pass.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from django.conf import settings
+
+from tests.contract.conftest import PREFIXES
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"),
+    reason="processes share a budget only through Redis (REDIS_URL unset)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(base_url: str, deadline_s: float = 30.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/api/drf/rl-demo/ping", timeout=1).status_code:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {base_url} did not start")
+
+
+@pytest.fixture
+def two_servers(transactional_db: None) -> Iterator[list[str]]:
+    env = {
+        **os.environ,
+        "TESTING": "1",
+        # Both processes must sign and check with the same keys, and point at
+        # this test run's database.
+        "SECRET_KEY": settings.SECRET_KEY,
+        "JWT_SIGNING_KEY": settings.JWT_SIGNING_KEY,
+        "RL_DEMO_PING": "5/hour",
+    }
+    ports = [_free_port(), _free_port()]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=settings.BASE_DIR, env=env,
+        )
+        for port in ports
+    ]
+    base_urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for base_url in base_urls:
+            _wait_until_up(base_url)
+        yield base_urls
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=15)
+
+
+def test_two_server_processes_share_one_budget(two_servers: list[str]) -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # the start-up probes spent some of the budget
+    urls = [
+        f"{two_servers[i % 2]}{PREFIXES[i % len(PREFIXES)]}/rl-demo/ping" for i in range(20)
+    ]
+    barrier = threading.Barrier(len(urls))
+    statuses: list[int] = []
+
+    def hit(url: str) -> None:
+        barrier.wait()
+        statuses.append(httpx.get(url, timeout=10).status_code)
+
+    threads = [threading.Thread(target=hit, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200] * 5 + [429] * 15
