@@ -238,19 +238,14 @@ class _OAuthErrorSerializer(serializers.Serializer):
     error_description = serializers.CharField()
 
 
-_ERROR_DESCRIPTIONS = {
-    400: "Body is not a JSON object (`bad_request`).",
-    401: "No or bad bearer token (`not_authenticated` / `invalid_token`).",
-    403: "Authenticated but not allowed (`permission_denied`).",
+_SPECIFIC_ERRORS = {
     404: "No user with that id (`not_found`).",
     409: "Another user has that username or email (`conflict`).",
-    422: "A field or query parameter fails validation (`validation_error`).",
-    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
 }
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return error_responses(_ERROR_DESCRIPTIONS, *codes)
+    return error_responses(*codes, specific=_SPECIFIC_ERRORS)
 
 
 def _document() -> None:

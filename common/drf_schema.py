@@ -43,8 +43,26 @@ class PageLinksSerializer(serializers.Serializer):
     prev = serializers.URLField(allow_null=True)
 
 
-def error_responses(descriptions: dict[int, str], *codes: int) -> dict[int, OpenApiResponse]:
-    """`{status: OpenApiResponse(ErrorEnvelope)}` for the listed status codes."""
+ERROR_DESCRIPTIONS = {
+    400: "Body is not a JSON object (`bad_request`).",
+    401: "No or bad bearer token (`not_authenticated` / `invalid_token`).",
+    403: "Authenticated but not allowed (`permission_denied`).",
+    404: "Not found (`not_found`).",
+    409: "Conflicts with a stored resource (`conflict`).",
+    422: "A field or query parameter fails validation (`validation_error`).",
+    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
+}
+
+
+def error_responses(
+    *codes: int, specific: dict[int, str] | None = None
+) -> dict[int, OpenApiResponse]:
+    """`{status: OpenApiResponse(ErrorEnvelope)}` for the listed status codes.
+
+    `specific` replaces the generic description of a status for one resource
+    ("No book with that id" rather than "Not found").
+    """
+    descriptions = {**ERROR_DESCRIPTIONS, **(specific or {})}
     return {
         code: OpenApiResponse(ErrorEnvelopeSerializer, description=descriptions[code])
         for code in codes
