@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 MSG_BAD_JSON = "Request body is not valid JSON."
 MSG_NOT_AN_OBJECT = "Request body must be a JSON object."
 MSG_UNSUPPORTED_MEDIA = "Content type must be application/json."
+MSG_BAD_HOST = "The Host header names a host this server does not serve."
 MSG_VALIDATION = "The request has invalid fields."
 MSG_NOT_AUTHENTICATED = "Authentication credentials were not provided."
 MSG_INVALID_TOKEN = "The access token is invalid, expired or revoked."

@@ -3,6 +3,7 @@
     uvicorn config.asgi:application
 
     request ──> RequestContextMiddleware      X-Request-ID, X-Served-By
+                 └─> AllowedHostsMiddleware    400 for a Host outside ALLOWED_HOSTS
                  └─> CORSMiddleware            only when CORS_ALLOWED_ORIGINS is set
                  └─> MetricsMiddleware         GET /metrics; counts and times the rest
                       └─> PrefixDispatcher
@@ -21,6 +22,7 @@ goes back to the pool at the end of the request.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -35,7 +37,9 @@ django.setup()
 from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from common.errors import MSG_BAD_HOST, BadRequest  # noqa: E402
 from common.metrics import MetricsMiddleware, record_route  # noqa: E402
 
 Scope = MutableMapping[str, Any]
@@ -112,6 +116,43 @@ class RequestContextMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class AllowedHostsMiddleware:
+    """Refuse a Host header outside ALLOWED_HOSTS, once, for every framework.
+
+    Django checks ALLOWED_HOSTS itself (with an HTML 400); FastAPI does not
+    check at all. Checking here, with Django's own matching rules, gives
+    every prefix the same 400 in the contract's envelope, and no framework
+    ever builds an absolute URL (Location, pagination links) from a forged Host.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._allowed(scope):
+            error = BadRequest(MSG_BAD_HOST)
+            body = json.dumps(error.body(), separators=(",", ":")).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": error.status,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def _allowed(self, scope: Scope) -> bool:
+        host = next((v.decode("latin-1") for n, v in scope["headers"] if n == b"host"), "")
+        domain, _port = split_domain_port(host)
+        return bool(domain) and validate_host(domain, self.allowed_hosts)
+
+
 class PrefixDispatcher:
     """Sends a request to the first app whose prefix matches; else to the default.
 
@@ -165,6 +206,7 @@ def build_application() -> ASGIApp:
     app: ASGIApp = MetricsMiddleware(dispatcher, framework_of=served_by)
     if settings.CORS_ALLOWED_ORIGINS:
         app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
+    app = AllowedHostsMiddleware(app, settings.ALLOWED_HOSTS)
     return RequestContextMiddleware(app)
 
 

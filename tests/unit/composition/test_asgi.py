@@ -78,3 +78,22 @@ def test_metrics_count_requests_by_framework_and_route_template(client: TestClie
     # An unknown path is one label value, not one series per path.
     assert 'route="<unmatched>"' in body
     assert "/no-such-thing" not in body
+
+
+@pytest.mark.parametrize("path", ["/api/drf/books", "/api/fastapi/books", "/admin/", "/health"])
+def test_a_host_outside_allowed_hosts_is_refused_alike_everywhere(
+    client: TestClient, path: str
+) -> None:
+    response = client.get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "bad_request",
+            "message": "The Host header names a host this server does not serve.",
+        }
+    }
+    assert response.headers["X-Request-ID"]
+
+
+def test_an_allowed_host_with_a_port_is_served(client: TestClient) -> None:
+    assert client.get("/health", headers={"Host": "localhost:8000"}).status_code == 200
