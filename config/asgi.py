@@ -39,6 +39,7 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from common.docs_security import DocsContentSecurityPolicy  # noqa: E402
 from common.errors import MSG_BAD_HOST, BadRequest  # noqa: E402
 from common.metrics import MetricsMiddleware, record_route  # noqa: E402
 
@@ -206,6 +207,7 @@ def build_application() -> ASGIApp:
     app: ASGIApp = MetricsMiddleware(dispatcher, framework_of=served_by)
     if settings.CORS_ALLOWED_ORIGINS:
         app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
+    app = DocsContentSecurityPolicy(app)
     app = AllowedHostsMiddleware(app, settings.ALLOWED_HOSTS)
     return RequestContextMiddleware(app)
 

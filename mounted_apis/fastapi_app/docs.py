@@ -124,4 +124,5 @@ def install_docs(app: FastAPI) -> None:
             title=f"{app.title} - ReDoc",
             redoc_js_url=f"{root}{STATIC_PATH}/redoc/bundles/redoc.standalone.js",
             with_google_fonts=False,
+            redoc_favicon_url=f"{root}{STATIC_PATH}/swagger-ui-dist/favicon-32x32.png",
         )
