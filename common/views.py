@@ -31,8 +31,7 @@ FRAMEWORKS = [
         "prefix": "/api/flask",
         "idiom": "an app factory, blueprints, explicit parsing, error handlers",
         "has_redoc": False,
-        # Not built yet: the card says so rather than linking to 404s.
-        "mounted": False,
+        "mounted": True,
     },
 ]
 

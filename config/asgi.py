@@ -8,6 +8,7 @@
                  └─> MetricsMiddleware         GET /metrics; counts and times the rest
                       └─> PrefixDispatcher
                            ├─ /api/fastapi/...  FastAPI app        (native ASGI)
+                           ├─ /api/flask/...    Flask app via a2wsgi (its own worker threads)
                            └─ everything else   Django via a2wsgi  (/, /health, /admin, /api/drf)
 
 Why Django is mounted through its WSGI handler wrapped by a2wsgi, and not
@@ -195,13 +196,18 @@ class PrefixDispatcher:
 def build_application() -> ASGIApp:
     """Build each framework with its own factory and mount it."""
     from mounted_apis.fastapi_app.main import create_app as create_fastapi_app
+    from mounted_apis.flask_app import create_app as create_flask_app
 
     # Worker threads for Django's WSGI side; each borrows a pooled connection
     # only while it handles a request.
     django_workers = int(os.environ.get("DJANGO_WORKERS", "10"))
     django_app = WSGIMiddleware(get_wsgi_application(), workers=django_workers)
+    # Flask's own pool of worker threads; each request gives its connection
+    # back to the pool when it ends (mounted_apis/flask_app/db.py).
+    flask_workers = int(os.environ.get("FLASK_WORKERS", "10"))
+    flask_app = WSGIMiddleware(create_flask_app(), workers=flask_workers)
     dispatcher = PrefixDispatcher(
-        mounts=[("/api/fastapi", create_fastapi_app())],
+        mounts=[("/api/fastapi", create_fastapi_app()), ("/api/flask", flask_app)],
         default=django_app,
     )
     app: ASGIApp = MetricsMiddleware(dispatcher, framework_of=served_by)

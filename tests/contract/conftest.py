@@ -29,7 +29,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-PREFIXES = ["/api/drf", "/api/fastapi"]
+PREFIXES = ["/api/drf", "/api/fastapi", "/api/flask"]
 FRAMEWORK_OF = {"/api/drf": "drf", "/api/fastapi": "fastapi", "/api/flask": "flask"}
 
 # Passes Django's password validators (length, common, numeric, similarity).

@@ -1,0 +1,1 @@
+"""One blueprint per area of the contract, registered by the application factory."""

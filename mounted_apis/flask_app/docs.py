@@ -1,0 +1,80 @@
+"""Swagger UI, served offline, and the OpenAPI document, at /docs and /openapi.json.
+
+Swagger UI's assets come from the installed drf-spectacular-sidecar package
+(the ones DRF's and FastAPI's docs use), served by a route of this
+blueprint at /static: no CDN, no internet. Every URL is built from the
+request's script root, so the page works under /api/flask or any prefix.
+The document itself is written out by hand in openapi.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import drf_spectacular_sidecar
+from flask import Blueprint, Flask, Response, request, send_from_directory
+
+from .auth import ignore_credentials
+from .openapi import openapi_document
+
+SIDECAR_STATIC = (
+    Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
+)
+
+bp = Blueprint("docs", __name__)
+TITLE = "Books API: Flask"
+
+_SWAGGER_UI_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{title} - Swagger UI</title>
+<link rel="stylesheet" type="text/css" href="{static}/swagger-ui-dist/swagger-ui.css">
+<link rel="icon" type="image/png" href="{static}/swagger-ui-dist/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{static}/swagger-ui-dist/swagger-ui-bundle.js"></script>
+<script>
+const ui = SwaggerUIBundle({config});
+</script>
+</body>
+</html>
+"""
+
+
+@bp.get("/docs")
+@ignore_credentials
+def swagger_ui() -> Response:
+    root = request.script_root
+    config = {
+        "url": f"{root}/openapi.json",
+        "dom_id": "#swagger-ui",
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "oauth2RedirectUrl": f"{root}/static/swagger-ui-dist/oauth2-redirect.html",
+    }
+    # "</" inside a <script> would end it early; JSON allows "<\/" instead.
+    config_js = json.dumps(config).replace("</", "<\\/")
+    page = _SWAGGER_UI_PAGE.format(title=TITLE, static=f"{root}/static", config=config_js)
+    return Response(page, mimetype="text/html")
+
+
+@bp.get("/openapi.json")
+@ignore_credentials
+def openapi_json() -> dict[str, Any]:
+    return openapi_document(server_url=request.script_root or "/")
+
+
+@bp.get("/static/<path:filename>")
+@ignore_credentials
+def static(filename: str) -> Response:
+    """Swagger UI's assets (send_from_directory refuses paths leaving the folder)."""
+    return send_from_directory(SIDECAR_STATIC, filename)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

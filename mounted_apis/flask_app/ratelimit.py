@@ -1,0 +1,97 @@
+"""The shared rate limiter (throttling.limiter) as a Flask decorator.
+
+    @bp.get("/rl-demo/ping")
+    @rate_limited(ping_policy)
+    def ping(): ...
+
+`rate_limited(policy_for)` spends one unit of the budget `policy_for()`
+names, the very budget DRF and FastAPI spend (the framework is not part of
+the key). Over the limit, `enforce` raises RateLimited (429 with its own
+RateLimit headers and Retry-After); with the cache down it fails open, or
+raises ServiceUnavailable (503) when `strict=True` (token and refresh).
+
+An admitted request's decision waits in `g`, and the after-request hook of
+`init_app` copies its RateLimit headers onto whatever response follows:
+200, 404, 422 alike. A 429 already carries its own, fresher headers.
+
+Where the decorator sits among the others is the check order: DRF checks
+permissions before throttles, so `@require_login` goes above
+`@rate_limited()` on views that have a permission class, below it (or not
+at all) on views that find a missing user inside the view (books).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, g, request
+
+from throttling.identity import client_ip
+from throttling.limiter import (
+    POLICY_RL_DEMO_LOGIN_SIM,
+    POLICY_RL_DEMO_PING,
+    Policy,
+    default_policy,
+    enforce,
+    ip_policy,
+)
+
+View = TypeVar("View", bound=Callable[..., Any])
+PolicyFor = Callable[[], Policy]
+
+
+def request_client_ip() -> str:
+    """The client IP: the peer, and X-Forwarded-For only from trusted proxies."""
+    return client_ip(peer=request.remote_addr, forwarded_for=request.headers.get("X-Forwarded-For"))
+
+
+def default_policy_for() -> Policy:
+    """Per user when authenticated (RATE_LIMIT_USER), else per client IP (RATE_LIMIT_ANON)."""
+    user = g.get("user")
+    return default_policy(user_id=user.pk if user is not None else None, ip=request_client_ip())
+
+
+def ping_policy() -> Policy:
+    return ip_policy(POLICY_RL_DEMO_PING, ip=request_client_ip())
+
+
+def login_sim_policy() -> Policy:
+    return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=request_client_ip())
+
+
+def rate_limited(
+    policy_for: PolicyFor = default_policy_for, *, strict: bool = False
+) -> Callable[[View], View]:
+    """Spend one unit of `policy_for()`'s budget before the view runs.
+
+    :raise RateLimited: over the limit (429).
+    :raise ServiceUnavailable: the cache is down and `strict` (or fail-closed) (503).
+    """
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped_view(**kwargs: Any) -> Any:
+            decision = enforce(policy_for(), strict=strict)
+            if decision is not None:
+                g.ratelimit_decision = decision
+            return view(**kwargs)
+
+        return wrapped_view  # type: ignore[return-value]
+
+    return decorator
+
+
+def add_ratelimit_headers(response: Response) -> Response:
+    """The admitted request's RateLimit headers, unless the response has its own."""
+    decision = g.get("ratelimit_decision")
+    if decision is not None:
+        for name, value in decision.headers().items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the header hook; called by the application factory."""
+    app.after_request(add_ratelimit_headers)

@@ -1,0 +1,79 @@
+"""JSON out, byte for byte as DRF's JSONRenderer writes it, and the resources' shapes.
+
+Flask turns a view's dict return value into JSON with `app.json`; its
+default provider sorts keys, escapes non-ASCII and appends a newline. The
+contract wants the same bytes at every prefix, so `ContractJSONProvider`
+writes what DRF (UNICODE_JSON, COMPACT_JSON, STRICT_JSON) and FastAPI's
+JSONResponse write: keys in insertion order, UTF-8, compact separators, no
+NaN, nothing after the closing brace.
+
+The `*_public` functions are the output "serializers": one dict per
+resource, fields in the order DRF's OutputSerializers declare them. None of
+them has a password field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.json.provider import DefaultJSONProvider
+
+from accounts.models import User
+from books.models import Book
+from common.pagination import PageResult
+from mounted_apis.fastapi_app.schemas import drf_datetime
+
+
+class ContractJSONProvider(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("separators", (",", ":"))
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        # DefaultJSONProvider.response would add a trailing newline.
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype=self.mimetype)
+
+
+def book_public(book: Book) -> dict[str, Any]:
+    return {
+        "id": book.pk,
+        "title": book.title,
+        "author": book.author,
+        "year": book.year,
+        "isbn": book.isbn,
+        "description": book.description,
+        "created_by": book.created_by_id,
+        "created_at": drf_datetime(book.created_at),
+        "updated_at": drf_datetime(book.updated_at),
+    }
+
+
+def user_public(user: User) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "role": str(user.role),
+        "is_active": bool(user.is_active),
+        "date_joined": drf_datetime(user.date_joined),
+    }
+
+
+def page_body(
+    items: list[dict[str, Any]], result: PageResult, links: dict[str, str | None]
+) -> dict[str, Any]:
+    """`{"data", "meta", "links"}`: the body of every list endpoint."""
+    return {"data": items, "meta": result.meta(), "links": links}
+
+
+def no_content() -> Response:
+    """204 with no body and, as DRF sends it, no Content-Type."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response

@@ -1,0 +1,39 @@
+"""URL rules that route the contract's way: exact methods, digits-only ids.
+
+Two of werkzeug's defaults differ from the contract (and from DRF):
+
+- a rule with GET also matches HEAD, and Flask adds OPTIONS to every rule;
+  the contract answers both with 405 and leaves them out of `Allow`.
+  `ContractRule` drops HEAD (the factory turns off PROVIDE_AUTOMATIC_OPTIONS),
+  so werkzeug itself raises the 405 with the right list of methods;
+- `<int:...>` matches any Unicode digit ("٣" is 3); `<digits:...>`
+  (`DigitsConverter`) takes ASCII digits only, as DRF's `[0-9]+` does, so
+  /books/abc and /books/٣ are the plain 404 of an unknown path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.routing import BaseConverter, Rule
+
+
+class ContractRule(Rule):
+    """A Rule that does not add HEAD to GET (HEAD is not part of the contract)."""
+
+    def __init__(self, string: str, **kwargs: Any) -> None:
+        super().__init__(string, **kwargs)
+        if self.methods is not None:
+            self.methods.discard("HEAD")
+
+
+class DigitsConverter(BaseConverter):
+    """`<digits:book_id>`: one or more ASCII digits, passed to the view as an int."""
+
+    regex = r"[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
