@@ -253,7 +253,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.drf.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.drf_parsers.Utf8JSONParser"],
+    # Exactly application/json, as FastAPI and Flask accept it (no wildcards).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf_parsers.ExactContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.drf.exception_handler",
     "UNAUTHENTICATED_USER": None,

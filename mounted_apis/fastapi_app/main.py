@@ -44,6 +44,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         openapi_url="/openapi.json",
+        # The contract has no trailing slashes: `/books/` is a 404, as at the
+        # other prefixes, not a redirect to `/books`.
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)

@@ -1,0 +1,37 @@
+"""How DRF reads a request body, made as strict as the other two frameworks.
+
+DRF's default negotiation lets `Content-Type: application/*` (or `*/*`)
+select the JSON parser, and its JSONParser decodes by the `charset`
+parameter (`latin-1` included). FastAPI and Flask here accept exactly
+`application/json` (parameters allowed) and read UTF-8, as RFC 8259 says
+JSON exchanged between systems is. Same request, same answer: these two
+classes give DRF the same rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser
+
+
+class ExactContentNegotiation(DefaultContentNegotiation):
+    """A parser is chosen only by its exact media type, never by a wildcard."""
+
+    def select_parser(self, request: Any, parsers: list[BaseParser]) -> BaseParser | None:
+        content_type = request.content_type or ""
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        for parser in parsers:
+            if parser.media_type == media_type:
+                return parser
+        return None  # DRF answers UnsupportedMediaType: our 400 bad_request
+
+
+class Utf8JSONParser(JSONParser):
+    """JSON bodies are UTF-8, whatever `charset` the client declares."""
+
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> Any:
+        return super().parse(stream, media_type, {**(parser_context or {}), "encoding": "utf-8"})
