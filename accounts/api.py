@@ -38,13 +38,10 @@ from accounts.tokens import token_service
 from common.drf_fields import StrictBooleanField, StrictCharField
 from common.drf_schema import PageLinksSerializer, PageMetaSerializer, error_responses
 from common.drf_views import ApiView, json_object
-from common.errors import ApplicationError, OAuthError
+from common.errors import NO_STORE, ApplicationError, OAuthError
+from common.openapi_text import USERS, oauth_error_descriptions
 from common.pagination import page_links
 from throttling.drf import StrictDefaultRateThrottle, request_client_ip
-
-# RFC 6749 §5.1: token responses must not be stored by any cache.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
 
 
 @extend_schema_serializer(component_name="User")
@@ -112,10 +109,10 @@ class TokenApi(ApiView):
 
     def post(self, request: Request) -> Response:
         try:
-            data = request.data
+            data = request.data  # FormParser: a QueryDict, or {} for an empty body
         except (exceptions.UnsupportedMediaType, exceptions.ParseError):
-            raise OAuthError("invalid_request", MSG_FORM_ENCODED) from None
-        form = {name: data.get(name) for name in data}
+            raise OAuthError("invalid_request", oauth.MSG_FORM_ENCODED) from None
+        form = oauth.form_values(data)
         body = oauth.token_grant(form=form, client_ip=request_client_ip(request))
         return Response(body, headers=NO_STORE)
 
@@ -238,14 +235,16 @@ class _OAuthErrorSerializer(serializers.Serializer):
     error_description = serializers.CharField()
 
 
-_SPECIFIC_ERRORS = {
-    404: "No user with that id (`not_found`).",
-    409: "Another user has that username or email (`conflict`).",
-}
-
-
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return error_responses(*codes, specific=_SPECIFIC_ERRORS)
+    return error_responses(*codes, resource=USERS)
+
+
+def _oauth_errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The token endpoint's errors, in RFC 6749's shape."""
+    return {
+        code: OpenApiResponse(_OAuthErrorSerializer, description=description)
+        for code, description in oauth_error_descriptions(*codes).items()
+    }
 
 
 def _document() -> None:
@@ -261,14 +260,7 @@ def _document() -> None:
         request={"application/x-www-form-urlencoded": TokenApi.InputSerializer},
         responses={
             200: TokenApi.OutputSerializer,
-            400: OpenApiResponse(_OAuthErrorSerializer, description="RFC 6749 §5.2 error."),
-            429: OpenApiResponse(
-                _OAuthErrorSerializer,
-                description="`locked_out` (a rate limit answers the normal envelope).",
-            ),
-            503: OpenApiResponse(
-                _OAuthErrorSerializer, description="The lockout store is unavailable."
-            ),
+            **_oauth_errors(400, 429, 503),
         },
         auth=[],
     )(TokenApi.post)

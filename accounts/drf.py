@@ -13,12 +13,12 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import User
-from accounts.tokens import AccessContext, token_service
+from accounts.tokens import AccessContext, bearer_from_header, token_service
 from common.errors import MSG_INVALID_TOKEN, InvalidToken
 
 TOKEN_URL = "/api/drf/auth/token"
@@ -27,17 +27,13 @@ TOKEN_URL = "/api/drf/auth/token"
 class BearerTokenAuthentication(BaseAuthentication):
     """Resolve `Authorization: Bearer <access token>` through `token_service`."""
 
-    keyword = b"bearer"
-
     def authenticate(self, request: Request) -> tuple[User, AccessContext] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword:
-            return None  # not ours: anonymous, or another scheme
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN)
         try:
-            context = token_service.authenticate_access(parts[1].decode("ascii"))
-        except (InvalidToken, UnicodeDecodeError):
+            token = bearer_from_header(request.META.get("HTTP_AUTHORIZATION"))
+            if token is None:
+                return None  # not ours: anonymous, or another scheme
+            context = token_service.authenticate_access(token)
+        except InvalidToken:
             # DRF's own exception, not ours: DRF then records "no user" on
             # the request before re-raising, so nothing that reads
             # request.user later (throttles, middleware) authenticates

@@ -16,7 +16,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from common.errors import FieldInvalid
+from common.errors import MSG_BLANK, MSG_INVALID_CHOICE, FieldInvalid
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -25,7 +25,6 @@ USERNAME_MIN = 3
 USERNAME_MAX = 150
 EMAIL_MAX = 254  # RFC 5321's limit on a forward path, and EmailField's max_length
 
-MSG_BLANK = "This field may not be blank."
 MSG_TOO_SHORT = "Ensure this field has at least {n} characters."
 MSG_TOO_LONG = "Ensure this field has no more than {n} characters."
 MSG_USERNAME_CHARS = (
@@ -33,7 +32,6 @@ MSG_USERNAME_CHARS = (
     "numbers, and @/./+/-/_ characters."
 )
 MSG_EMAIL_INVALID = "Enter a valid email address."
-MSG_INVALID_CHOICE = '"{value}" is not a valid choice.'
 
 # Django's UnicodeUsernameValidator pattern: \w is Unicode-aware in Python 3,
 # so "José" is a valid username, as it is in Django's own forms.
@@ -91,5 +89,5 @@ def clean_role(value: str) -> str:
     from accounts.models import Role  # local import: rules stay importable without apps
 
     if value not in Role.values:
-        raise FieldInvalid(MSG_INVALID_CHOICE.format(value=value))
+        raise FieldInvalid(MSG_INVALID_CHOICE.format(input=value))
     return value

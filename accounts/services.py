@@ -18,6 +18,7 @@ from accounts import rules
 from accounts.models import RevokedReason, Role, User
 from accounts.tokens import token_service
 from common.errors import (
+    MSG_REQUIRED,
     Conflict,
     FieldError,
     FieldInvalid,
@@ -27,7 +28,6 @@ from common.errors import (
 
 MSG_USERNAME_TAKEN = "A user with that username already exists."
 MSG_EMAIL_TAKEN = "A user with that email already exists."
-MSG_REQUIRED = "This field is required."
 MSG_CURRENT_PASSWORD_WRONG = "The current password is incorrect."
 
 # The fields a PATCH may carry, in the order their errors are reported.

@@ -45,6 +45,35 @@ MSG_INVALID_GRANT_REFRESH = "The refresh token is invalid, expired or revoked."
 
 _REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "token_type", "fam", "aud", "iss"]
 
+_BEARER = b"bearer"
+# Header values travel as latin-1 (RFC 9110; DRF's HTTP_HEADER_ENCODING, and
+# what ASGI and WSGI servers decode them with), so this encoding is lossless.
+_HEADER_ENCODING = "latin-1"
+
+
+def bearer_from_header(value: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, parsed as DRF parses it.
+
+    One parser for the three frameworks, so a malformed header gets the same
+    answer at every prefix (DRF's BearerTokenAuthentication re-raises the
+    error as its own AuthenticationFailed):
+
+    - no header, or another scheme: None (anonymous);
+    - "Bearer" alone, more than one word after it, or a token that is not
+      ASCII: InvalidToken.
+
+    :raise InvalidToken: a Bearer header that carries no usable token.
+    """
+    parts = (value or "").encode(_HEADER_ENCODING).split()
+    if not parts or parts[0].lower() != _BEARER:
+        return None
+    if len(parts) != 2:
+        raise InvalidToken()
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise InvalidToken() from None
+
 
 class InvalidGrant(ApplicationError):
     """RFC 6749's `invalid_grant`: a bad password grant or refresh token.

@@ -61,7 +61,8 @@ def build_app():  # noqa: ANN201  (built lazily: Django must be set up first)
     from django.db import connection
     from fastapi import FastAPI
 
-    from mounted_apis.fastapi_app.db import release_connections, run_db
+    from common.db import release_connections
+    from mounted_apis.fastapi_app.db import run_db
 
     slow_ms = int(os.environ.get("BENCH_SLOW_MS", "0"))
 

@@ -35,6 +35,7 @@ from common.drf_fields import StrictCharField, StrictIntegerField
 from common.drf_schema import PageLinksSerializer, PageMetaSerializer, error_responses
 from common.drf_views import ApiViewSet, json_object
 from common.errors import NotAuthenticated, NotFound
+from common.openapi_text import BOOKS
 from common.pagination import page_links
 
 # --- The view set -----------------------------------------------------------------
@@ -144,14 +145,8 @@ class _BookPageSerializer(serializers.Serializer):
     links = PageLinksSerializer()
 
 
-_SPECIFIC_ERRORS = {
-    404: "No book with that id (`not_found`).",
-    409: "Another book has that ISBN (`conflict`).",
-}
-
-
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return error_responses(*codes, specific=_SPECIFIC_ERRORS)
+    return error_responses(*codes, resource=BOOKS)
 
 
 _X_CACHE = OpenApiParameter(

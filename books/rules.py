@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from common.errors import FieldError, FieldInvalid, ValidationFailed
+from common.errors import MSG_BLANK, MSG_REQUIRED, FieldError, FieldInvalid, ValidationFailed
 
 TITLE_MAX = 200
 AUTHOR_MAX = 200
@@ -29,10 +29,9 @@ YEAR_MIN = 1450
 BOOK_FIELDS = ("title", "author", "year", "isbn", "description")
 REQUIRED_FIELDS = ("title", "author", "year")
 
-# Messages are constants: tests and every framework share one wording. The
-# first two reuse DRF's wording so generic and domain messages read alike.
-MSG_REQUIRED = "This field is required."
-MSG_BLANK = "This field may not be blank."
+# Messages are constants: tests and every framework share one wording.
+# MSG_REQUIRED and MSG_BLANK are DRF's (common.errors), so generic and domain
+# messages read alike.
 MSG_TOO_LONG = "Ensure this field has no more than {max} characters."
 MSG_NULL_CHARACTERS = "Null characters are not allowed."
 MSG_YEAR_RANGE = "Ensure the year is between {min} and {max}."

@@ -14,12 +14,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.errors import MSG_INVALID_BOOL, MSG_INVALID_INT, MSG_INVALID_STRING
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class StrictCharField(serializers.Field):
     """A JSON string, passed on untouched (trimming and lengths are domain rules)."""
 
-    default_error_messages = {"invalid": "Not a valid string."}
+    default_error_messages = {"invalid": MSG_INVALID_STRING}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -34,7 +36,7 @@ class StrictCharField(serializers.Field):
 class StrictIntegerField(serializers.Field):
     """A JSON integer (not a string of digits, not a float, not a boolean)."""
 
-    default_error_messages = {"invalid": "A valid integer is required."}
+    default_error_messages = {"invalid": MSG_INVALID_INT}
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
@@ -49,7 +51,7 @@ class StrictIntegerField(serializers.Field):
 class StrictBooleanField(serializers.Field):
     """A JSON boolean: not "true", not 1."""
 
-    default_error_messages = {"invalid": "Must be a valid boolean."}
+    default_error_messages = {"invalid": MSG_INVALID_BOOL}
 
     def to_internal_value(self, data: Any) -> bool:
         if not isinstance(data, bool):

@@ -15,15 +15,17 @@ from typing import Any
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
 
+from common.media_types import media_type
+
 
 class ExactContentNegotiation(DefaultContentNegotiation):
     """A parser is chosen only by its exact media type, never by a wildcard."""
 
     def select_parser(self, request: Any, parsers: list[BaseParser]) -> BaseParser | None:
-        content_type = request.content_type or ""
-        media_type = content_type.split(";", 1)[0].strip().lower()
+        # The one reading of Content-Type that FastAPI and Flask use too.
+        requested = media_type(request.content_type)
         for parser in parsers:
-            if parser.media_type == media_type:
+            if parser.media_type == requested:
                 return parser
         return None  # DRF answers UnsupportedMediaType: our 400 bad_request
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
+from common.openapi_text import error_descriptions
+
 
 @extend_schema_serializer(component_name="ErrorDetail")
 class _ErrorDetailSerializer(serializers.Serializer):
@@ -43,27 +45,13 @@ class PageLinksSerializer(serializers.Serializer):
     prev = serializers.URLField(allow_null=True)
 
 
-ERROR_DESCRIPTIONS = {
-    400: "Body is not a JSON object (`bad_request`).",
-    401: "No or bad bearer token (`not_authenticated` / `invalid_token`).",
-    403: "Authenticated but not allowed (`permission_denied`).",
-    404: "Not found (`not_found`).",
-    409: "Conflicts with a stored resource (`conflict`).",
-    422: "A field or query parameter fails validation (`validation_error`).",
-    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
-}
-
-
-def error_responses(
-    *codes: int, specific: dict[int, str] | None = None
-) -> dict[int, OpenApiResponse]:
+def error_responses(*codes: int, resource: str | None = None) -> dict[int, OpenApiResponse]:
     """`{status: OpenApiResponse(ErrorEnvelope)}` for the listed status codes.
 
-    `specific` replaces the generic description of a status for one resource
-    ("No book with that id" rather than "Not found").
+    The descriptions are `common.openapi_text`'s, shared with the other two
+    documents; `resource` (BOOKS, USERS) picks its own 404/409 wording.
     """
-    descriptions = {**ERROR_DESCRIPTIONS, **(specific or {})}
     return {
-        code: OpenApiResponse(ErrorEnvelopeSerializer, description=descriptions[code])
-        for code in codes
+        code: OpenApiResponse(ErrorEnvelopeSerializer, description=description)
+        for code, description in error_descriptions(*codes, resource=resource).items()
     }

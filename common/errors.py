@@ -21,6 +21,9 @@ from typing import Any, ClassVar
 MSG_BAD_JSON = "Request body is not valid JSON."
 MSG_NOT_AN_OBJECT = "Request body must be a JSON object."
 MSG_UNSUPPORTED_MEDIA = "Content type must be application/json."
+# RFC 6749 §5.1: token responses, successes and errors alike, are never stored.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 MSG_BAD_HOST = "The Host header names a host this server does not serve."
 MSG_VALIDATION = "The request has invalid fields."
 MSG_NOT_AUTHENTICATED = "Authentication credentials were not provided."
@@ -33,6 +36,19 @@ MSG_RATE_LIMITED = "Too many requests; retry after {retry_after} seconds."
 MSG_LOCKED_OUT = "Too many failed logins; retry after {retry_after} seconds."
 MSG_INTERNAL = "An unexpected error occurred."
 MSG_UNAVAILABLE = "A service this endpoint depends on is unavailable."
+
+# DRF's default field messages (rest_framework/fields.py) for the checks every
+# framework makes before the domain sees a value: presence, null, JSON type.
+# The DRF fields, the Pydantic error mapping, the Flask validator and the
+# domain's own "required" checks all use these, so a 422 reads the same.
+MSG_REQUIRED = "This field is required."
+MSG_NULL = "This field may not be null."
+MSG_BLANK = "This field may not be blank."
+MSG_INVALID = "Invalid value."
+MSG_INVALID_STRING = "Not a valid string."
+MSG_INVALID_INT = "A valid integer is required."
+MSG_INVALID_BOOL = "Must be a valid boolean."
+MSG_INVALID_CHOICE = '"{input}" is not a valid choice.'
 
 
 @dataclass(frozen=True)
@@ -235,7 +251,7 @@ class OAuthError(Exception):
         return {"error": self.error, "error_description": self.description}
 
     def response_headers(self) -> dict[str, str]:
-        return {"Cache-Control": "no-store", "Pragma": "no-cache", **self.headers}
+        return {**NO_STORE, **self.headers}
 
     @classmethod
     def from_application_error(cls, exc: ApplicationError) -> OAuthError:

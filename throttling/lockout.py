@@ -53,6 +53,7 @@ from django.db import DatabaseError
 from django.db.models import Q
 
 from common.errors import LockedOut, ServiceUnavailable
+from common.rendering import drf_datetime
 from throttling.identity import bucket_for_ip
 from throttling.models import Lockout
 
@@ -295,7 +296,7 @@ def _retry_after(until: float, now: float) -> int:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+    return drf_datetime(datetime.fromtimestamp(epoch, tz=UTC))
 
 
 def unlock(*, username: str | None = None, ip: str | None = None, by: str | None = None) -> int:

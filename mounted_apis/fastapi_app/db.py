@@ -59,25 +59,15 @@ from typing import Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
-from django.conf import settings
-from django.db import connections
+
+from common.db import pool_max_size, release_connections
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_DEFAULT_POOL_MAX = 10
-
 # One limiter per event loop: anyio primitives belong to the loop that made
 # them, and tests start a loop per TestClient.
 _limiters: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
-
-
-def pool_max_size() -> int:
-    """The psycopg pool's max_size for the default database (None: no pool)."""
-    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
-    if isinstance(pool, dict):
-        return int(pool.get("max_size", _DEFAULT_POOL_MAX))
-    return _DEFAULT_POOL_MAX  # SQLite or a pool with psycopg's defaults
 
 
 def _db_limiter() -> anyio.CapacityLimiter:
@@ -87,16 +77,6 @@ def _db_limiter() -> anyio.CapacityLimiter:
         limiter = anyio.CapacityLimiter(pool_max_size())
         _limiters[loop] = limiter
     return limiter
-
-
-def release_connections() -> None:
-    """Give this thread's connections back (to the pool when there is one).
-
-    What Django's request_finished signal does for its own views: close the
-    connection, which with `OPTIONS["pool"]` returns it to the pool.
-    """
-    for conn in connections.all(initialized_only=True):
-        conn.close()
 
 
 def _call_then_release(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -18,10 +18,10 @@ when several dependencies ask for it.
 
 The OAuth2PasswordBearer scheme is declared for the OpenAPI document only
 (Swagger UI's Authorize button, tokenUrl relative to the docs page so it
-works under the /api/fastapi root path); the header itself is parsed the
-way DRF's BearerTokenAuthentication parses it, so malformed headers get the
-same answer at both prefixes, and the 401s come from common.errors, not
-from FastAPI's own HTTPException.
+works under the /api/fastapi root path); the header itself is parsed by
+`accounts.tokens.bearer_from_header`, as DRF's BearerTokenAuthentication
+parses it, so malformed headers get the same answer at every prefix, and
+the 401s come from common.errors, not from FastAPI's own HTTPException.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from accounts.models import User
-from accounts.tokens import AccessContext, token_service
-from common.errors import InvalidToken, NotAuthenticated, PermissionDenied
+from accounts.tokens import AccessContext, bearer_from_header, token_service
+from common.errors import NotAuthenticated, PermissionDenied
 from throttling.identity import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
@@ -68,24 +68,6 @@ def request_client_ip(request: Request) -> str:
     return client_ip(peer=peer, forwarded_for=",".join(forwarded) if forwarded else None)
 
 
-def _bearer_token(request: Request) -> str | None:
-    """The token of `Authorization: Bearer <token>`, DRF's way.
-
-    No header or another scheme: None (anonymous). "Bearer" with no token or
-    with more than one word: InvalidToken.
-    """
-    header = request.headers.get("authorization", "")
-    parts = header.encode("latin-1").split()
-    if not parts or parts[0].lower() != b"bearer":
-        return None
-    if len(parts) != 2:
-        raise InvalidToken()
-    try:
-        return parts[1].decode("ascii")
-    except UnicodeDecodeError:
-        raise InvalidToken() from None
-
-
 async def get_access(
     request: Request,
     _documented: Annotated[str | None, Depends(oauth2_scheme)],
@@ -94,7 +76,7 @@ async def get_access(
 
     :raise InvalidToken: bad signature, expired, revoked, refresh token, ...
     """
-    token = _bearer_token(request)
+    token = bearer_from_header(request.headers.get("authorization"))
     if token is None:
         return None
     # One query (the token's login family with its user): a worker thread.

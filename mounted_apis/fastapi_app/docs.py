@@ -10,10 +10,8 @@ root_path, so the pages work under /api/fastapi (or any other prefix).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import drf_spectacular_sidecar
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -24,42 +22,32 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from common.docs_assets import SIDECAR_STATIC
+from common.openapi_text import error_descriptions, oauth_error_descriptions
+
 from .schemas import ErrorEnvelope, OAuthErrorBody
 
-SIDECAR_STATIC = (
-    Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
-)
 STATIC_PATH = "/static"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 
-_ERROR_DESCRIPTIONS = {
-    400: "The body is not a JSON object, or not JSON (`bad_request`).",
-    401: "No or bad bearer token (`not_authenticated` / `invalid_token`), "
-    "with `WWW-Authenticate: Bearer`.",
-    403: "Authenticated but not allowed (`permission_denied`).",
-    404: "No such resource (`not_found`).",
-    409: "The value is already taken (`conflict`).",
-    422: "A field or query parameter fails validation (`validation_error`).",
-    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
-    503: "The database or the cache is down (`service_unavailable`).",
-}
+def error_responses(*codes: int, resource: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for the error envelope, one per status code.
 
-
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries for the error envelope, one per status code."""
+    Descriptions from `common.openapi_text` (shared with DRF's and Flask's
+    documents); `resource` (BOOKS, USERS) picks its own 404/409 wording.
+    """
     return {
-        code: {"model": ErrorEnvelope, "description": _ERROR_DESCRIPTIONS[code]} for code in codes
+        code: {"model": ErrorEnvelope, "description": description}
+        for code, description in error_descriptions(*codes, resource=resource).items()
     }
 
 
 def oauth_error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries for the token endpoint's RFC 6749 error shape."""
-    descriptions = {
-        400: "`invalid_request`, `invalid_grant` or `unsupported_grant_type` (RFC 6749 §5.2).",
-        429: "`locked_out` (too many failed logins) or `rate_limited`, see `Retry-After`.",
-        503: "`service_unavailable`: the lockout store (cache) is down.",
+    return {
+        code: {"model": OAuthErrorBody, "description": description}
+        for code, description in oauth_error_descriptions(*codes).items()
     }
-    return {code: {"model": OAuthErrorBody, "description": descriptions[code]} for code in codes}
 
 
 def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:

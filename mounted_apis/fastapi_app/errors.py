@@ -32,7 +32,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from common.errors import (
+    MSG_INVALID,
+    MSG_INVALID_BOOL,
+    MSG_INVALID_CHOICE,
+    MSG_INVALID_INT,
+    MSG_INVALID_STRING,
     MSG_NOT_AN_OBJECT,
+    MSG_NULL,
+    MSG_REQUIRED,
     ApplicationError,
     BadRequest,
     FieldError,
@@ -46,16 +53,6 @@ from common.errors import (
 )
 
 logger = logging.getLogger(__name__)
-
-# DRF's default error messages for the field types our schemas use
-# (rest_framework/fields.py), so a type error reads the same at every prefix.
-MSG_REQUIRED = "This field is required."
-MSG_NULL = "This field may not be null."
-MSG_INVALID_INT = "A valid integer is required."
-MSG_INVALID_STRING = "Not a valid string."
-MSG_INVALID_BOOL = "Must be a valid boolean."
-MSG_INVALID_CHOICE = '"{input}" is not a valid choice.'
-MSG_INVALID = "Invalid value."
 
 # request.state attribute where `routing.ContractRoute` leaves a body it could
 # not parse, to be reported only once authentication and limits have passed.

@@ -6,13 +6,11 @@ a token. DRF parses lazily, inside the view, after authentication, permission
 checks and throttling, and it has its own idea of an empty body. For the same
 request to get the same answer at both prefixes, this route class (FastAPI's
 documented extension point, "Custom Request and APIRoute class") looks at
-the body first and:
-
-- empty body                        -> treated as `{}` (DRF: "no content" = empty data),
-                                       so a missing field says "This field is required."
-- content type not application/json -> 400 "Content type must be application/json."
-- not valid (strict) JSON           -> 400 "Request body is not valid JSON."
-- valid JSON but not an object      -> 400 "Request body must be a JSON object."
+the body first and applies the contract's body rule,
+`common.json_body.json_object_body` (shared with Flask): an empty body is
+treated as `{}` (DRF: "no content" = empty data, so a missing field says
+"This field is required."); a wrong content type, a body that is not
+(strict) JSON, or JSON that is not an object is a 400.
 
 The three 400s are *not* raised here. The error is left on `request.state`
 and the body swapped for a placeholder that can never validate: FastAPI then
@@ -23,55 +21,21 @@ RequestValidationError handler (errors.py) answers with the stored 400.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine
-from email.message import Message
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi import params as fastapi_params
 from fastapi.routing import APIRoute
 
-from common.errors import (
-    MSG_NOT_AN_OBJECT,
-    MSG_UNSUPPORTED_MEDIA,
-    ApplicationError,
-    BadRequest,
-    OAuthError,
-)
+from common.errors import ApplicationError, BadRequest, OAuthError
+from common.json_body import json_object_body
 
 from .errors import BODY_ERROR_STATE
 
 # A JSON string: valid JSON (so FastAPI decodes it) that no object schema accepts.
 _UNPARSED_PLACEHOLDER = b'"<unparsed request body>"'
 _EMPTY_OBJECT = b"{}"
-
-
-def _is_json(content_type: str | None) -> bool:
-    """DRF's JSONParser matches `application/json`, with or without parameters."""
-    if not content_type:
-        return False
-    message = Message()
-    message["content-type"] = content_type
-    return message.get_content_type() == "application/json"
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN / Infinity are not JSON; DRF's parser (STRICT_JSON) refuses them too.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def body_error(raw: bytes, content_type: str | None) -> BadRequest | None:
-    """Why `raw` is not an acceptable JSON-object body, or None when it is."""
-    if not _is_json(content_type):
-        return BadRequest(MSG_UNSUPPORTED_MEDIA)
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError):
-        return BadRequest()
-    if not isinstance(data, dict):
-        return BadRequest(MSG_NOT_AN_OBJECT)
-    return None
 
 
 def _with_body(request: Request, body: bytes) -> Request:
@@ -99,12 +63,13 @@ class ContractRoute(APIRoute):
 
         async def route_handler(request: Request) -> Response:
             raw = await request.body()
-            if not raw:
-                return await handler(_with_body(request, _EMPTY_OBJECT))
-            error = body_error(raw, request.headers.get("content-type"))
-            if error is not None:
+            try:
+                json_object_body(raw, request.headers.get("content-type"))
+            except BadRequest as error:
                 setattr(request.state, BODY_ERROR_STATE, error)
                 return await handler(_with_body(request, _UNPARSED_PLACEHOLDER))
+            if not raw:  # the rule's `{}`, in bytes FastAPI can decode
+                return await handler(_with_body(request, _EMPTY_OBJECT))
             return await handler(request)
 
         return route_handler

@@ -12,12 +12,13 @@ ValidationFailed with its own messages, so the 422 bodies match DRF's.
 Output models are built from the Django model instances
 (`from_attributes=True`); none of them has a password field. Datetimes are
 rendered the way DRF's DateTimeField renders them (ISO 8601, UTC as "Z",
-microseconds only when non-zero), so both prefixes print the same bytes.
+microseconds only when non-zero: `common.rendering.drf_datetime`), so every
+prefix prints the same bytes.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -30,14 +31,7 @@ from pydantic import (
     StrictStr,
 )
 
-
-def drf_datetime(value: datetime) -> str:
-    """DRF's DateTimeField.to_representation, with TIME_ZONE = "UTC"."""
-    text = value.astimezone(UTC).isoformat()
-    if text.endswith("+00:00"):
-        text = text[: -len("+00:00")] + "Z"
-    return text
-
+from common.rendering import drf_datetime
 
 ApiDateTime = Annotated[datetime, PlainSerializer(drf_datetime, return_type=str)]
 

@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from accounts.tokens import token_service
-from common.errors import InvalidToken, NotAuthenticated, PermissionDenied
+from accounts.tokens import bearer_from_header, token_service
+from common.errors import NotAuthenticated, PermissionDenied
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -41,23 +41,6 @@ def ignore_credentials(view: View) -> View:
     """Mark a view that authenticates nobody: its Authorization header is not read."""
     setattr(view, _IGNORES_CREDENTIALS, True)
     return view
-
-
-def _bearer_token() -> str | None:
-    """The token of `Authorization: Bearer <token>`, parsed as DRF parses it.
-
-    No header or another scheme: None. "Bearer" alone, more than one word
-    after it, or a token that is not ASCII: InvalidToken.
-    """
-    parts = request.headers.get("Authorization", "").encode("latin-1").split()
-    if not parts or parts[0].lower() != b"bearer":
-        return None
-    if len(parts) != 2:
-        raise InvalidToken()
-    try:
-        return parts[1].decode("ascii")
-    except UnicodeDecodeError:
-        raise InvalidToken() from None
 
 
 def _view_ignores_credentials() -> bool:
@@ -74,7 +57,7 @@ def load_user() -> None:
     g.access = None
     if request.routing_exception is not None or _view_ignores_credentials():
         return
-    token = _bearer_token()
+    token = bearer_from_header(request.headers.get("Authorization"))  # InvalidToken if malformed
     if token is None:
         return
     g.access = token_service.authenticate_access(token)  # one query; raises InvalidToken

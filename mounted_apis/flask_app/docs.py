@@ -10,18 +10,14 @@ The document itself is written out by hand in openapi.py.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import drf_spectacular_sidecar
 from flask import Blueprint, Flask, Response, request, send_from_directory
+
+from common.docs_assets import SIDECAR_STATIC
 
 from .auth import ignore_credentials
 from .openapi import openapi_document
-
-SIDECAR_STATIC = (
-    Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
-)
 
 bp = Blueprint("docs", __name__)
 TITLE = "Books API: Flask"

@@ -17,25 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-Json = dict[str, Any]
+from common.media_types import FORM_MEDIA_TYPE
+from common.openapi_text import BOOKS, USERS, error_descriptions, oauth_error_descriptions
 
-_ERRORS = {
-    400: "The body is not a JSON object, or not JSON (`bad_request`).",
-    401: "No or bad bearer token (`not_authenticated` / `invalid_token`), "
-    "with `WWW-Authenticate: Bearer`.",
-    403: "Authenticated but not allowed (`permission_denied`).",
-    404: "No such resource (`not_found`).",
-    409: "The value is already taken (`conflict`).",
-    422: "A field or query parameter fails validation (`validation_error`).",
-    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
-    503: "The database or the cache is down (`service_unavailable`).",
-}
-_SPECIFIC = {
-    "books": {404: "No book with that id (`not_found`).",
-              409: "Another book has that ISBN (`conflict`)."},
-    "users": {404: "No user with that id (`not_found`).",
-              409: "Another user has that username or email (`conflict`)."},
-}
+Json = dict[str, Any]
 
 
 def _ref(name: str) -> Json:
@@ -53,12 +38,21 @@ def _ok(name: str, description: str = "OK", headers: Json | None = None) -> Json
     return response
 
 
-def _errors(*codes: int, area: str = "") -> Json:
-    specific = _SPECIFIC.get(area, {})
+def _errors(*codes: int, resource: str | None = None) -> Json:
+    """Error envelope responses; the words are `common.openapi_text`'s."""
     envelope = _json(_ref("ErrorEnvelope"))
     return {
-        str(code): {"description": specific.get(code, _ERRORS[code]), **envelope}
-        for code in codes
+        str(code): {"description": description, **envelope}
+        for code, description in error_descriptions(*codes, resource=resource).items()
+    }
+
+
+def _oauth_errors(*codes: int) -> Json:
+    """The token endpoint's responses in RFC 6749's error shape."""
+    oauth_error = _json(_ref("OAuthError"))
+    return {
+        str(code): {"description": description, **oauth_error}
+        for code, description in oauth_error_descriptions(*codes).items()
     }
 
 
@@ -94,26 +88,16 @@ def _operation(tag: str, summary: str, responses: Json, **extra: Any) -> Json:
 # --- Paths ------------------------------------------------------------------------------
 
 def _auth_paths() -> Json:
-    token_form = {"required": True, "content": {"application/x-www-form-urlencoded": {
-        "schema": _ref("TokenForm")}}}
-    oauth_error = _json(_ref("OAuthError"))
+    token_form = {"required": True, "content": {FORM_MEDIA_TYPE: {"schema": _ref("TokenForm")}}}
     return {
         "/auth/register": {"post": _operation(
             "auth", "Register a new user (role user)",
-            {"201": _ok("UserEnvelope", "Created."), **_errors(400, 409, 422, 429, area="users")},
+            {"201": _ok("UserEnvelope", "Created."), **_errors(400, 409, 422, 429, resource=USERS)},
             requestBody=_body("RegisterInput"), security=[],
         )},
         "/auth/token": {"post": _operation(
             "auth", "OAuth2 token endpoint (password and refresh_token grants)",
-            {
-                "200": _ok("TokenResponse"),
-                "400": {"description": "`invalid_request`, `invalid_grant` or "
-                        "`unsupported_grant_type` (RFC 6749 §5.2).", **oauth_error},
-                "429": {"description": "`locked_out` (too many failed logins) or "
-                        "`rate_limited`, see `Retry-After`.", **oauth_error},
-                "503": {"description": "`service_unavailable`: the lockout store (cache) "
-                        "is down.", **oauth_error},
-            },
+            {"200": _ok("TokenResponse"), **_oauth_errors(400, 429, 503)},
             description="Form-encoded (RFC 6749). `grant_type` may be omitted: it means "
             "`password`. Errors use RFC 6749's shape `{error, error_description}`.",
             requestBody=token_form, security=[],
@@ -153,7 +137,7 @@ def _user_paths() -> Json:
         "/users/{id}": {
             "get": _operation(
                 "users", "Read a user (self or admin)",
-                {"200": _ok("UserEnvelope"), **_errors(401, 403, 404, 429, area="users")},
+                {"200": _ok("UserEnvelope"), **_errors(401, 403, 404, 429, resource=USERS)},
                 description="A non-admin asking for any other id gets 403, whether or not "
                 "it exists.",
                 parameters=[user_id], security=_BEARER,
@@ -161,14 +145,14 @@ def _user_paths() -> Json:
             "patch": _operation(
                 "users", "Update a user (self: email, password; admin: also role, is_active)",
                 {"200": _ok("UserEnvelope"),
-                 **_errors(400, 401, 403, 404, 409, 422, 429, area="users")},
+                 **_errors(400, 401, 403, 404, 409, 422, 429, resource=USERS)},
                 description="Changing one's own password needs `current_password`; it "
                 "revokes every earlier token of that user.",
                 parameters=[user_id], requestBody=_body("UserPatch"), security=_BEARER,
             ),
             "delete": _operation(
                 "users", "Soft-delete a user (self or admin)",
-                {**_NO_CONTENT, **_errors(401, 403, 404, 429, area="users")},
+                {**_NO_CONTENT, **_errors(401, 403, 404, 429, resource=USERS)},
                 parameters=[user_id], security=_BEARER,
             ),
         },
@@ -203,7 +187,7 @@ def _book_paths() -> Json:
                 "books", "Create a book (any authenticated user)",
                 {"201": _ok("BookEnvelope", "Created; the book's URL is in `Location`.",
                             headers={"Location": {"schema": {"type": "string"}}}),
-                 **_errors(400, 401, 409, 422, 429, area="books")},
+                 **_errors(400, 401, 409, 422, 429, resource=BOOKS)},
                 description=write, requestBody=_body("BookInput"), security=_BEARER,
             ),
         },
@@ -211,26 +195,26 @@ def _book_paths() -> Json:
             "get": _operation(
                 "books", "Get one book (public, cached)",
                 {"200": _ok("BookEnvelope", headers=_X_CACHE),
-                 **_errors(404, 429, area="books")},
+                 **_errors(404, 429, resource=BOOKS)},
                 parameters=[book_id], security=[],
             ),
             "put": _operation(
                 "books", "Replace a book (creator or admin)",
                 {"200": _ok("BookEnvelope"),
-                 **_errors(400, 401, 403, 404, 409, 422, 429, area="books")},
+                 **_errors(400, 401, 403, 404, 409, 422, 429, resource=BOOKS)},
                 description=f"{write} Optional fields left out are reset to their defaults.",
                 parameters=[book_id], requestBody=_body("BookInput"), security=_BEARER,
             ),
             "patch": _operation(
                 "books", "Change some fields of a book (creator or admin)",
                 {"200": _ok("BookEnvelope"),
-                 **_errors(400, 401, 403, 404, 409, 422, 429, area="books")},
+                 **_errors(400, 401, 403, 404, 409, 422, 429, resource=BOOKS)},
                 description=write, parameters=[book_id], requestBody=_body("BookInput"),
                 security=_BEARER,
             ),
             "delete": _operation(
                 "books", "Delete a book (admin only)",
-                {**_NO_CONTENT, **_errors(401, 403, 404, 429, area="books")},
+                {**_NO_CONTENT, **_errors(401, 403, 404, 429, resource=BOOKS)},
                 description=write, parameters=[book_id], security=_BEARER,
             ),
         },

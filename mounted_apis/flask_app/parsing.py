@@ -1,9 +1,11 @@
 """Reading the request explicitly: JSON bodies, the token form, query strings.
 
 Flask's `request.get_json()` would accept NaN, answer its own 400 page and
-read the body whenever it is called; here every rule is written out, with
-DRF's wording (the reference implementation), so /api/flask answers the
-same 400s and 422s as /api/drf:
+read the body whenever it is called; here the body rule shared with FastAPI
+(`common.json_body`) and the token form rule (`accounts.oauth`) are applied
+to werkzeug's request, and the field checks use DRF's wording (the
+reference implementation), so /api/flask answers the same 400s and 422s as
+/api/drf:
 
     payload = json_object()                       # 400 for a bad body
     values = validate(payload, BOOK_INPUT)        # 422 with one detail per field
@@ -11,18 +13,10 @@ same 400s and 422s as /api/drf:
 Views call these *inside* the view function, that is after the
 authentication, permission and rate-limit decorators have run: DRF parses
 lazily in the view too, so a caller without a token hears 401, not 400.
-
-Body rules (DRF's JSONParser with STRICT_JSON, and its "no content" case):
-
-- empty body                        -> `{}`: missing fields say "This field is required."
-- content type not application/json -> 400 "Content type must be application/json."
-- not UTF-8, not JSON, NaN/Infinity -> 400 "Request body is not valid JSON."
-- valid JSON but not an object      -> 400 "Request body must be a JSON object."
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -30,65 +24,37 @@ from typing import Any, ClassVar
 from django.http import QueryDict
 from flask import request
 
+from accounts.oauth import read_token_form
 from common.errors import (
-    MSG_NOT_AN_OBJECT,
-    MSG_UNSUPPORTED_MEDIA,
-    BadRequest,
+    MSG_INVALID,
+    MSG_INVALID_BOOL,
+    MSG_INVALID_INT,
+    MSG_INVALID_STRING,
+    MSG_NULL,
+    MSG_REQUIRED,
     FieldError,
-    OAuthError,
     ValidationFailed,
 )
-
-# DRF's default messages for the field types the contract uses
-# (rest_framework/fields.py and common/drf_fields.py).
-MSG_REQUIRED = "This field is required."
-MSG_NULL = "This field may not be null."
-
-JSON_MIMETYPE = "application/json"
-FORM_MIMETYPE = "application/x-www-form-urlencoded"
-MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON; Python's json module accepts them by default.
-    raise ValueError(f"{name} is not valid JSON")
+from common.json_body import json_object_body
 
 
 def json_object() -> dict[str, Any]:
-    """The request body as a JSON object.
+    """The request body as a JSON object (`common.json_body`'s rule).
 
     :raise BadRequest: wrong content type, not JSON, or not an object (400).
     """
-    raw = request.get_data(cache=True)
-    if not raw:
-        return {}
-    if request.mimetype != JSON_MIMETYPE:
-        raise BadRequest(MSG_UNSUPPORTED_MEDIA)
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest() from None
-    if not isinstance(data, dict):
-        raise BadRequest(MSG_NOT_AN_OBJECT)
-    return data
+    return json_object_body(request.get_data(cache=True), request.content_type)
 
 
 def token_form() -> dict[str, str | None]:
-    """The url-encoded form of the OAuth2 token endpoint, one value per name.
+    """The url-encoded form of the OAuth2 token endpoint (`accounts.oauth`'s rule).
 
-    Parsed with Django's QueryDict, exactly what DRF's FormParser builds (the
-    last of repeated names wins; werkzeug's `request.form` keeps the first).
-    An empty body is an empty form.
+    Read from the raw body rather than werkzeug's `request.form`, which keeps
+    the first of repeated names where DRF's FormParser keeps the last.
 
     :raise OAuthError: invalid_request for a non-empty body of another type.
     """
-    raw = request.get_data(cache=True)
-    if not raw:
-        return {}
-    if request.mimetype != FORM_MIMETYPE:
-        raise OAuthError("invalid_request", MSG_FORM_ENCODED)
-    form = QueryDict(raw)
-    return {name: form.get(name) for name in form}
+    return read_token_form(request.get_data(cache=True), request.content_type)
 
 
 def query_params() -> QueryDict:
@@ -109,21 +75,21 @@ class Field:
 
     required: bool = True
     allow_null: bool = False
-    invalid: ClassVar[str] = "Invalid value."
+    invalid: ClassVar[str] = MSG_INVALID
 
     def accepts(self, value: Any) -> bool:
         raise NotImplementedError(".accepts() must be overridden")
 
 
 class String(Field):
-    invalid = "Not a valid string."
+    invalid = MSG_INVALID_STRING
 
     def accepts(self, value: Any) -> bool:
         return isinstance(value, str)
 
 
 class Integer(Field):
-    invalid = "A valid integer is required."
+    invalid = MSG_INVALID_INT
 
     def accepts(self, value: Any) -> bool:
         # bool is an int subclass in Python, not in JSON.
@@ -131,7 +97,7 @@ class Integer(Field):
 
 
 class Boolean(Field):
-    invalid = "Must be a valid boolean."
+    invalid = MSG_INVALID_BOOL
 
     def accepts(self, value: Any) -> bool:
         return isinstance(value, bool)

@@ -22,7 +22,7 @@ from flask.json.provider import DefaultJSONProvider
 from accounts.models import User
 from books.models import Book
 from common.pagination import PageResult
-from mounted_apis.fastapi_app.schemas import drf_datetime
+from common.rendering import drf_datetime
 
 
 class ContractJSONProvider(DefaultJSONProvider):

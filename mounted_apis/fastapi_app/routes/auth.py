@@ -3,23 +3,24 @@
 The grant logic (password and refresh grants, lockout, error codes) is
 accounts.oauth, shared with DRF; this module parses, calls it once in a
 worker thread and answers. The token endpoint reads its form itself (no
-python-multipart needed): Django's QueryDict over the url-encoded body is
-exactly what DRF's FormParser produces, so both prefixes see the same form.
+python-multipart needed) with `oauth.read_token_form`, the rule Flask uses
+too: Django's QueryDict over the url-encoded body, exactly what DRF's
+FormParser produces, so every prefix sees the same form.
 """
 
 from __future__ import annotations
 
-from email.message import Message
 from typing import Any
 
-from django.http import QueryDict
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from accounts import oauth
 from accounts.services import user_register
 from accounts.tokens import token_service
-from common.errors import OAuthError
+from common.errors import NO_STORE
+from common.media_types import FORM_MEDIA_TYPE
+from common.openapi_text import USERS
 
 from ..db import run_db
 from ..deps import (
@@ -45,16 +46,11 @@ router = APIRouter(prefix="/auth", tags=["auth"], route_class=ContractRoute)
 # The token endpoint alone answers every error in RFC 6749's shape.
 token_router = APIRouter(route_class=OAuthRoute)
 
-# RFC 6749 §5.1: token responses must not be cached.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
-
 _TOKEN_FORM_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            FORM_CONTENT_TYPE: {
+            FORM_MEDIA_TYPE: {
                 "schema": {
                     "type": "object",
                     "properties": {
@@ -71,29 +67,12 @@ _TOKEN_FORM_SCHEMA: dict[str, Any] = {
 }
 
 
-async def _read_token_form(request: Request) -> dict[str, str | None]:
-    """The url-encoded form as a plain mapping, as accounts.api.TokenApi builds it.
-
-    An empty body is an empty form; a non-empty body of another type is an
-    RFC 6749 invalid_request.
-    """
-    raw = await request.body()
-    if not raw:
-        return {}
-    message = Message()
-    message["content-type"] = request.headers.get("content-type", "")
-    if message.get_content_type() != FORM_CONTENT_TYPE:
-        raise OAuthError("invalid_request", MSG_FORM_ENCODED)
-    data = QueryDict(raw)
-    return {name: data.get(name) for name in data}
-
-
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
     dependencies=[Depends(default_rate_limit)],
-    responses=error_responses(400, 409, 422, 429),
+    responses=error_responses(400, 409, 422, 429, resource=USERS),
 )
 async def register(payload: UserRegister) -> UserEnvelope:
     user = await run_db(user_register, **payload.model_dump())
@@ -113,7 +92,7 @@ async def register(payload: UserRegister) -> UserEnvelope:
     openapi_extra=_TOKEN_FORM_SCHEMA,
 )
 async def token(request: Request) -> JSONResponse:
-    form = await _read_token_form(request)
+    form = oauth.read_token_form(await request.body(), request.headers.get("content-type"))
     body = await run_db(oauth.token_grant, form=form, client_ip=request_client_ip(request))
     return JSONResponse(body, headers=NO_STORE)
 

@@ -21,6 +21,7 @@ from books.models import Book
 from books.selectors import book_get, book_get_cached, book_page_cached
 from books.services import book_create, book_delete, book_update
 from common.errors import NotFound
+from common.openapi_text import BOOKS
 
 from ..db import run_db
 from ..deps import CurrentUser, default_rate_limit
@@ -101,7 +102,7 @@ async def list_books(
 @router.get(
     "/{book_id:int}",
     summary="Get one book (public, cached)",
-    responses={200: {"headers": _X_CACHE}, **error_responses(404, 429)},
+    responses={200: {"headers": _X_CACHE}, **error_responses(404, 429, resource=BOOKS)},
 )
 async def get_book(book_id: int, response: Response) -> BookEnvelope:
     book, hit = await run_db(book_get_cached, book_id=book_id)
@@ -116,7 +117,7 @@ async def get_book(book_id: int, response: Response) -> BookEnvelope:
     status_code=status.HTTP_201_CREATED,
     summary="Create a book (any authenticated user)",
     description="Answers 201 with the new book's URL in `Location`.",
-    responses=error_responses(400, 401, 409, 422, 429),
+    responses=error_responses(400, 401, 409, 422, 429, resource=BOOKS),
 )
 async def create_book(
     payload: BookCreate, user: CurrentUser, request: Request, response: Response
@@ -131,7 +132,7 @@ async def create_book(
     "/{book_id:int}",
     summary="Replace a book (creator or admin)",
     description="Optional fields left out are reset to their defaults.",
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=BOOKS),
 )
 async def replace_book(book_id: int, payload: BookReplace, user: CurrentUser) -> BookEnvelope:
     values = payload.model_dump(exclude_unset=True)
@@ -142,7 +143,7 @@ async def replace_book(book_id: int, payload: BookReplace, user: CurrentUser) ->
 @router.patch(
     "/{book_id:int}",
     summary="Change some fields of a book (creator or admin)",
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=BOOKS),
 )
 async def update_book(book_id: int, payload: BookUpdate, user: CurrentUser) -> BookEnvelope:
     values = payload.model_dump(exclude_unset=True)
@@ -154,7 +155,7 @@ async def update_book(book_id: int, payload: BookUpdate, user: CurrentUser) -> B
     "/{book_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a book (admin only)",
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 429, resource=BOOKS),
 )
 async def delete_book(book_id: int, user: CurrentUser) -> Response:
     await run_db(_delete, actor=user, book_id=book_id)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from accounts.models import User
 from accounts.selectors import user_get_for, user_page
 from accounts.services import user_soft_delete, user_update
+from common.openapi_text import USERS
 
 from ..db import run_db
 from ..deps import ADMIN_THEN_LIMITED, AUTHENTICATED_THEN_LIMITED, CurrentUser
@@ -64,7 +65,7 @@ async def list_users(
     summary="Get a user (themself or admin)",
     description="A non-admin asking for any other id gets 403, whether or not it exists.",
     dependencies=AUTHENTICATED_THEN_LIMITED,
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 429, resource=USERS),
 )
 async def get_user(user_id: int, user: CurrentUser) -> UserEnvelope:
     found = await run_db(user_get_for, actor=user, user_id=user_id)
@@ -77,7 +78,7 @@ async def get_user(user_id: int, user: CurrentUser) -> UserEnvelope:
     description="Changing the password needs `current_password` (for oneself) and revokes "
     "every earlier token of that user.",
     dependencies=AUTHENTICATED_THEN_LIMITED,
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=USERS),
 )
 async def update_user(user_id: int, payload: UserUpdate, user: CurrentUser) -> UserEnvelope:
     changes = payload.model_dump(exclude_unset=True)
@@ -90,7 +91,7 @@ async def update_user(user_id: int, payload: UserUpdate, user: CurrentUser) -> U
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Soft-delete a user (themself or admin)",
     dependencies=AUTHENTICATED_THEN_LIMITED,
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 429, resource=USERS),
 )
 async def delete_user(user_id: int, user: CurrentUser) -> Response:
     await run_db(_soft_delete, actor=user, user_id=user_id)

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g
 from accounts import oauth
 from accounts.services import user_register
 from accounts.tokens import token_service
-from common.errors import ApplicationError, OAuthError
+from common.errors import NO_STORE, ApplicationError, OAuthError
 
 from ..auth import ignore_credentials, load_user, require_login
 from ..parsing import String, json_object, token_form, validate
@@ -28,9 +28,6 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 # Every view of the app sees g.user; this blueprint loads it, as the auth
 # blueprint of Flask's tutorial does.
 bp.before_app_request(load_user)
-
-# RFC 6749 §5.1: token responses must not be cached.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 REGISTER_INPUT = {"username": String(), "email": String(), "password": String()}
 REFRESH_INPUT = {"refresh_token": String()}

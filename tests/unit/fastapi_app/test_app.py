@@ -10,9 +10,9 @@ from django.db import connections
 from starlette.testclient import TestClient
 
 from common.errors import ServiceUnavailable
+from common.rendering import drf_datetime
 from mounted_apis.fastapi_app import deps
 from mounted_apis.fastapi_app.db import run_db
-from mounted_apis.fastapi_app.schemas import drf_datetime
 
 from .conftest import PREFIX
 

@@ -1,0 +1,61 @@
+"""The words of the OpenAPI documents' error responses, for all three frameworks.
+
+Each framework writes its document in its own idiom (drf-spectacular's
+`OpenApiResponse`, FastAPI's `responses=`, Flask's hand-written dict), but
+the three describe one contract, so what a 404 or a 429 means is written
+here once:
+
+- `ERROR_DESCRIPTIONS`: the error envelope's statuses, any endpoint;
+- `RESOURCE_ERROR_DESCRIPTIONS`: the 404/409 of one resource, which can say
+  what was not found or what conflicted ("No book with that id");
+- `OAUTH_ERROR_DESCRIPTIONS`: the token endpoint's RFC 6749 errors.
+"""
+
+from __future__ import annotations
+
+BOOKS = "books"
+USERS = "users"
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The body is not a JSON object, or not JSON (`bad_request`).",
+    401: "No or bad bearer token (`not_authenticated` / `invalid_token`), "
+    "with `WWW-Authenticate: Bearer`.",
+    403: "Authenticated but not allowed (`permission_denied`).",
+    404: "No such resource (`not_found`).",
+    409: "The value is already taken (`conflict`).",
+    422: "A field or query parameter fails validation (`validation_error`).",
+    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
+    503: "The database or the cache is down (`service_unavailable`).",
+}
+
+RESOURCE_ERROR_DESCRIPTIONS: dict[str, dict[int, str]] = {
+    BOOKS: {
+        404: "No book with that id (`not_found`).",
+        409: "Another book has that ISBN (`conflict`).",
+    },
+    USERS: {
+        404: "No user with that id (`not_found`).",
+        409: "Another user has that username or email (`conflict`).",
+    },
+}
+
+OAUTH_ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "`invalid_request`, `invalid_grant` or `unsupported_grant_type` (RFC 6749 §5.2).",
+    429: "`locked_out` (too many failed logins) or `rate_limited`, see `Retry-After`.",
+    503: "`service_unavailable`: the lockout store (cache) is down.",
+}
+
+
+def error_descriptions(*codes: int, resource: str | None = None) -> dict[int, str]:
+    """`{status: description}` for the listed statuses, in the order given.
+
+    With `resource` (BOOKS, USERS), its own 404/409 wording replaces the
+    generic one.
+    """
+    specific = RESOURCE_ERROR_DESCRIPTIONS.get(resource, {}) if resource else {}
+    return {code: specific.get(code, ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+def oauth_error_descriptions(*codes: int) -> dict[int, str]:
+    """`{status: description}` for the token endpoint's listed statuses."""
+    return {code: OAUTH_ERROR_DESCRIPTIONS[code] for code in codes}
