@@ -10,8 +10,8 @@ is also the right default for pages that handle bearer tokens.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+
+from common.asgi_types import ASGIApp, Message, Receive, Scope, Send
 
 DOCS_PAGE = re.compile(r"^/api/[a-z]+/(docs|redoc)$")
 
@@ -30,11 +30,6 @@ POLICY = "; ".join(
     ]
 ).encode()
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class DocsContentSecurityPolicy:

@@ -8,7 +8,6 @@ contract's envelope. Nothing reaches Django's HTML error pages.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -112,9 +111,7 @@ def json_error_response(error: ApplicationError) -> HttpResponse:
     bytes match too, not only the parsed JSON.
     """
     response = HttpResponse(
-        json.dumps(error.body(), separators=(",", ":")),
-        status=error.status,
-        content_type="application/json",
+        error.compact_json(), status=error.status, content_type="application/json"
     )
     for name, value in error.response_headers().items():
         response[name] = value

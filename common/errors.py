@@ -14,6 +14,7 @@ endpoint alone answers in RFC 6749's shape: see `OAuthError`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -89,6 +90,14 @@ class ApplicationError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message}}
+
+    def compact_json(self) -> bytes:
+        """`body()` as the frameworks' JSON renderers write it: UTF-8, no spaces.
+
+        For the places that answer without a framework's renderer (the
+        composition root, Django's own error views), so the bytes match too.
+        """
+        return json.dumps(self.body(), separators=(",", ":"), ensure_ascii=False).encode()
 
     def response_headers(self) -> dict[str, str]:
         return dict(self.headers)

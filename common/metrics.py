@@ -55,6 +55,7 @@ class MetricsMiddleware:
             await self._serve_metrics(send)
             return
 
+        framework = self.framework_of(scope["path"])
         route: dict[str, str] = {}
         scope[ROUTE_SCOPE_KEY] = route
         status = {"code": 500}
@@ -64,7 +65,7 @@ class MetricsMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 LATENCY.labels(
-                    self.framework_of(scope["path"]),
+                    framework,
                     route.get("template", UNMATCHED),
                     scope["method"],
                 ).observe(time.perf_counter() - started)
@@ -74,7 +75,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_recording_status)
         finally:
             REQUESTS.labels(
-                self.framework_of(scope["path"]),
+                framework,
                 route.get("template", UNMATCHED),
                 scope["method"],
                 str(status["code"]),

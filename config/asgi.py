@@ -23,12 +23,9 @@ goes back to the pool at the end of the request.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 import django
 
@@ -40,15 +37,10 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from common.asgi_types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 from common.docs_security import DocsContentSecurityPolicy  # noqa: E402
 from common.errors import MSG_BAD_HOST, BadRequest  # noqa: E402
 from common.metrics import MetricsMiddleware, record_route  # noqa: E402
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # A client-sent request id is echoed only when it looks like an id: no header
 # injection, no megabyte-long log lines.
@@ -134,7 +126,7 @@ class AllowedHostsMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._allowed(scope):
             error = BadRequest(MSG_BAD_HOST)
-            body = json.dumps(error.body(), separators=(",", ":")).encode()
+            body = error.compact_json()
             await send(
                 {
                     "type": "http.response.start",
