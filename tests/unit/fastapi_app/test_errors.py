@@ -22,27 +22,7 @@ def error(response) -> dict:
 # --- Bodies -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("content", "content_type", "message"),
-    [
-        (b"{not json", "application/json", "Request body is not valid JSON."),
-        (b"NaN", "application/json", "Request body is not valid JSON."),
-        (b"\xff\xfe", "application/json", "Request body is not valid JSON."),
-        (b"[1, 2]", "application/json", "Request body must be a JSON object."),
-        (b"null", "application/json", "Request body must be a JSON object."),
-        (b'{"username": "x"}', "text/plain", "Content type must be application/json."),
-        (b'{"username": "x"}', None, "Content type must be application/json."),
-    ],
-)
-def test_a_body_that_is_not_a_json_object_is_400(
-    client: TestClient, content: bytes, content_type: str | None, message: str
-) -> None:
-    headers = {"Content-Type": content_type} if content_type else {}
-    response = client.post(f"{PREFIX}/auth/register", content=content, headers=headers)
-    assert response.status_code == 400
-    assert error(response) == {"code": "bad_request", "message": message}
-    # Counted and labelled like any other limited response.
-    assert "RateLimit" in response.headers
+# The body rule itself, at every prefix: tests/contract/test_json_bodies.py.
 
 
 def test_a_bad_body_is_reported_only_after_authentication(client: TestClient) -> None:
