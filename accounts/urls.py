@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from accounts import api
+from accounts import views
 
 urlpatterns = [
-    path("auth/register", api.RegisterApi.as_view(), name="auth-register"),
-    path("auth/token", api.TokenApi.as_view(), name="auth-token"),
-    path("auth/refresh", api.RefreshApi.as_view(), name="auth-refresh"),
-    path("auth/logout", api.LogoutApi.as_view(), name="auth-logout"),
-    path("auth/me", api.MeApi.as_view(), name="auth-me"),
-    path("users", api.UserListApi.as_view(), name="user-list"),
+    path("auth/register", views.RegisterApi.as_view(), name="auth-register"),
+    path("auth/token", views.TokenApi.as_view(), name="auth-token"),
+    path("auth/refresh", views.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/logout", views.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/me", views.MeApi.as_view(), name="auth-me"),
+    path("users", views.UserListApi.as_view(), name="user-list"),
     # <int:...> matches digits only: /users/abc falls through to the catch-all 404.
-    path("users/<int:id>", api.UserDetailApi.as_view(), name="user-detail"),
+    path("users/<int:id>", views.UserDetailApi.as_view(), name="user-detail"),
 ]

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from books.api import BookViewSet
+from books.views import BookViewSet
 
 # No trailing slashes anywhere in the contract: /books and /books/{id}.
 router = SimpleRouter(trailing_slash=False)

@@ -37,10 +37,10 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
-from common.asgi_types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
-from common.docs_security import DocsContentSecurityPolicy  # noqa: E402
+from common.asgi.docs_security import DocsContentSecurityPolicy  # noqa: E402
+from common.asgi.metrics import MetricsMiddleware, record_route  # noqa: E402
+from common.asgi.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 from common.errors import MSG_BAD_HOST, BadRequest  # noqa: E402
-from common.metrics import MetricsMiddleware, record_route  # noqa: E402
 
 # A client-sent request id is echoed only when it looks like an id: no header
 # injection, no megabyte-long log lines.

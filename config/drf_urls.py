@@ -7,7 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from common.views import DrfHealthView
+from common.drf.views import DrfHealthView
 
 # The docs are public and unmetered at every prefix: a stale token in the
 # browser must not turn them into a 401, nor browsing them spend the budget.

@@ -109,7 +109,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Tells the composition root's /metrics which URL pattern answered.
-    "common.metrics.RouteTemplateMiddleware",
+    "common.asgi.metrics.RouteTemplateMiddleware",
     # Copies the rate limiter's RateLimit headers onto every limited response.
     "throttling.middleware.RateLimitHeadersMiddleware",
 ]
@@ -250,19 +250,19 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 # --- Django REST framework ------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.drf.BearerTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["common.drf_parsers.Utf8JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.drf.parsers.Utf8JSONParser"],
     # Exactly application/json, as FastAPI and Flask accept it (no wildcards).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf_parsers.ExactContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf.parsers.ExactContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "common.drf.exception_handler",
+    "EXCEPTION_HANDLER": "common.drf.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
     # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
     "DEFAULT_METADATA_CLASS": None,
     # One exact limiter for every view (throttling/drf.py); demo views set their own.
-    "DEFAULT_THROTTLE_CLASSES": ["throttling.drf.DefaultRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["throttling.throttles.DefaultRateThrottle"],
 }
 
 SPECTACULAR_SETTINGS = {

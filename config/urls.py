@@ -7,8 +7,8 @@ FastAPI and Flask are not here: `config.asgi` sends /api/fastapi and
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from common import views
-from common.drf import api_not_found
+from common.drf.exceptions import api_not_found
+from config import views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -19,4 +19,4 @@ urlpatterns = [
     re_path(r"^api/drf(?:/.*)?$", api_not_found, name="drf-unmatched"),
 ]
 
-handler500 = "common.drf.server_error"
+handler500 = "common.drf.exceptions.server_error"

@@ -1,7 +1,7 @@
 """FastAPI's side of the shared error contract: every failure becomes the envelope.
 
 `install_error_handlers(app)` registers one handler per kind of exception, the
-FastAPI idiom for what `common.drf.exception_handler` does for DRF. The two
+FastAPI idiom for what `common.drf.exceptions.exception_handler` does for DRF. The two
 must give the same status, body and headers for the same request, so every
 message here comes from `common.errors` or copies DRF's wording:
 

@@ -5,7 +5,7 @@
 
 Input models check presence and JSON type only, with Pydantic's *strict*
 types: `"year": "1999"` is refused, as the DRF serializers refuse it
-(books.api's StrictIntegerField). Every value rule (lengths, ranges, ISBN,
+(books.views's StrictIntegerField). Every value rule (lengths, ranges, ISBN,
 email, password strength, role names) lives in the domain, which raises
 ValidationFailed with its own messages, so the 422 bodies match DRF's.
 

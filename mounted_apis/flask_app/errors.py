@@ -2,7 +2,7 @@
 
 `init_app(app)` registers one handler per kind of exception with
 `app.register_error_handler`, the Flask idiom for what
-`common.drf.exception_handler` does for DRF. Flask picks the most specific
+`common.drf.exceptions.exception_handler` does for DRF. Flask picks the most specific
 handler by the exception's class hierarchy:
 
     ApplicationError          -> its own status, body() and response_headers()

@@ -2,7 +2,7 @@
 
 Metrics are labelled by route template (`/api/flask/books/<digits:book_id>`),
 never by raw path. a2wsgi exposes the ASGI scope as environ["asgi.scope"],
-where the middleware left a holder for the template (common.metrics).
+where the middleware left a holder for the template (common.asgi.metrics).
 A request that matched no rule stays "<unmatched>".
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from common.metrics import record_route
+from common.asgi.metrics import record_route
 
 
 def report_route(exc: BaseException | None = None) -> None:

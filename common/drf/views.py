@@ -1,14 +1,17 @@
-"""Base classes for every DRF view of the project, and the body helper."""
+"""Base classes for every DRF view of the project, the body helper, and DRF's /health."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import MSG_NOT_AN_OBJECT, BadRequest
+from common.health import health_report
 
 # HEAD and OPTIONS are not part of the contract: every framework answers them
 # 405 and leaves them out of `Allow` (CORS preflights are answered before any
@@ -53,3 +56,16 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise BadRequest(MSG_NOT_AN_OBJECT)
     return request.data
+
+
+class DrfHealthView(ApiView):
+    """GET /api/drf/health: the same report, answered through DRF."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(tags=["health"], summary="Database and cache checks")
+    def get(self, request: Request) -> Response:
+        status, body = health_report()
+        return Response(body, status=status)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from common.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from common.asgi.types import ASGIApp, Message, Receive, Scope, Send
 
 DOCS_PAGE = re.compile(r"^/api/[a-z]+/(docs|redoc)$")
 

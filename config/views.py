@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from drf_spectacular.utils import extend_schema
-from rest_framework.request import Request
-from rest_framework.response import Response
 
-from common.drf_views import ApiView
 from common.health import health_report
 
 FRAMEWORKS = [
@@ -44,16 +40,3 @@ def health(request: HttpRequest) -> JsonResponse:
     status, body = health_report()
     # Compact separators: the same bytes as /api/drf/health and /api/fastapi/health.
     return JsonResponse(body, status=status, json_dumps_params={"separators": (",", ":")})
-
-
-class DrfHealthView(ApiView):
-    """GET /api/drf/health: the same report, answered through DRF."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    throttle_classes: list = []
-
-    @extend_schema(tags=["health"], summary="Database and cache checks")
-    def get(self, request: Request) -> Response:
-        status, body = health_report()
-        return Response(body, status=status)

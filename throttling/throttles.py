@@ -6,7 +6,7 @@ spends (policy name, identity, rate). The base counts it with `enforce`,
 which is exact under concurrency where SimpleRateThrottle's
 read-modify-write is not (../shared/NOTES.md).
 
-    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["throttling.drf.DefaultRateThrottle"]
+    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["throttling.throttles.DefaultRateThrottle"]
 
     class PingApi(APIView):
         throttle_classes = [RlDemoPingThrottle]   # replaces the default policy

@@ -1,4 +1,4 @@
-"""DRF's side of the token service: Bearer authentication, permissions, and its OpenAPI entry.
+"""DRF's side of the token service: Bearer authentication and its OpenAPI entry.
 
     Authorization: Bearer eyJhbGciOiJIUzI1NiIs...
 
@@ -14,7 +14,6 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import User
@@ -37,21 +36,13 @@ class BearerTokenAuthentication(BaseAuthentication):
             # DRF's own exception, not ours: DRF then records "no user" on
             # the request before re-raising, so nothing that reads
             # request.user later (throttles, middleware) authenticates
-            # again. common.drf maps it to our InvalidToken envelope.
+            # again. common.drf.exceptions maps it to our InvalidToken envelope.
             raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN) from None
         return context.user, context
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) when credentials are missing.
         return 'Bearer realm="api"'
-
-
-class IsAdminRole(BasePermission):
-    """The API's admin: role "admin" (not Django's is_staff, which is about /admin/)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user is not None and user.is_authenticated and user.is_admin)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -61,7 +52,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     calls the token endpoint, and sends the access token on every request.
     """
 
-    target_class = "accounts.drf.BearerTokenAuthentication"
+    target_class = "accounts.authentication.BearerTokenAuthentication"
     name = "OAuth2PasswordBearer"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Each action does three things: parse (a nested InputSerializer that checks
 presence and JSON types only), call a selector or service (which own every
 rule), serialize (a nested OutputSerializer). Errors are raised, never built
-here: `common.drf.exception_handler` turns them into the envelope.
+here: `common.drf.exceptions.exception_handler` turns them into the envelope.
 
 Check order, identical in every framework: authentication (401), body types
 (422), the book exists (404), permission (403), values (422), uniqueness (409).
@@ -31,9 +31,9 @@ from rest_framework.response import Response
 from books.models import Book
 from books.selectors import book_get, book_get_cached, book_page_cached
 from books.services import book_create, book_delete, book_update
-from common.drf_fields import StrictCharField, StrictIntegerField
-from common.drf_schema import PageLinksSerializer, PageMetaSerializer, error_responses
-from common.drf_views import ApiViewSet, json_object
+from common.drf.fields import StrictCharField, StrictIntegerField
+from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
+from common.drf.views import ApiViewSet, json_object
 from common.errors import NotAuthenticated, NotFound
 from common.openapi_text import BOOKS
 from common.pagination import page_links

@@ -4,7 +4,7 @@ Each view does three things: parse (a nested InputSerializer that checks
 presence and JSON types only), call a service, selector or the token
 endpoint logic (which own every rule), serialize (a nested
 OutputSerializer). Errors are raised, never built here:
-`common.drf.exception_handler` turns them into the envelope, or into RFC
+`common.drf.exceptions.exception_handler` turns them into the envelope, or into RFC
 6749's shape for `OAuthError`.
 
 Check order, identical in every framework: authentication (401), body types
@@ -30,18 +30,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import oauth
-from accounts.drf import IsAdminRole
 from accounts.models import User
+from accounts.permissions import IsAdminRole
 from accounts.selectors import user_get_for, user_page
 from accounts.services import user_register, user_soft_delete, user_update
 from accounts.tokens import token_service
-from common.drf_fields import StrictBooleanField, StrictCharField
-from common.drf_schema import PageLinksSerializer, PageMetaSerializer, error_responses
-from common.drf_views import ApiView, json_object
+from common.drf.fields import StrictBooleanField, StrictCharField
+from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
+from common.drf.views import ApiView, json_object
 from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.openapi_text import USERS, oauth_error_descriptions
 from common.pagination import page_links
-from throttling.drf import StrictDefaultRateThrottle, request_client_ip
+from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
 
 @extend_schema_serializer(component_name="User")

@@ -11,10 +11,10 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.drf_fields import StrictCharField
-from common.drf_views import ApiView
+from common.drf.fields import StrictCharField
+from common.drf.views import ApiView
 from throttling import demo
-from throttling.drf import RlDemoLoginSimThrottle, RlDemoPingThrottle, request_client_ip
+from throttling.throttles import RlDemoLoginSimThrottle, RlDemoPingThrottle, request_client_ip
 
 TAGS = ["demos"]
 
