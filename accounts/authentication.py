@@ -1,10 +1,22 @@
-"""DRF's side of the token service: Bearer authentication and its OpenAPI entry.
+"""DRF's side of the token service: simplejwt's JWTAuthentication, and its OpenAPI entry.
 
     Authorization: Bearer eyJhbGciOiJIUzI1NiIs...
 
+`BearerTokenAuthentication` is simplejwt's `JWTAuthentication`, its
+`authenticate()` unchanged; the three steps it calls are pointed at the
+code FastAPI and Flask use too, so a token gets the same answer at every
+prefix:
+
+    get_raw_token        accounts.tokens.bearer_from_header
+    get_validated_token  token_service.verify_access   (signature, claims, expiry)
+    get_user             token_service.resolve_access  (the login family, one query)
+
 No header, or another scheme, means anonymous (a view that needs a user then
-answers 401 `not_authenticated`). A Bearer header whose token the token
-service refuses answers 401 `invalid_token`.
+answers 401 `not_authenticated`, with JWTAuthentication's
+`WWW-Authenticate: Bearer realm="api"`). A Bearer header whose token the
+token service refuses answers 401 `invalid_token`. As with simplejwt,
+`request.user` is the user and `request.auth` the validated token: here its
+verified claims (logout reads the login family from them).
 """
 
 from __future__ import annotations
@@ -12,37 +24,45 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.request import Request
+from rest_framework import HTTP_HEADER_ENCODING, exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.models import User
-from accounts.tokens import AccessContext, bearer_from_header, token_service
+from accounts.tokens import bearer_from_header, token_service
 from common.errors import MSG_INVALID_TOKEN, InvalidToken
 
 TOKEN_URL = "/api/drf/auth/token"
 
 
-class BearerTokenAuthentication(BaseAuthentication):
-    """Resolve `Authorization: Bearer <access token>` through `token_service`."""
+class BearerTokenAuthentication(JWTAuthentication):
+    """simplejwt's JWTAuthentication, checking tokens through `token_service`.
 
-    def authenticate(self, request: Request) -> tuple[User, AccessContext] | None:
+    Each hook turns the service's InvalidToken into DRF's AuthenticationFailed,
+    not ours: DRF then records "no user" on the request before re-raising, so
+    nothing that reads request.user later (throttles, middleware)
+    authenticates again. common.drf.exceptions maps it to our envelope.
+    """
+
+    def get_raw_token(self, header: bytes) -> str | None:  # type: ignore[override]
+        """The token of a Bearer header; None for another scheme (anonymous)."""
         try:
-            token = bearer_from_header(request.META.get("HTTP_AUTHORIZATION"))
-            if token is None:
-                return None  # not ours: anonymous, or another scheme
-            context = token_service.authenticate_access(token)
+            return bearer_from_header(header.decode(HTTP_HEADER_ENCODING))
         except InvalidToken:
-            # DRF's own exception, not ours: DRF then records "no user" on
-            # the request before re-raising, so nothing that reads
-            # request.user later (throttles, middleware) authenticates
-            # again. common.drf.exceptions maps it to our InvalidToken envelope.
             raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN) from None
-        return context.user, context
 
-    def authenticate_header(self, request: Request) -> str:
-        # Makes DRF answer 401 (not 403) when credentials are missing.
-        return 'Bearer realm="api"'
+    def get_validated_token(self, raw_token: str) -> dict[str, Any]:  # type: ignore[override]
+        """The verified claims (no database yet)."""
+        try:
+            return token_service.verify_access(raw_token)
+        except InvalidToken:
+            raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN) from None
+
+    def get_user(self, validated_token: dict[str, Any]) -> User:  # type: ignore[override]
+        """The claims' user, if their login family is still open (one query)."""
+        try:
+            return token_service.resolve_access(validated_token).user
+        except InvalidToken:
+            raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN) from None
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -67,9 +67,10 @@ class User(AbstractUser):
         password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
         if password_changed:
-            TokenFamily.objects.filter(user=self, revoked_at__isnull=True).update(
-                revoked_at=timezone.now(), revoked_reason=RevokedReason.PASSWORD_CHANGE
-            )
+            # Imported here: the token service imports this module.
+            from accounts.tokens import token_service
+
+            token_service.revoke_all_for_user(self, RevokedReason.PASSWORD_CHANGE)
 
     @property
     def is_admin(self) -> bool:

@@ -1,8 +1,11 @@
-"""The token service: JWT access tokens and rotating refresh tokens, for all three APIs.
+"""The token service: login families, locked rotation, reuse detection, revocation.
 
-Why not simplejwt's rotation + blacklist: measured under 16 parallel
-refreshes of one token, 11–15 succeeded; it has no reuse detection and never
-checks access tokens against its blacklist (../shared/NOTES.md). So:
+The JWTs are djangorestframework-simplejwt's (accounts/jwt_tokens.py: its
+Token classes and TokenBackend, configured by settings.SIMPLE_JWT). This
+module adds what simplejwt lacks, measured (benchmarks/refresh_race.py): its
+rotation + blacklist lets several concurrent refreshes of one token
+succeed, has no reuse detection, and never checks access tokens against the
+blacklist. So:
 
 - Every password grant opens a *login family* (`TokenFamily` row). All tokens
   of that login, access and refresh, carry its id in the `fam` claim.
@@ -18,9 +21,15 @@ checks access tokens against its blacklist (../shared/NOTES.md). So:
   query), so logout, password change, deactivation, soft delete and reuse
   refuse them at once, at every prefix.
 
-JWTs are HS256 with the algorithm pinned (`none` and every other `alg` are
-refused), `aud` and `iss` set and checked, and `token_type` checked: a
-refresh token is never an access token, nor the other way round.
+The public, framework-free API the three frameworks (and caches) build on:
+
+    token_service.verify_access(token)        -> claims     (no database)
+    token_service.authenticate_access(token)  -> AccessContext (claims + one query)
+    token_service.issue_for_login(user) / rotate(refresh_token) -> TokenPair
+    token_service.logout(...) / revoke_all_for_user(...) / revoke_families(...)
+
+Time is the wall clock (`django.utils.timezone.now`, and simplejwt's and
+PyJWT's own `datetime.now`); tests move it with time-machine.
 """
 
 from __future__ import annotations
@@ -30,20 +39,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import jwt
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
 
+from accounts.jwt_tokens import FAMILY_CLAIM, LoginAccessToken, LoginRefreshToken
 from accounts.models import RevokedReason, TokenFamily, User
 from common.errors import ApplicationError, InvalidToken
 
-ACCESS = "access"
-REFRESH = "refresh"
-
 MSG_INVALID_GRANT_REFRESH = "The refresh token is invalid, expired or revoked."
-
-_REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "token_type", "fam", "aud", "iss"]
 
 _BEARER = b"bearer"
 # Header values travel as latin-1 (RFC 9110; DRF's HTTP_HEADER_ENCODING, and
@@ -115,26 +121,18 @@ class AccessContext:
         return str(self.claims["fam"])
 
 
-class _BadToken(Exception):
-    """Internal: the JWT itself is unusable (signature, alg, claims, type, expiry)."""
-
-
 class TokenService:
     """Issues, rotates, checks and revokes tokens.
 
-    Collaborators a test may swap: `_now()` (the clock every expiry check
-    uses, PyJWT's own clock included) and the settings it reads at call time.
+    Extension point for caches: every revocation, whatever its cause, goes
+    through `_revoke`, which knows the ids of the families it revoked.
     """
-
-    def _now(self) -> datetime:
-        # Used for mocking in tests.
-        return timezone.now()
 
     # --- Issuing ------------------------------------------------------------
 
     def issue_for_login(self, user: User) -> TokenPair:
         """Open a new login family for `user` and return its first token pair."""
-        now = self._now()
+        now = timezone.now()
         family = TokenFamily.objects.create(
             user=user,
             created_at=now,
@@ -144,96 +142,56 @@ class TokenService:
         return self._pair(user, family, now)
 
     def _pair(self, user: User, family: TokenFamily, now: datetime) -> TokenPair:
-        # Neither token outlives its family: the 30-day end is absolute.
-        access_exp = min(now + settings.ACCESS_TOKEN_LIFETIME, family.expires_at)
-        refresh_exp = min(now + settings.REFRESH_TOKEN_LIFETIME, family.expires_at)
-        access = self._encode(
-            {"sub": str(user.pk), "role": user.role, "token_type": ACCESS,
-             "jti": uuid.uuid4().hex},
-            family=family, now=now, exp=access_exp,
-        )
-        refresh = self._encode(
-            {"sub": str(user.pk), "token_type": REFRESH, "jti": family.current_jti.hex},
-            family=family, now=now, exp=refresh_exp,
-        )
-        return TokenPair(access, refresh, max(0, int((access_exp - now).total_seconds())))
-
-    def _encode(
-        self, claims: dict[str, Any], *, family: TokenFamily, now: datetime, exp: datetime
-    ) -> str:
-        payload = {
-            **claims,
-            "fam": str(family.pk),
-            "iat": int(now.timestamp()),
-            "exp": int(exp.timestamp()),
-            "aud": settings.JWT_AUDIENCE,
-            "iss": settings.JWT_ISSUER,
-        }
-        return jwt.encode(payload, settings.JWT_SIGNING_KEY, algorithm=settings.JWT_ALGORITHM)
-
-    # --- Decoding -----------------------------------------------------------
-
-    def _decode(self, token: str, *, expected_type: str) -> dict[str, Any]:
-        """Verify signature, alg, aud, iss, required claims, expiry and type.
-
-        PyJWT checks `exp` and `iat` against the wall clock; we check `exp`
-        against `_now()` instead, so tests can move time, and treat
-        `exp == now` as expired.
-        """
-        if not isinstance(token, str) or not token:
-            raise _BadToken("empty")
-        try:
-            claims = jwt.decode(
-                token,
-                settings.JWT_SIGNING_KEY,
-                # The pin: a token whose header says "none", RS256, HS512...
-                # is refused before its signature is even looked at.
-                algorithms=[settings.JWT_ALGORITHM],
-                audience=settings.JWT_AUDIENCE,
-                issuer=settings.JWT_ISSUER,
-                options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
-            )
-        except jwt.PyJWTError as exc:
-            raise _BadToken(str(exc)) from exc
-        if claims.get("token_type") != expected_type:
-            raise _BadToken("wrong token type")
-        exp, iat = claims.get("exp"), claims.get("iat")
-        if not isinstance(iat, int | float) or not isinstance(exp, int | float):
-            raise _BadToken("malformed exp/iat")
-        if exp <= self._now().timestamp():
-            raise _BadToken("expired")
-        try:
-            uuid.UUID(str(claims["fam"]))
-            uuid.UUID(str(claims["jti"]))
-            int(claims["sub"])
-        except (ValueError, TypeError) as exc:
-            raise _BadToken("malformed claims") from exc
-        return claims
+        access = LoginAccessToken.for_login(user, family=family, issued_at=now)
+        refresh = LoginRefreshToken.for_login(user, family=family, issued_at=now)
+        # From the unrounded lifetime: `exp` is whole seconds, `now` is not.
+        expires_in = LoginAccessToken.lifetime_within(family, now).total_seconds()
+        return TokenPair(str(access), str(refresh), max(0, int(expires_in)))
 
     # --- Access tokens --------------------------------------------------------
 
-    def authenticate_access(self, token: str) -> AccessContext:
-        """Resolve a Bearer token to its user, or raise InvalidToken.
+    def verify_access(self, token: str) -> dict[str, Any]:
+        """The claims of a valid access token, checked without the database.
+
+        Signature with the pinned algorithm, `aud`, `iss`, every required
+        claim, `token_type` == "access", and `exp` (`exp == now` is expired).
+        Whether its login is still open is `resolve_access`'s question.
+
+        :raise InvalidToken: anything wrong with the token itself.
+        """
+        try:
+            return LoginAccessToken.verified(token).payload
+        except TokenError as exc:
+            raise InvalidToken() from exc
+
+    def resolve_access(self, claims: dict[str, Any]) -> AccessContext:
+        """The user behind verified access-token claims, if their login is still open.
 
         One query (family joined to its user): the role and active flag come
         from the database, not from the token, so changes apply at once.
+
+        :raise InvalidToken: the family is unknown, revoked or over, belongs
+            to someone else, or its user may no longer authenticate.
         """
-        try:
-            claims = self._decode(token, expected_type=ACCESS)
-        except _BadToken as exc:
-            raise InvalidToken() from exc
         family = (
-            TokenFamily.objects.select_related("user").filter(pk=claims["fam"]).first()
+            TokenFamily.objects.select_related("user").filter(pk=claims[FAMILY_CLAIM]).first()
         )
         if (
             family is None
             or family.revoked_at is not None
-            or family.expires_at <= self._now()
+            or family.expires_at <= timezone.now()
             or str(family.user_id) != str(claims["sub"])
             or not family.user.can_authenticate
         ):
             raise InvalidToken()
         return AccessContext(user=family.user, claims=claims)
+
+    def authenticate_access(self, token: str) -> AccessContext:
+        """Resolve a Bearer token to its user: `verify_access`, then `resolve_access`.
+
+        :raise InvalidToken: a bad token, or one whose login is over.
+        """
+        return self.resolve_access(self.verify_access(token))
 
     # --- Refresh tokens ---------------------------------------------------------
 
@@ -246,8 +204,8 @@ class TokenService:
         revocation back).
         """
         try:
-            claims = self._decode(refresh_token, expected_type=REFRESH)
-        except _BadToken as exc:
+            claims = LoginRefreshToken.verified(refresh_token).payload
+        except TokenError as exc:
             raise InvalidGrant() from exc
 
         reused = False
@@ -255,12 +213,14 @@ class TokenService:
         with transaction.atomic():
             # The lock: a concurrent rotation of the same family waits here
             # until we commit, then sees our new current_jti and loses.
-            family = TokenFamily.objects.select_for_update().filter(pk=claims["fam"]).first()
-            now = self._now()
+            family = (
+                TokenFamily.objects.select_for_update().filter(pk=claims[FAMILY_CLAIM]).first()
+            )
+            now = timezone.now()
             if family is None or family.revoked_at is not None or family.expires_at <= now:
                 raise InvalidGrant()
             if family.current_jti.hex != uuid.UUID(str(claims["jti"])).hex:
-                self._revoke(family, RevokedReason.REUSE, now)
+                self._revoke(TokenFamily.objects.filter(pk=family.pk), RevokedReason.REUSE)
                 reused = True
             else:
                 user = User.objects.get(pk=family.user_id)
@@ -283,37 +243,52 @@ class TokenService:
         A bad, expired or foreign refresh token is ignored: logout still
         succeeds (the caller's own login is over either way).
         """
-        now = self._now()
-        family_ids = {str(claims["fam"])}
+        family_ids = {str(claims[FAMILY_CLAIM])}
         if refresh_token:
             try:
-                refresh_claims = self._decode(refresh_token, expected_type=REFRESH)
-            except _BadToken:
+                refresh_claims = LoginRefreshToken.verified(refresh_token).payload
+            except TokenError:
                 refresh_claims = None
             # Only the caller's own logins: a leaked token of someone else
             # is not a licence to log them out.
             if refresh_claims is not None and str(refresh_claims["sub"]) == str(claims["sub"]):
-                family_ids.add(str(refresh_claims["fam"]))
-        TokenFamily.objects.filter(pk__in=family_ids, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_reason=RevokedReason.LOGOUT
-        )
+                family_ids.add(str(refresh_claims[FAMILY_CLAIM]))
+        self._revoke(TokenFamily.objects.filter(pk__in=family_ids), RevokedReason.LOGOUT)
 
     def revoke_all_for_user(self, user: User, reason: str) -> int:
         """Revoke every open login of `user`; returns how many were open."""
-        return TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=self._now(), revoked_reason=reason
-        )
+        return len(self._revoke(TokenFamily.objects.filter(user=user), reason))
 
-    def revoke_families(self, families: Any, reason: str = RevokedReason.ADMIN) -> int:
-        """Revoke the still-open families of a queryset (the admin action)."""
-        return families.filter(revoked_at__isnull=True).update(
-            revoked_at=self._now(), revoked_reason=reason
-        )
+    def revoke_families(
+        self, families: QuerySet[TokenFamily], reason: str = RevokedReason.ADMIN
+    ) -> int:
+        """Revoke the still-open families of a queryset (the admin action); returns how many."""
+        return len(self._revoke(families, reason))
 
-    def _revoke(self, family: TokenFamily, reason: str, now: datetime) -> None:
-        family.revoked_at = now
-        family.revoked_reason = reason
-        family.save(update_fields=["revoked_at", "revoked_reason"])
+    def _revoke(self, families: QuerySet[TokenFamily], reason: str) -> list[uuid.UUID]:
+        """The one place login families are revoked; returns the ids it revoked.
+
+        Logout, reuse, password change, deactivation, soft delete and the
+        admin all end here, so whatever must follow a revocation (dropping a
+        cached "this login is open") is written once. It may run inside the
+        caller's transaction (rotation's): anything outside the database
+        belongs in `transaction.on_commit`.
+
+        Locking the still-open rows first makes the returned ids exact: a
+        concurrent revocation of the same family waits, then finds it
+        already revoked and leaves it (and its reason) alone.
+        """
+        with transaction.atomic():
+            revoked_ids = list(
+                TokenFamily.objects.select_for_update()
+                .filter(pk__in=families.values("pk"), revoked_at__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            if revoked_ids:
+                TokenFamily.objects.filter(pk__in=revoked_ids).update(
+                    revoked_at=timezone.now(), revoked_reason=reason
+                )
+        return revoked_ids
 
 
 token_service = TokenService()

@@ -155,7 +155,7 @@ class LogoutApi(ApiView):
         serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         token_service.logout(
-            claims=request.auth.claims,
+            claims=request.auth,
             refresh_token=serializer.validated_data.get("refresh_token"),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

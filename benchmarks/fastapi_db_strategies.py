@@ -12,7 +12,9 @@ the database every 0.1 s, and prints one table:
 
     a      sync_to_async(thread_sensitive=True): one shared thread, never closed
     b      sync_to_async(thread_sensitive=False), connection closed after each call
-    b2     mounted_apis.fastapi_app.db.run_db: anyio thread + close + limiter = pool size
+    b2     mounted_apis.fastapi_app.db.run_db: sync_to_async(thread_sensitive=False)
+           on an executor of pool size + close
+    b3     anyio thread + close + CapacityLimiter of pool size (run_db's earlier form)
     c      plain `def` route (FastAPI's threadpool), connection never closed
     c2     plain `def` route, connection closed at the end
 
@@ -44,7 +46,8 @@ ROWS = 500
 STRATEGIES = {
     "a": "sync_to_async(thread_sensitive=True)",
     "b": "sync_to_async(thread_sensitive=False) + close",
-    "b2": "run_db: anyio thread + close + limiter",
+    "b2": "run_db: sync_to_async, pool-sized executor",
+    "b3": "anyio thread + close + limiter",
     "c": "plain def route, never closed",
     "c2": "plain def route + close",
 }
@@ -57,11 +60,13 @@ def build_app():  # noqa: ANN201  (built lazily: Django must be set up first)
     import django
 
     django.setup()
+    import anyio
+    import anyio.to_thread
     from asgiref.sync import sync_to_async
     from django.db import connection
     from fastapi import FastAPI
 
-    from common.db import release_connections
+    from common.db import pool_max_size, release_connections
     from mounted_apis.fastapi_app.db import run_db
 
     slow_ms = int(os.environ.get("BENCH_SLOW_MS", "0"))
@@ -93,6 +98,12 @@ def build_app():  # noqa: ANN201  (built lazily: Django must be set up first)
     @app.get("/b2")
     async def run_db_helper() -> dict:
         return {"data": await run_db(read_page)}
+
+    limiter = anyio.CapacityLimiter(pool_max_size())  # uvicorn runs one event loop
+
+    @app.get("/b3")
+    async def anyio_thread_limited() -> dict:
+        return {"data": await anyio.to_thread.run_sync(read_page_and_close, limiter=limiter)}
 
     @app.get("/c")
     def plain_def() -> dict:

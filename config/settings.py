@@ -223,14 +223,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME", 900))
-REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME", 604_800))
+# djangorestframework-simplejwt signs and checks the JWTs (accounts/jwt_tokens.py);
+# the login families, locked rotation, reuse detection and revocation on top
+# of it are the project's own (accounts/tokens.py). Code reads these through
+# rest_framework_simplejwt.settings.api_settings, never as flat settings.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME", 900)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME", 604_800)),
+    # The pin: TokenBackend hands PyJWT `algorithms=[ALGORITHM]`, so a token
+    # whose header says "none", HS512, RS256... is refused unread.
+    "ALGORITHM": "HS256",
+    # Its own secret, not simplejwt's default (SECRET_KEY).
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    # Set on every token and required on every token.
+    "AUDIENCE": env_str("JWT_AUDIENCE", "three-frameworks-api"),
+    "ISSUER": env_str("JWT_ISSUER", "three-frameworks-api"),
+    # The registered claim for "who", holding the user id as a string.
+    "USER_ID_CLAIM": "sub",
+    "USER_ID_FIELD": "id",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_TOKEN_CLASSES": ("accounts.jwt_tokens.LoginAccessToken",),
+    # simplejwt's own rotation + blacklist stays off: it lets several
+    # concurrent refreshes of one token succeed and never notices reuse.
+    # accounts.tokens.TokenService.rotate replaces it.
+    "ROTATE_REFRESH_TOKENS": False,
+    "BLACKLIST_AFTER_ROTATION": False,
+    "UPDATE_LAST_LOGIN": False,
+}
 # However often a login is refreshed, its chain ends this long after the
-# password was given.
+# password was given (the project's own setting: simplejwt has no login chain).
 REFRESH_FAMILY_LIFETIME = timedelta(seconds=env_int("REFRESH_FAMILY_LIFETIME", 30 * 86_400))
-JWT_ALGORITHM = "HS256"
-JWT_ISSUER = env_str("JWT_ISSUER", "three-frameworks-api")
-JWT_AUDIENCE = env_str("JWT_AUDIENCE", "three-frameworks-api")
 
 
 # --- Rate limiting and brute force ----------------------------------------------

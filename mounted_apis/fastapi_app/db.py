@@ -11,14 +11,16 @@ fires them: nothing returns a thread's connection unless we do.
 
 The choice, measured with benchmarks/fastapi_db_strategies.py (PostgreSQL,
 a 20-row page of a 500-row table, one uvicorn worker on 2 vCPUs,
-`wrk -t1 -c32 -d8s`, psycopg pool min 2 / max 10, CONN_MAX_AGE=0):
+`wrk -t1 -c32 -d8s`, psycopg pool min 2 / max 10, CONN_MAX_AGE=0), on a
+quiet machine:
 
     strategy                                        fast query          5 ms query
                                                     req/s  max conns    req/s  max conns
     (a)  sync_to_async(thread_sensitive=True)        2335      3         177      3
     (b)  sync_to_async(thread_sensitive=False)
          + close after each call                     2034      6        1064      6
-    (b2) run_db: anyio thread + close + limiter      1965     10        1385     10
+    (b3) anyio thread + close + CapacityLimiter
+         of pool size (run_db's earlier form)        1965     10        1385     10
     (c)  plain `def` route, never closed             1721     10 *      1201     10 *
     (c2) plain `def` route + close                   1386     10        1006     10
 
@@ -34,49 +36,61 @@ size wait DB_POOL_TIMEOUT and fail, and Django's side of the process, which
 shares the pool, starves. (b) is correct but bounded by asyncio's default
 executor (6 threads here).
 
-So `run_db` is (b) done carefully: the call runs in a worker thread
-(anyio.to_thread, the machinery of starlette's run_in_threadpool), its
-connection goes back to the pool in a `finally` (success or error), and a
-CapacityLimiter sized to the pool's max_size admits no more concurrent DB
-calls than there are connections, so callers queue in the event loop rather
-than inside the pool with a timeout. It is the fastest once queries take
-time, never leaks, and never opens more than DB_POOL_MAX_SIZE connections.
+So `run_db` is (b) without its bound, still with asgiref's `sync_to_async`,
+the tool Django's own async code uses:
+
+- `thread_sensitive=False`, so calls run side by side instead of in line
+  for one shared thread;
+- its own executor with as many threads as the pool has connections
+  (DB_POOL_MAX_SIZE): that is the bound. No more DB calls run at once than
+  there are connections; the others wait in the executor's queue, on the
+  event loop's side, rather than inside the pool with a timeout (what the
+  CapacityLimiter did in (b3));
+- the thread's connection goes back to the pool in a `finally`, success or
+  error (`common.db.release_connections`).
+
+Re-measured on this code (row b2, `--seconds 6`) while the machine was
+heavily loaded by other jobs (load average 15 to 25 on 2 vCPUs), so the
+absolute numbers say little: over four runs each, b2 served 600 to 1,280
+req/s (fast query) and 270 to 1,020 (5 ms query), b3 840 to 1,720 and 630
+to 1,020, the two swapping places from run to run. What held in every run: b2
+never had more than 10 PostgreSQL connections and no PoolTimeout, and (a)
+fell to 100 req/s on the 5 ms query where b2 served 663 in the same run.
+Re-run the benchmark on a quiet machine before quoting a speed.
 
 Rules for callers:
 - Call each domain service once, as a whole: its transaction lives and
   ends inside the one thread (never a transaction spanning an `await`).
 - Anything that touches the cache (django-redis is synchronous too) also
-  goes through a worker thread: `run_sync` for cache-only work.
+  goes through a worker thread: `run_sync` for cache-only work. It holds no
+  connection, so it is not bounded by the pool: it uses Starlette's own
+  thread pool (anyio's, 40 threads), as `def` endpoints do.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
-import anyio
 import anyio.to_thread
+from asgiref.sync import sync_to_async
 
 from common.db import pool_max_size, release_connections
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# One limiter per event loop: anyio primitives belong to the loop that made
-# them, and tests start a loop per TestClient.
-_limiters: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
+@functools.cache
+def db_executor() -> ThreadPoolExecutor:
+    """The threads ORM calls run on: one per pooled connection (built on first use).
 
-def _db_limiter() -> anyio.CapacityLimiter:
-    loop = asyncio.get_running_loop()  # fails loudly outside an event loop
-    limiter = _limiters.get(loop)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(pool_max_size())
-        _limiters[loop] = limiter
-    return limiter
+    Not tied to an event loop (tests start one per TestClient), so one per
+    process is enough.
+    """
+    return ThreadPoolExecutor(max_workers=pool_max_size(), thread_name_prefix="run_db")
 
 
 def _call_then_release(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -91,8 +105,8 @@ async def run_db(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
     At most `pool_max_size()` such calls run at once; the others wait here.
     """
-    call = functools.partial(_call_then_release, func, *args, **kwargs)
-    return await anyio.to_thread.run_sync(call, limiter=_db_limiter())
+    call = sync_to_async(_call_then_release, thread_sensitive=False, executor=db_executor())
+    return await call(func, *args, **kwargs)
 
 
 async def run_sync(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

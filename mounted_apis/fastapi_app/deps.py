@@ -19,9 +19,11 @@ when several dependencies ask for it.
 The OAuth2PasswordBearer scheme is declared for the OpenAPI document only
 (Swagger UI's Authorize button, tokenUrl relative to the docs page so it
 works under the /api/fastapi root path); the header itself is parsed by
-`accounts.tokens.bearer_from_header`, as DRF's BearerTokenAuthentication
-parses it, so malformed headers get the same answer at every prefix, and
-the 401s come from common.errors, not from FastAPI's own HTTPException.
+`accounts.tokens.bearer_from_header` and the token checked by
+`token_service.authenticate_access` (simplejwt's TokenBackend, then the
+login family), the code behind DRF's JWTAuthentication subclass
+(accounts.authentication), so a token gets the same answer at every prefix,
+and the 401s come from common.errors, not from FastAPI's own HTTPException.
 """
 
 from __future__ import annotations

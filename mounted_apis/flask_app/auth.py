@@ -11,7 +11,9 @@ sets `g.user` (a User or None) and `g.access` (the verified token's
 AccessContext, for logout). It follows DRF's authentication step:
 
 - no Authorization header, or another scheme: anonymous (g.user = None);
-- a Bearer token the token service refuses: 401 `invalid_token` at once,
+- a Bearer token the token service refuses (`token_service.authenticate_access`:
+  simplejwt's TokenBackend, then the login family, as DRF's
+  JWTAuthentication subclass checks it): 401 `invalid_token` at once,
   before any permission check, rate limit or body parsing;
 - nothing at all when routing already failed (404/405 come first: no
   credentials can make a missing path or method exist), or when the view is

@@ -1,15 +1,14 @@
-"""Fixtures for the accounts tests: users, and a movable clock for the token service."""
+"""Fixtures for the accounts tests: users, and a stopped clock that tests move."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.tokens import token_service
 
 PASSWORD = "Tr0mbone-Quartz-Lantern"
 NEW_PASSWORD = "Velvet-Harbor-9-Compass"
@@ -44,18 +43,14 @@ def admin_user(make_user: Callable[..., User]) -> User:
     return make_user("root", role=Role.ADMIN)
 
 
-class Clock:
-    """Replaces `token_service._now`; starts at the real time and moves on demand."""
-
-    def __init__(self) -> None:
-        self.now: datetime = timezone.now()
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    fake = Clock()
-    monkeypatch.setattr(token_service, "_now", lambda: fake.now)
-    yield fake
+def clock() -> Iterator[time_machine.Coordinates]:
+    """The wall clock, stopped at the real time; `clock.shift(timedelta)` moves it.
+
+    time-machine replaces the clock itself (datetime.now, time.time), so
+    Django's timezone.now, simplejwt's aware_utcnow and PyJWT's own expiry
+    check all see the same moved time: nothing in the code under test is
+    patched.
+    """
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller

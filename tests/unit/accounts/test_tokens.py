@@ -9,15 +9,17 @@ from typing import Any
 
 import jwt
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 
+from accounts.jwt_tokens import jwt_settings
 from accounts.models import RevokedReason, TokenFamily, User
 from accounts.services import user_soft_delete, user_update
 from accounts.tokens import InvalidGrant, TokenPair, token_service
 from common.errors import InvalidToken
 
-from .conftest import NEW_PASSWORD, PASSWORD, Clock
+from .conftest import NEW_PASSWORD, PASSWORD
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def claims_of(token: str) -> dict[str, Any]:
 
 
 def resign(claims: dict[str, Any], *, key: str | None = None, algorithm: str = "HS256") -> str:
-    return jwt.encode(claims, key or settings.JWT_SIGNING_KEY, algorithm=algorithm)
+    return jwt.encode(claims, key or jwt_settings().SIGNING_KEY, algorithm=algorithm)
 
 
 # --- issuing -----------------------------------------------------------------------------
@@ -38,10 +40,10 @@ def test_issue_for_login_opens_a_family(alice: User) -> None:
     assert access["fam"] == refresh["fam"] == str(family.pk)
     assert access["token_type"] == "access" and refresh["token_type"] == "refresh"
     assert access["sub"] == str(alice.pk) and access["role"] == "user"
-    assert access["aud"] == settings.JWT_AUDIENCE and access["iss"] == settings.JWT_ISSUER
+    assert access["aud"] == jwt_settings().AUDIENCE and access["iss"] == jwt_settings().ISSUER
     assert refresh["jti"] == family.current_jti.hex
     assert "role" not in refresh
-    assert pair.expires_in == int(settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    assert pair.expires_in == int(jwt_settings().ACCESS_TOKEN_LIFETIME.total_seconds())
     assert family.expires_at == family.created_at + settings.REFRESH_FAMILY_LIFETIME
 
 
@@ -122,18 +124,18 @@ def test_an_access_token_is_not_a_refresh_token(alice: User) -> None:
         token_service.rotate(pair.access_token)
 
 
-def test_an_expired_access_token_is_refused(alice: User, clock: Clock) -> None:
+def test_an_expired_access_token_is_refused(alice: User, clock: time_machine.Coordinates) -> None:
     pair = token_service.issue_for_login(alice)
-    clock.advance(settings.ACCESS_TOKEN_LIFETIME - timedelta(seconds=1))
+    clock.shift(jwt_settings().ACCESS_TOKEN_LIFETIME - timedelta(seconds=1))
     token_service.authenticate_access(pair.access_token)
-    clock.advance(timedelta(seconds=1))
+    clock.shift(timedelta(seconds=1))
     with pytest.raises(InvalidToken):
         token_service.authenticate_access(pair.access_token)
 
 
-def test_an_expired_refresh_token_is_refused(alice: User, clock: Clock) -> None:
+def test_an_expired_refresh_token_is_refused(alice: User, clock: time_machine.Coordinates) -> None:
     pair = token_service.issue_for_login(alice)
-    clock.advance(settings.REFRESH_TOKEN_LIFETIME)
+    clock.shift(jwt_settings().REFRESH_TOKEN_LIFETIME)
     with pytest.raises(InvalidGrant):
         token_service.rotate(pair.refresh_token)
 
@@ -245,21 +247,21 @@ def test_concurrent_rotations_of_one_token_admit_exactly_one(
 
 
 def test_the_family_lifetime_is_absolute(
-    alice: User, clock: Clock, settings: Any
+    alice: User, clock: time_machine.Coordinates, settings: Any
 ) -> None:
     settings.REFRESH_FAMILY_LIFETIME = timedelta(days=10)
-    settings.REFRESH_TOKEN_LIFETIME = timedelta(days=7)
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "REFRESH_TOKEN_LIFETIME": timedelta(days=7)}
     pair = token_service.issue_for_login(alice)
-    clock.advance(timedelta(days=6))
+    clock.shift(timedelta(days=6))
     pair = token_service.rotate(pair.refresh_token)
     # The new refresh token would live 7 days, but the family ends at day 10.
     assert claims_of(pair.refresh_token)["exp"] == int(
         TokenFamily.objects.get(user=alice).expires_at.timestamp()
     )
-    clock.advance(timedelta(days=3, hours=23, minutes=50))
+    clock.shift(timedelta(days=3, hours=23, minutes=50))
     pair = token_service.rotate(pair.refresh_token)
     assert pair.expires_in == 600  # the access token stops with the family too
-    clock.advance(timedelta(minutes=10))
+    clock.shift(timedelta(minutes=10))
     with pytest.raises(InvalidGrant):
         token_service.rotate(pair.refresh_token)
     with pytest.raises(InvalidToken):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import anyio
@@ -9,6 +10,7 @@ import pytest
 from django.db import connections
 from starlette.testclient import TestClient
 
+from common.db import pool_max_size
 from common.errors import ServiceUnavailable
 from common.rendering import drf_datetime
 from mounted_apis.fastapi_app import deps
@@ -138,6 +140,53 @@ def test_run_db_gives_the_connection_back(transactional_db) -> None:
     used = anyio.run(main)
     assert used is not connections["default"]  # another thread's connection...
     assert used.connection is None  # ...closed (back to the pool) once the call ended
+
+
+def test_run_db_gives_the_connection_back_after_an_error(transactional_db) -> None:
+    used: list[object] = []
+
+    def failing_query() -> None:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        used.append(connections["default"])
+        raise ValueError("boom")
+
+    async def main() -> None:
+        await run_db(failing_query)
+
+    with pytest.raises(ValueError, match="boom"):
+        anyio.run(main)
+    assert used[0].connection is None
+
+
+def test_run_db_runs_side_by_side_up_to_the_pool_size(db) -> None:
+    """thread_sensitive=False on an executor of pool size: calls overlap, never beyond it."""
+    size = pool_max_size()
+    running = 0
+    most = 0
+    threads: set[str] = set()
+    lock = threading.Lock()
+    # Opens only when `size` calls wait at once: proof that that many overlap.
+    all_in = threading.Barrier(size, timeout=10)
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            threads.add(threading.current_thread().name)
+        all_in.wait()
+        with lock:
+            running -= 1
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(3 * size):
+                group.start_soon(run_db, work)
+
+    anyio.run(main)
+    assert most == size
+    assert len(threads) == size and all(name.startswith("run_db") for name in threads)
 
 
 # --- Rendering -------------------------------------------------------------------------------
