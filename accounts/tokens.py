@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import token_snapshots
 from accounts.models import RevokedReason, TokenFamily, User
 from common.errors import ApplicationError, InvalidToken
 
@@ -212,16 +213,29 @@ class TokenService:
 
     # --- Access tokens --------------------------------------------------------
 
+    def verify_access(self, token: str) -> dict[str, Any]:
+        """The claims of a well-formed, unexpired access token; no database.
+
+        Whether its login is still valid is `authenticate_access`'s question
+        (or, on the hot read path, token_snapshots').
+
+        :raise InvalidToken: bad signature, alg, claims, type or expiry.
+        """
+        try:
+            return self._decode(token, expected_type=ACCESS)
+        except _BadToken as exc:
+            raise InvalidToken() from exc
+
     def authenticate_access(self, token: str) -> AccessContext:
         """Resolve a Bearer token to its user, or raise InvalidToken.
 
         One query (family joined to its user): the role and active flag come
         from the database, not from the token, so changes apply at once.
         """
-        try:
-            claims = self._decode(token, expected_type=ACCESS)
-        except _BadToken as exc:
-            raise InvalidToken() from exc
+        return self.authenticate_claims(self.verify_access(token))
+
+    def authenticate_claims(self, claims: dict[str, Any]) -> AccessContext:
+        """`authenticate_access` for claims already verified by `verify_access`."""
         family = (
             TokenFamily.objects.select_related("user").filter(pk=claims["fam"]).first()
         )
@@ -294,26 +308,34 @@ class TokenService:
             # is not a licence to log them out.
             if refresh_claims is not None and str(refresh_claims["sub"]) == str(claims["sub"]):
                 family_ids.add(str(refresh_claims["fam"]))
-        TokenFamily.objects.filter(pk__in=family_ids, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_reason=RevokedReason.LOGOUT
+        self._revoke_open(
+            TokenFamily.objects.filter(pk__in=family_ids), RevokedReason.LOGOUT, now
         )
 
     def revoke_all_for_user(self, user: User, reason: str) -> int:
         """Revoke every open login of `user`; returns how many were open."""
-        return TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=self._now(), revoked_reason=reason
-        )
+        return self._revoke_open(TokenFamily.objects.filter(user=user), reason, self._now())
 
     def revoke_families(self, families: Any, reason: str = RevokedReason.ADMIN) -> int:
         """Revoke the still-open families of a queryset (the admin action)."""
-        return families.filter(revoked_at__isnull=True).update(
-            revoked_at=self._now(), revoked_reason=reason
-        )
+        return self._revoke_open(families, reason, self._now())
 
     def _revoke(self, family: TokenFamily, reason: str, now: datetime) -> None:
         family.revoked_at = now
         family.revoked_reason = reason
         family.save(update_fields=["revoked_at", "revoked_reason"])
+        token_snapshots.families_revoked([str(family.pk)])
+
+    def _revoke_open(self, families: Any, reason: str, now: datetime) -> int:
+        """Revoke the still-open families of a queryset; tombstone their snapshots."""
+        with transaction.atomic():
+            ids = [str(pk) for pk in families.filter(revoked_at__isnull=True)
+                   .select_for_update().values_list("pk", flat=True)]
+            revoked = TokenFamily.objects.filter(pk__in=ids).update(
+                revoked_at=now, revoked_reason=reason
+            )
+            token_snapshots.families_revoked(ids)
+        return revoked
 
 
 token_service = TokenService()
