@@ -27,18 +27,19 @@ import weakref
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 # The same fail-fast limits as the cache (config/settings.py): a stalled Redis
 # costs a request half a second, then callers degrade.
 SOCKET_TIMEOUT = 0.5
 
-_async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def uses_redis() -> bool:
     """True when the default cache is django-redis (REDIS_URL is set)."""
-    return cache.__class__.__module__.startswith("django_redis")
+    # caches["default"], not `cache`: that is a proxy whose class says nothing.
+    return caches["default"].__class__.__module__.startswith("django_redis")
 
 
 def raw_key(key: str) -> str:
@@ -63,17 +64,18 @@ def async_redis() -> Any | None:
     """
     if not uses_redis():
         return None
-    loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
+    # The cache's own LOCATION (what django-redis connects to), so a test that
+    # points the cache elsewhere points this client there too.
+    location = settings.CACHES["default"]["LOCATION"]
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(location)
     if client is None:
         import redis.asyncio
 
         client = redis.asyncio.Redis.from_url(
-            settings.REDIS_URL,
-            socket_timeout=SOCKET_TIMEOUT,
-            socket_connect_timeout=SOCKET_TIMEOUT,
+            location, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT
         )
-        _async_clients[loop] = client
+        clients[location] = client
     return client
 
 
