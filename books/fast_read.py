@@ -127,7 +127,7 @@ class ReadPlan:
     def _outcome(self, replies: list[Any]) -> ReadOutcome:
         count = self.counter.count_from(replies)
         decision = self.counter.decide(count, strict=self.strict)  # may raise RateLimited
-        version_raw, page_raw, *snapshot_values = replies[Counter.replies:]
+        version_raw, page_raw, *snapshot_values = replies[self.counter.replies:]
         return self._judge(decision, version_raw, page_raw, snapshot_values)
 
     def _judge(

@@ -152,6 +152,8 @@ def check_rate(
     :raise ImproperlyConfigured: `rate` is not "N/second|minute|hour|day".
     """
     counter = Counter(Policy(policy, identity, rate))  # bad config raises here, not as "down"
+    if not counter.enabled:
+        return None
     client = sync_redis()
     if client is not None:
         try:
@@ -172,6 +174,8 @@ async def acheck_rate(
     Without Redis (the embedded default) the cache API is synchronous: a thread.
     """
     counter = Counter(Policy(policy, identity, rate))
+    if not counter.enabled:
+        return None
     client = async_redis()
     if client is None:
         return await asyncio.to_thread(counter.count_with_cache_api, strict=strict)
@@ -195,9 +199,6 @@ class Counter:
     The window (and so the key) is fixed when the counter is made.
     """
 
-    # How many pipeline replies `add_to` queues.
-    replies = 2
-
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.parsed: Rate = parse_rate(policy.rate)
@@ -205,19 +206,32 @@ class Counter:
         self.key = ratelimit_cache_key(
             policy.name, self.window_end, self.parsed.as_tuple(), policy.identity, ALL_METHODS
         )
+        # django-ratelimit's own switch (RATELIMIT_ENABLE): off, nothing is
+        # counted and nothing limited. Only the bench turns it off, to measure
+        # what the limiter costs.
+        self.enabled = bool(getattr(settings, "RATELIMIT_ENABLE", True))
+
+    @property
+    def replies(self) -> int:
+        """How many pipeline replies `add_to` queues."""
+        return 2 if self.enabled else 0
 
     def add_to(self, pipe: Any) -> None:
         """Queue the count: create the window's counter at 0 if missing, then INCR."""
+        if not self.enabled:
+            return
         key = raw_key(self.key)
         pipe.set(key, 0, nx=True, ex=self.parsed.window + EXPIRATION_FUDGE)
         pipe.incr(key)
 
-    def count_from(self, replies: list[Any]) -> int:
+    def count_from(self, replies: list[Any]) -> int | None:
         """This counter's count, from the first `replies` answers of the pipeline."""
-        return int(replies[1])
+        return int(replies[1]) if self.enabled else None
 
     def decide(self, count: int | None, *, strict: bool = False) -> RateLimitDecision | None:
         """The decision for this count; None for "no count" (cache down, fail open)."""
+        if not self.enabled:
+            return None
         if count is None:
             return self.cache_down(None, strict=strict)
         limit, window = self.parsed.limit, self.parsed.window
@@ -250,6 +264,8 @@ class Counter:
 
     def count_with_cache_api(self, *, strict: bool) -> RateLimitDecision | None:
         """The same count through Django's cache API (any backend): django-ratelimit's get_usage."""
+        if not self.enabled:
+            return None
         try:
             usage = get_usage(
                 _Subject(self.policy.identity),
@@ -260,12 +276,8 @@ class Counter:
             )
         except Exception as exc:  # any cache failure (ConnectionInterrupted, timeouts...)
             return self.cache_down(exc, strict=strict)
-        if usage is None:
-            if not getattr(settings, "RATELIMIT_ENABLE", True):
-                return None  # django-ratelimit switched off globally: nothing to enforce
-            return self.cache_down(None, strict=strict)
-        if usage["time_left"] < 0:
-            # get_usage's answer when add/incr returned nothing: not a real count.
+        if usage is None or usage["time_left"] < 0:
+            # get_usage's answers when add/incr returned nothing: not a real count.
             return self.cache_down(None, strict=strict)
         return self.decide(int(usage["count"]), strict=strict)
 
