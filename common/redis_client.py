@@ -29,9 +29,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache, caches
 
-# The same fail-fast limits as the cache (config/settings.py): a stalled Redis
-# costs a request half a second, then callers degrade.
-SOCKET_TIMEOUT = 0.5
+# Fail fast when Redis is down, as the cache does (config/settings.py): a
+# refused connection fails at once; a stalled Redis costs a request at most
+# this long, then callers degrade. The asyncio client's clock is the event
+# loop's: a burst of requests keeps the loop busy and stretches every wait,
+# so its read timeout is longer than the kernel-timed 0.5 s of the sync one,
+# or a busy second would pass for an outage (and limits would fail open).
+ASYNC_CONNECT_TIMEOUT = 1.0
+ASYNC_SOCKET_TIMEOUT = 2.0
 
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
@@ -73,7 +78,9 @@ def async_redis() -> Any | None:
         import redis.asyncio
 
         client = redis.asyncio.Redis.from_url(
-            location, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT
+            location,
+            socket_timeout=ASYNC_SOCKET_TIMEOUT,
+            socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
         )
         clients[location] = client
     return client
