@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tokens import bearer_from_header, token_service
-from books.fast_read import ReadOutcome, ReadPlan
+from books.fast_read import ReadOutcome, ReadPlan, wsgi_url
 from books.models import Book
 from books.selectors import book_get, book_page
 from books.services import book_create, book_delete, book_update
@@ -132,9 +132,7 @@ class BookViewSet(ApiViewSet):
         claims = token_service.verify_access(token) if token is not None else None
         user_id = int(claims["sub"]) if claims is not None else None
         policy = default_policy(user_id=user_id, ip=request_client_ip(request))
-        plan = ReadPlan.for_request(
-            url=request.build_absolute_uri(), policy=policy, claims=claims
-        )
+        plan = ReadPlan.for_request(url=wsgi_url(request.META), policy=policy, claims=claims)
         outcome = plan.read()
         if outcome.decision is not None:
             remember_decision(request._request, outcome.decision)

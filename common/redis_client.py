@@ -38,6 +38,11 @@ from django.core.cache import cache, caches
 ASYNC_CONNECT_TIMEOUT = 1.0
 ASYNC_SOCKET_TIMEOUT = 2.0
 
+_CLIENT_ATTRIBUTE = "_hot_path_redis_client"
+_UNSET = object()
+# Registered scripts per client (keyed by id: clients live as long as the process).
+_scripts: dict[int, dict[str, Any]] = {}
+
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
@@ -54,11 +59,22 @@ def raw_key(key: str) -> str:
 
 def sync_redis() -> Any | None:
     """django-redis's own client (its connection pool), or None without Redis."""
-    if not uses_redis():
-        return None
-    from django_redis import get_redis_connection
+    backend = caches["default"]  # one per thread, each holding the shared pool
+    client = getattr(backend, _CLIENT_ATTRIBUTE, _UNSET)
+    if client is _UNSET:
+        client = backend.client.get_client(write=True) if uses_redis() else None
+        setattr(backend, _CLIENT_ATTRIBUTE, client)  # asked on every request: remember
+    return client
 
-    return get_redis_connection("default")
+
+def script(client: Any, source: str) -> Any:
+    """A registered Lua script (EVALSHA, loaded on first use) for this client."""
+    scripts = _scripts.setdefault(id(client), {})
+    registered = scripts.get(source)
+    if registered is None:
+        registered = client.register_script(source)
+        scripts[source] = registered
+    return registered
 
 
 def async_redis() -> Any | None:

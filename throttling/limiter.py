@@ -216,12 +216,17 @@ class Counter:
         """How many pipeline replies `add_to` queues."""
         return 2 if self.enabled else 0
 
+    @property
+    def ttl(self) -> int:
+        """Seconds the window's counter lives: get_usage's own choice."""
+        return self.parsed.window + EXPIRATION_FUDGE
+
     def add_to(self, pipe: Any) -> None:
         """Queue the count: create the window's counter at 0 if missing, then INCR."""
         if not self.enabled:
             return
         key = raw_key(self.key)
-        pipe.set(key, 0, nx=True, ex=self.parsed.window + EXPIRATION_FUDGE)
+        pipe.set(key, 0, nx=True, ex=self.ttl)
         pipe.incr(key)
 
     def count_from(self, replies: list[Any]) -> int | None:
@@ -234,6 +239,7 @@ class Counter:
             return None
         if count is None:
             return self.cache_down(None, strict=strict)
+        count = int(count)
         limit, window = self.parsed.limit, self.parsed.window
         time_left = self.window_end - int(time.time())
         decision = RateLimitDecision(

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request
 
 from accounts.tokens import bearer_from_header, token_service
-from books.fast_read import ReadPlan
+from books.fast_read import ReadPlan, wsgi_url
 from throttling.identity import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
@@ -123,7 +123,8 @@ def cached_read(view: View) -> View:
         claims = token_service.verify_access(token) if token is not None else None
         user_id = int(claims["sub"]) if claims is not None else None
         plan = ReadPlan.for_request(
-            url=request.url, policy=default_policy(user_id=user_id, ip=request_client_ip()),
+            url=wsgi_url(request.environ),
+            policy=default_policy(user_id=user_id, ip=request_client_ip()),
             claims=claims,
         )
         outcome = plan.read()
