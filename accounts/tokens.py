@@ -45,6 +45,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
+from accounts import token_snapshots
 from accounts.jwt_tokens import FAMILY_CLAIM, LoginAccessToken, LoginRefreshToken
 from accounts.models import RevokedReason, TokenFamily, User
 from common.errors import ApplicationError, InvalidToken
@@ -288,6 +289,9 @@ class TokenService:
                 TokenFamily.objects.filter(pk__in=revoked_ids).update(
                     revoked_at=timezone.now(), revoked_reason=reason
                 )
+                # Tombstones for the hot read path's login snapshots, once
+                # this commits (accounts/token_snapshots.py).
+                token_snapshots.families_revoked([str(pk) for pk in revoked_ids])
         return revoked_ids
 
 

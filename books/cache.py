@@ -1,14 +1,23 @@
-"""The books read cache: versioned keys, bumped after every committed write.
+"""The books read cache: whole response bodies, tagged with the books version.
+
+    GET /api/fastapi/books?page=2  ->  books:page:<URL hash> = b"1732435200123\n{...json...}"
+    books:version                  ->  1732435200123
+
+What is cached is the response body each framework already rendered, as
+bytes: a hit sends them as they are, with no query, no serializer and no
+JSON encoder on the way. The key is the request's full URL (scheme, host,
+prefix, path, query string as sent): the body holds absolute links, so
+each prefix and host has its own entries. Only 200 answers are stored; a
+bad query (422) is recomputed, and refused, every time.
 
 Instead of finding and deleting every cached page a write affects (which
-pages hold a book depends on every filter and sort), each key embeds a
-version number:
+pages hold a book depends on every filter and sort), each stored body is
+tagged with the version it was computed under, and `books:version` moves on
+at every write. A read fetches the version and the page together (one round
+trip, see books/fast_read.py) and trusts the page only if its tag is the
+current version. So a write makes every stored page a MISS at once, at every
+prefix, and the next read stores the fresh body over the old one.
 
-    books:v1732435200123:list:<sha256 of the normalised query>
-    books:v1732435200123:detail:42
-
-A write bumps `books:version`; from then on every read computes keys nobody
-has written yet, a MISS with fresh data, and the old entries expire by TTL.
 The version starts from the clock (milliseconds), not 1: if the version key
 is evicted or Redis restarts while old entries survive, a restarted counter
 could land on an old version and serve its stale pages.
@@ -16,23 +25,23 @@ could land on an old version and serve its stale pages.
 The bump is wired to Book's post_save/post_delete signals, deferred with
 `transaction.on_commit`: services, the admin, management commands and plain
 ORM code all invalidate, and only once their transaction is visible (a read
-racing an uncommitted write would otherwise re-cache old rows under the new
+racing an uncommitted write would otherwise re-tag old rows with the new
 version). Bulk `QuerySet.update()`/`bulk_create()` send no signals: call
 `book_cache.bump()` yourself after those.
 
-The cache is an optimisation, never a dependency: every cache error is
-logged and treated as a MISS (reads then go to the database). A bump lost
-while Redis is down is why entries carry a TTL: staleness is bounded by it.
+A bump that fails (the cache is down or stalled during a write) is retried in
+the background until it lands (common/retry.py), so within a fraction of a
+second of the cache answering again no read serves data older than the last
+acknowledged write. The cache is an optimisation, never a dependency: every
+cache error is logged and treated as a MISS (reads then go to the database).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 from django.core.cache import cache as default_cache
 from django.db import transaction
@@ -40,22 +49,44 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from books.models import Book
+from common import redis_client as store
+from common.retry import cache_retry
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
+class StoredPage(NamedTuple):
+    """A stored response body and the version it was computed under."""
+
+    version: int
+    body: bytes
+
+    def encode(self) -> bytes:
+        return b"%d\n" % self.version + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes | None) -> StoredPage | None:
+        if not raw:
+            return None
+        tag, _, body = bytes(raw).partition(b"\n")
+        try:
+            return cls(int(tag), body)
+        except ValueError:
+            return None  # not ours, or truncated: a MISS
 
 
 class VersionedCache:
-    """Read-through cache under a version that `bump()` moves on.
+    """Response bodies under a version that `bump()` moves on.
 
-    `get_or_compute` is the one entry point for reads; `cache` and `timer`
-    are class attributes so tests can swap them (a failing cache, a clock).
+    `cache` and `timer` are class attributes so tests can swap them (a
+    failing cache, a clock). The hot read itself (version and page in one
+    round trip) is books/fast_read.py; this class owns the keys, the version
+    and the writes.
     """
 
     cache = default_cache
     timer = time.time
-    # Seconds an entry may live: the bound on staleness if a bump is lost.
+    # Seconds an entry may live. Not a staleness bound any more (tags and the
+    # bump retry are): it only lets rarely asked pages leave the cache.
     timeout = 120
 
     def __init__(self, namespace: str) -> None:
@@ -73,53 +104,58 @@ class VersionedCache:
                 version = self.cache.get(self.version_key)
             return int(version) if version is not None else None
         except Exception as exc:  # any cache failure means "no cache"
-            self._warn("read the version", exc)
+            self.warn("read the version", exc)
             return None
 
     def bump(self) -> None:
-        """Move to a new version: every key computed before is now unreachable."""
-        try:
-            try:
-                self.cache.incr(self.version_key)
-            except ValueError:
-                # No version yet (first write, eviction, flush): start a new one.
-                self.cache.add(self.version_key, self._initial_version(), timeout=None)
-        except Exception as exc:
-            self._warn("bump the version", exc)
+        """Move to a new version: every page stored before is now a MISS.
 
-    def key(self, version: int, *parts: str) -> str:
-        return ":".join([self.namespace, f"v{version}", *parts])
-
-    def get_or_compute(self, parts: tuple[str, ...], compute: Callable[[], T]) -> tuple[T, bool]:
-        """`(value, hit)`: from the cache when there, else computed and stored.
-
-        The version is read once: if a write bumps it while we compute, we
-        store under the old version, which no later read asks for, so a
-        value computed from pre-write rows can never be served as current.
+        A failure (cache down or stalled) is retried until it lands.
         """
-        version = self.version()
+        cache_retry.run(f"{self.namespace}:bump", self.bump_once)
+
+    def bump_once(self) -> None:
+        """One try at the bump; raises when the cache does."""
+        try:
+            self.cache.incr(self.version_key)
+        except ValueError:
+            # No version yet (first write, eviction, flush): start a new one.
+            self.cache.add(self.version_key, self._initial_version(), timeout=None)
+
+    def page_key(self, url: str) -> str:
+        """The key of the body answered for `url` (hashed: URLs can be long)."""
+        digest = hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16)
+        return f"{self.namespace}:page:{digest.hexdigest()}"
+
+    def store(self, key: str, page: StoredPage) -> None:
+        """Keep a freshly rendered body; a failure only costs the next read a MISS.
+
+        On Redis the bytes are written raw (not pickled by django-redis), so
+        the pipelined read in books/fast_read.py gets them back as they are.
+        """
+        try:
+            store.set_value(key, page.encode(), self.timeout)
+        except Exception as exc:
+            self.warn("write", exc)
+
+    def lookup(self, key: str) -> tuple[int | None, StoredPage | None]:
+        """`(current version, stored page)` in one round trip (an MGET on Redis).
+
+        The version is created if missing; `(None, None)` when the cache is down.
+        """
+        try:
+            version, raw = store.get_many([self.version_key, key])
+        except Exception as exc:
+            self.warn("read", exc)
+            return None, None
         if version is None:
-            return compute(), False
-        key = self.key(version, *parts)
-        try:
-            # Wrapped in a 1-tuple so a cached None ("no such book") is a HIT.
-            cached = self.cache.get(key)
-        except Exception as exc:
-            self._warn("read", exc)
-            return compute(), False
-        if cached is not None:
-            return cached[0], True
-        value = compute()
-        try:
-            self.cache.set(key, (value,), timeout=self.timeout)
-        except Exception as exc:
-            self._warn("write", exc)
-        return value, False
+            version = self.version()
+        return (int(version) if version is not None else None), StoredPage.decode(raw)
 
     def _initial_version(self) -> int:
         return int(self.timer() * 1000)
 
-    def _warn(self, action: str, exc: Exception) -> None:
+    def warn(self, action: str, exc: Exception) -> None:
         logger.warning(
             "cache unavailable, could not %s for %s (%s): treating as a miss",
             action,
@@ -129,12 +165,6 @@ class VersionedCache:
 
 
 book_cache = VersionedCache("books")
-
-
-def digest(params: dict[str, Any]) -> str:
-    """A short, stable key part for a dict of normalised parameters."""
-    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @receiver(post_save, sender=Book, dispatch_uid="books.cache.bump_on_save")

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 from django.db.models import QuerySet
 
-from books.cache import book_cache, digest
 from books.filters import BookFilterSet, book_filterset
 from books.models import Book
 from common.errors import ValidationFailed
@@ -48,34 +47,13 @@ def _parse_list_params(params: Mapping[str, str]) -> tuple[BookFilterSet, PagePa
     return filterset, page_params
 
 
-def book_page_cached(*, params: Mapping[str, str]) -> tuple[PageResult, bool]:
-    """One page of the list, from the cache when possible: `(page, hit)`.
+def book_page(*, params: Mapping[str, str]) -> PageResult:
+    """One page of the list, from the database.
 
-    Parameters are validated before the cache is consulted, so a bad request
-    is a 422 whether or not the cache is up, and nothing invalid is cached.
-    The key is built from the *normalised* parameters plus page and size.
+    The read cache sits in front of this, at the HTTP layer: it stores the
+    rendered body (books/cache.py, books/fast_read.py), so a hit never comes here.
 
     :raise ValidationFailed: bad filter, sort or paging parameters.
     """
     filterset, page_params = _parse_list_params(params)
-    key_params = {
-        **filterset.canonical_params(),
-        "page": page_params.page,
-        "page_size": page_params.page_size,
-    }
-    return book_cache.get_or_compute(
-        ("list", digest(key_params)), lambda: paginate(filterset.qs, page_params)
-    )
-
-
-def book_get_cached(*, book_id: int) -> tuple[Book | None, bool]:
-    """One book (or None), from the cache when possible: `(book, hit)`.
-
-    Misses are cached too: a flood of requests for a missing id costs one
-    query per version, and creating that book bumps the version anyway.
-    """
-    if not 0 < book_id <= MAX_ID:
-        return None, False
-    return book_cache.get_or_compute(
-        ("detail", str(book_id)), lambda: book_get(book_id=book_id)
-    )
+    return paginate(filterset.qs, page_params)

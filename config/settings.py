@@ -263,6 +263,9 @@ RATE_LIMIT_USER = env_str("RATE_LIMIT_USER", "1000/minute")
 RL_DEMO_PING = env_str("RL_DEMO_PING", "10/minute")
 RL_DEMO_LOGIN_SIM = env_str("RL_DEMO_LOGIN_SIM", "3/minute")
 RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
+# django-ratelimit's own master switch. Off only in `manage.py bench`'s
+# "limiter off" runs, which measure what counting costs; never in production.
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
 LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900)

@@ -92,8 +92,12 @@ def client_ip(*, peer: str | None, forwarded_for: str | None) -> str:
     return str(valid[0]) if valid else str(peer_address)
 
 
+@lru_cache(maxsize=4096)
 def bucket_for_ip(ip: str) -> str:
-    """The identity an IP is counted under: itself, or its /64 for IPv6."""
+    """The identity an IP is counted under: itself, or its /64 for IPv6.
+
+    Memoised: asked on every request, and clients repeat.
+    """
     address = _parse_ip(ip)
     if isinstance(address, ipaddress.IPv6Address):
         network = ipaddress.IPv6Network(f"{address}/{IPV6_BUCKET_PREFIX}", strict=False)

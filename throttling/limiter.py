@@ -9,18 +9,24 @@ client spends the same budget whichever prefix it calls. Over the limit,
 `check_rate` raises `common.errors.RateLimited`, which every framework
 already maps to 429 + Retry-After.
 
-Why django-ratelimit's `get_usage` underneath: it counts with the cache's
-`add` (create the window's counter if missing) followed by `incr` (atomic
-on Redis, lock-guarded in LocMem). Every request gets a distinct count, so N
+Why django-ratelimit underneath: its windows and keys (`get_usage`) count
+with the cache's `add` (create the window's counter if missing) followed by
+`incr` (atomic on Redis). Every request gets a distinct count, so N
 concurrent requests against K remaining admit exactly K, also across
 processes sharing one Redis. DRF's own throttles read a list, append and
 write it back: under concurrency they admitted 40 of 40 against a limit of 5
-(../shared/NOTES.md). Windows are fixed, with a per-key offset (crc32 of the
+(see the README). Windows are fixed, with a per-key offset (crc32 of the
 identity) so that all clients' windows don't reset in the same second.
 
-What this module adds around it, and why:
+What this module adds on top, and why:
 - a framework-neutral call: `get_usage` wants a request and a key; we pass a
   tiny `_Subject` holding the identity we already computed (identity.py).
+- one round trip on Redis. `add` then `incr` is two round trips (and
+  django-redis's `incr` is a Lua EVAL). `Counter` computes django-ratelimit's
+  own key for the window and sends `SET key 0 NX EX` + `INCR key` in one
+  pipeline; the hot read path (books/fast_read.py) adds its own reads to
+  that same pipeline. Same key, same count: a request counted either way
+  spends the same budget (tests pin this).
 - its failure modes made explicit: it lets most cache exceptions escape
   (only socket.gaierror is caught) and reports a failed add/incr as a
   fake "limit 0" answer. Both mean "cache down" here, and RATE_LIMIT_FAIL_OPEN
@@ -39,16 +45,26 @@ attributes we could swap. Tests move time by patching `time.time`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django_ratelimit.core import get_usage
+from django.core.cache import cache as default_cache
+from django_ratelimit.core import EXPIRATION_FUDGE, get_usage
+
+# django-ratelimit's window and key functions: private names, so a test
+# (tests/unit/throttling/test_counter.py) pins that Counter counts into the
+# very key get_usage does.
+from django_ratelimit.core import _get_window as ratelimit_window
+from django_ratelimit.core import _make_cache_key as ratelimit_cache_key
 
 from common.errors import RateLimited, ServiceUnavailable
+from common.redis_client import async_redis, raw_key, sync_redis
 from throttling.identity import bucket_for_ip
-from throttling.rates import parse_rate, rate_setting
+from throttling.rates import Rate, parse_rate, rate_setting
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +82,9 @@ IP_POLICY_SETTINGS: dict[str, str] = {
 
 # Seconds a client is told to wait when the cache (hence the limiter) is down.
 CACHE_DOWN_RETRY_AFTER = 30
+
+# get_usage's `method` default (every method): part of its cache key.
+ALL_METHODS = get_usage.ALL
 
 
 class Policy(NamedTuple):
@@ -132,38 +151,141 @@ def check_rate(
         refresh endpoints) or RATE_LIMIT_FAIL_OPEN is false.
     :raise ImproperlyConfigured: `rate` is not "N/second|minute|hour|day".
     """
-    parsed = parse_rate(rate)  # outside the try: bad config must not pass as "cache down"
+    counter = Counter(Policy(policy, identity, rate))  # bad config raises here, not as "down"
+    if not counter.enabled:
+        return None
+    client = sync_redis()
+    if client is not None:
+        try:
+            pipe = client.pipeline(transaction=False)
+            counter.add_to(pipe)
+            count = counter.count_from(pipe.execute())
+        except Exception as exc:  # ConnectionError, TimeoutError...: the cache is down
+            return counter.cache_down(exc, strict=strict)
+        return counter.decide(count, strict=strict)
+    return counter.count_with_cache_api(strict=strict)
+
+
+async def acheck_rate(
+    *, policy: str, identity: str, rate: str, strict: bool = False
+) -> RateLimitDecision | None:
+    """`check_rate` on an event loop: redis.asyncio, so the count never leaves the loop.
+
+    Without Redis (the embedded default) the cache API is synchronous: a thread.
+    """
+    counter = Counter(Policy(policy, identity, rate))
+    if not counter.enabled:
+        return None
+    client = async_redis()
+    if client is None:
+        return await asyncio.to_thread(counter.count_with_cache_api, strict=strict)
     try:
-        usage = get_usage(
-            _Subject(identity),
-            group=policy,
-            key=_subject_key,
-            rate=parsed.as_tuple(),
-            increment=True,
+        pipe = client.pipeline(transaction=False)
+        counter.add_to(pipe)
+        count = counter.count_from(await pipe.execute())
+    except Exception as exc:
+        return counter.cache_down(exc, strict=strict)
+    return counter.decide(count, strict=strict)
+
+
+class Counter:
+    """One request's count in django-ratelimit's window for a policy.
+
+        counter = Counter(policy)
+        counter.add_to(pipe)                      # 2 commands
+        count = counter.count_from(pipe.execute())
+        decision = counter.decide(count)          # may raise RateLimited
+
+    The window (and so the key) is fixed when the counter is made.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.parsed: Rate = parse_rate(policy.rate)
+        self.window_end = ratelimit_window(policy.identity, self.parsed.window)
+        self.key = ratelimit_cache_key(
+            policy.name, self.window_end, self.parsed.as_tuple(), policy.identity, ALL_METHODS
         )
-    except Exception as exc:  # any cache failure (ConnectionInterrupted, timeouts...)
-        return _cache_down(exc, policy=policy, strict=strict)
+        # django-ratelimit's own switch (RATELIMIT_ENABLE): off, nothing is
+        # counted and nothing limited. Only the bench turns it off, to measure
+        # what the limiter costs.
+        self.enabled = bool(getattr(settings, "RATELIMIT_ENABLE", True))
 
-    if usage is None:
-        if not getattr(settings, "RATELIMIT_ENABLE", True):
-            return None  # django-ratelimit switched off globally: nothing to enforce
-        return _cache_down(None, policy=policy, strict=strict)
-    if usage["time_left"] < 0:
-        # get_usage's answer when add/incr returned nothing: not a real count.
-        return _cache_down(None, policy=policy, strict=strict)
+    @property
+    def replies(self) -> int:
+        """How many pipeline replies `add_to` queues."""
+        return 2 if self.enabled else 0
 
-    count = int(usage["count"])
-    decision = RateLimitDecision(
-        allowed=count <= parsed.limit,
-        limit=parsed.limit,
-        remaining=max(0, parsed.limit - count),
-        reset=min(parsed.window, max(1, int(usage["time_left"]) + 1)),
-        window=parsed.window,
-        policy_name=policy,
-    )
-    if not decision.allowed:
-        raise RateLimited(decision.reset, headers=decision.headers())
-    return decision
+    @property
+    def ttl(self) -> int:
+        """Seconds the window's counter lives: get_usage's own choice."""
+        return self.parsed.window + EXPIRATION_FUDGE
+
+    def add_to(self, pipe: Any) -> None:
+        """Queue the count: create the window's counter at 0 if missing, then INCR."""
+        if not self.enabled:
+            return
+        key = raw_key(self.key)
+        pipe.set(key, 0, nx=True, ex=self.ttl)
+        pipe.incr(key)
+
+    def count_from(self, replies: list[Any]) -> int | None:
+        """This counter's count, from the first `replies` answers of the pipeline."""
+        return int(replies[1]) if self.enabled else None
+
+    def decide(self, count: int | None, *, strict: bool = False) -> RateLimitDecision | None:
+        """The decision for this count; None for "no count" (cache down, fail open)."""
+        if not self.enabled:
+            return None
+        if count is None:
+            return self.cache_down(None, strict=strict)
+        count = int(count)
+        limit, window = self.parsed.limit, self.parsed.window
+        time_left = self.window_end - int(time.time())
+        decision = RateLimitDecision(
+            allowed=count <= limit,
+            limit=limit,
+            remaining=max(0, limit - count),
+            reset=min(window, max(1, time_left + 1)),
+            window=window,
+            policy_name=self.policy.name,
+        )
+        if not decision.allowed:
+            raise RateLimited(decision.reset, headers=decision.headers())
+        return decision
+
+    def give_back(self) -> None:
+        """Undo this request's count (best effort: a lost refund costs one unit)."""
+        try:
+            client = sync_redis()
+            if client is not None:
+                client.decr(raw_key(self.key))
+            else:
+                default_cache.decr(self.key)
+        except Exception:
+            return
+
+    def cache_down(self, exc: BaseException | None, *, strict: bool) -> None:
+        return _cache_down(exc, policy=self.policy.name, strict=strict)
+
+    def count_with_cache_api(self, *, strict: bool) -> RateLimitDecision | None:
+        """The same count through Django's cache API (any backend): django-ratelimit's get_usage."""
+        if not self.enabled:
+            return None
+        try:
+            usage = get_usage(
+                _Subject(self.policy.identity),
+                group=self.policy.name,
+                key=_subject_key,
+                rate=self.parsed.as_tuple(),
+                increment=True,
+            )
+        except Exception as exc:  # any cache failure (ConnectionInterrupted, timeouts...)
+            return self.cache_down(exc, strict=strict)
+        if usage is None or usage["time_left"] < 0:
+            # get_usage's answers when add/incr returned nothing: not a real count.
+            return self.cache_down(None, strict=strict)
+        return self.decide(int(usage["count"]), strict=strict)
 
 
 def enforce(policy: Policy, *, strict: bool = False) -> RateLimitDecision | None:

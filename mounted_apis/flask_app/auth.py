@@ -45,6 +45,11 @@ def ignore_credentials(view: View) -> View:
     return view
 
 
+def authenticates_itself(view: View) -> View:
+    """Mark a view that reads the token itself (ratelimit.cached_read): load_user skips it."""
+    return ignore_credentials(view)
+
+
 def _view_ignores_credentials() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, _IGNORES_CREDENTIALS, False))

@@ -6,6 +6,11 @@ order, the same as DRF's BookViewSet: bad token 401, rate limit, no token
 401, body 400/422, the book exists 404, permission 403, values 422,
 uniqueness 409.
 
+The two reads depend on `CachedBooksRead` (deps.py) instead of the usual
+get_access + RateLimit pair: the same checks, plus the stored page, in one
+Redis round trip on the event loop. A hit answers the stored bytes; a miss
+computes, renders and stores them.
+
 `{book_id:int}` uses Starlette's int convertor (digits only): /books/abc
 matches no route and is the plain 404, as at the DRF prefix.
 """
@@ -18,13 +23,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from accounts.models import User
 from books.models import Book
-from books.selectors import book_get, book_get_cached, book_page_cached
+from books.selectors import book_get, book_page
 from books.services import book_create, book_delete, book_update
 from common.errors import NotFound
 from common.openapi_text import BOOKS
 
 from ..db import run_db
-from ..deps import CurrentUser, default_rate_limit
+from ..deps import CachedBooksRead, CurrentUser, default_rate_limit
 from ..docs import error_responses
 from ..pagination import page_meta_and_links, query_params
 from ..routing import ContractRoute
@@ -34,18 +39,15 @@ router = APIRouter(
     prefix="/books",
     tags=["books"],
     route_class=ContractRoute,
-    # Every books endpoint spends the caller's budget; no permission class
-    # comes first (DRF's BookViewSet has none): a missing token is found by
-    # the endpoint, after the limiter.
-    dependencies=[Depends(default_rate_limit)],
 )
+
+# Every books endpoint spends the caller's budget; no permission class comes
+# first (DRF's BookViewSet has none): a missing token is found by the
+# endpoint, after the limiter. The reads count inside CachedBooksRead.
+LIMITED = [Depends(default_rate_limit)]
 
 _X_CACHE = {"X-Cache": {"description": "HIT or MISS: whether the cache answered.",
                         "schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
-
-
-def _cache_header(response: Response, hit: bool) -> None:
-    response.headers["X-Cache"] = "HIT" if hit else "MISS"
 
 
 def _book_or_404(book_id: int) -> Book:
@@ -67,11 +69,12 @@ def _delete(*, actor: User, book_id: int) -> None:
 @router.get(
     "",
     summary="List books (public, paginated, cached)",
+    response_model=BooksPage,
     responses={200: {"headers": _X_CACHE}, **error_responses(422, 429)},
 )
 async def list_books(
     request: Request,
-    response: Response,
+    read: CachedBooksRead,
     # Declared for the documentation; validated by books.filters.BookFilterSet
     # and common.pagination (the same code and messages as DRF), so typed str.
     search: Annotated[str | None, Query(description="Title or author contains.")] = None,
@@ -89,31 +92,34 @@ async def list_books(
     page: Annotated[str | None, Query(description="Page number, from 1 (default 1).")] = None,
     page_size: Annotated[str | None, Query(description="Items per page, 1..100 (default 20).")]
     = None,
-) -> BooksPage:
+) -> Response:
+    if read.hit:
+        return read.response()
     params = query_params(request)
-    result, hit = await run_db(book_page_cached, params=params)
+    result = await run_db(book_page, params=params)
     meta, links = page_meta_and_links(request, params, result)
-    _cache_header(response, hit)
-    return BooksPage(
-        data=[BookPublic.model_validate(book) for book in result.items], meta=meta, links=links
-    )
+    data = [BookPublic.model_validate(book) for book in result.items]
+    return await read.miss(BooksPage(data=data, meta=meta, links=links))
 
 
 @router.get(
     "/{book_id:int}",
     summary="Get one book (public, cached)",
+    response_model=BookEnvelope,
     responses={200: {"headers": _X_CACHE}, **error_responses(404, 429, resource=BOOKS)},
 )
-async def get_book(book_id: int, response: Response) -> BookEnvelope:
-    book, hit = await run_db(book_get_cached, book_id=book_id)
+async def get_book(book_id: int, read: CachedBooksRead) -> Response:
+    if read.hit:
+        return read.response()
+    book = await run_db(book_get, book_id=book_id)
     if book is None:
         raise NotFound()
-    _cache_header(response, hit)
-    return BookEnvelope(data=BookPublic.model_validate(book))
+    return await read.miss(BookEnvelope(data=BookPublic.model_validate(book)))
 
 
 @router.post(
     "",
+    dependencies=LIMITED,
     status_code=status.HTTP_201_CREATED,
     summary="Create a book (any authenticated user)",
     description="Answers 201 with the new book's URL in `Location`.",
@@ -130,6 +136,7 @@ async def create_book(
 
 @router.put(
     "/{book_id:int}",
+    dependencies=LIMITED,
     summary="Replace a book (creator or admin)",
     description="Optional fields left out are reset to their defaults.",
     responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=BOOKS),
@@ -142,6 +149,7 @@ async def replace_book(book_id: int, payload: BookReplace, user: CurrentUser) ->
 
 @router.patch(
     "/{book_id:int}",
+    dependencies=LIMITED,
     summary="Change some fields of a book (creator or admin)",
     responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=BOOKS),
 )
@@ -153,6 +161,7 @@ async def update_book(book_id: int, payload: BookUpdate, user: CurrentUser) -> B
 
 @router.delete(
     "/{book_id:int}",
+    dependencies=LIMITED,
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a book (admin only)",
     responses=error_responses(401, 403, 404, 429, resource=BOOKS),

@@ -2,7 +2,9 @@
 
 Each view parses (parsing.py: presence and JSON type), calls one selector
 or service (which own every rule), and renders (rendering.book_public).
-Check order, the same as DRF's BookViewSet, which has no permission class:
+The two reads are `@cached_read` (ratelimit.py): the stored body, the
+token and the budget in one round trip. Check order, the same as DRF's
+BookViewSet, which has no permission class:
 bad token 401 (auth.load_user), rate limit, no user 401, body 400/422, the
 book exists 404, permission 403, values 422, uniqueness 409.
 """
@@ -14,14 +16,14 @@ from typing import Any
 from flask import Blueprint, Response, g, request, url_for
 
 from books.models import Book
-from books.selectors import book_get, book_get_cached, book_page_cached
+from books.selectors import book_get, book_page
 from books.services import book_create, book_delete, book_update
 from common.errors import NotFound
 from common.pagination import page_links
 
 from ..auth import require_login
 from ..parsing import Integer, String, json_object, query_params, validate
-from ..ratelimit import rate_limited
+from ..ratelimit import cached_read, rate_limited
 from ..rendering import book_public, no_content, page_body
 
 bp = Blueprint("books", __name__, url_prefix="/books")
@@ -36,10 +38,6 @@ BOOK_INPUT = {
 }
 
 
-def _cached(body: dict[str, Any], hit: bool) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return body, 200, {"X-Cache": "HIT" if hit else "MISS"}
-
-
 def _book_or_404(book_id: int) -> Book:
     book = book_get(book_id=book_id)
     if book is None:
@@ -48,26 +46,26 @@ def _book_or_404(book_id: int) -> Book:
 
 
 @bp.get("")
-@rate_limited()
-def list_books() -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Filters, sort and paging from the query string (books.filters).
+@cached_read
+def list_books() -> dict[str, Any]:
+    """Filters, sort and paging from the query string (books.filters); on a cache MISS only.
 
     :raise 422: a bad parameter, named in `details`.
     """
     params = query_params()
-    result, hit = book_page_cached(params=params)
+    result = book_page(params=params)
     links = page_links(request.base_url, params, result)
-    return _cached(page_body([book_public(book) for book in result.items], result, links), hit)
+    return page_body([book_public(book) for book in result.items], result, links)
 
 
 @bp.get("/<digits:book_id>")
-@rate_limited()
-def get_book(book_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """:raise 404: no such book."""
-    book, hit = book_get_cached(book_id=book_id)
+@cached_read
+def get_book(book_id: int) -> dict[str, Any]:
+    """On a cache MISS only. :raise 404: no such book."""
+    book = book_get(book_id=book_id)
     if book is None:
         raise NotFound()
-    return _cached({"data": book_public(book)}, hit)
+    return {"data": book_public(book)}
 
 
 @bp.post("")

@@ -1,0 +1,135 @@
+"""Direct Redis access beside Django's cache API, for the hot paths that need it.
+
+    client = sync_redis()          # None unless the default cache is django-redis
+    client = async_redis()         # redis.asyncio, one pool per event loop
+    raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
+
+Why not only `django.core.cache.cache`: every call through it is one round
+trip, and one cached read needs four things (count the rate limit, read the
+books version, read the stored page, check the login family). A pipeline
+sends them in one write and reads the four answers back: one round trip. And
+the cache API is synchronous, so from FastAPI each call is a thread hop;
+`redis.asyncio` keeps a hit on the event loop.
+
+The keys are Django's own (`raw_key` applies the cache's KEY_PREFIX and
+version), so what the pipeline reads and writes is what `cache.get`,
+`cache.incr` and `cache.clear()` see: one store, two ways in.
+
+Values written here are plain bytes or integers. django-redis stores integers
+unpickled, so a counter made by `cache.incr` and one made by `INCR` are the
+same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache, caches
+
+# Fail fast when Redis is down, as the cache does (config/settings.py): a
+# refused connection fails at once; a stalled Redis costs a request at most
+# this long, then callers degrade. The asyncio client's clock is the event
+# loop's: a burst of requests keeps the loop busy and stretches every wait,
+# so its read timeout is longer than the kernel-timed 0.5 s of the sync one,
+# or a busy second would pass for an outage (and limits would fail open).
+ASYNC_CONNECT_TIMEOUT = 1.0
+ASYNC_SOCKET_TIMEOUT = 2.0
+
+_CLIENT_ATTRIBUTE = "_hot_path_redis_client"
+_UNSET = object()
+# Registered scripts per client (keyed by id: clients live as long as the process).
+_scripts: dict[int, dict[str, Any]] = {}
+
+_async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def uses_redis() -> bool:
+    """True when the default cache is django-redis (REDIS_URL is set)."""
+    # caches["default"], not `cache`: that is a proxy whose class says nothing.
+    return caches["default"].__class__.__module__.startswith("django_redis")
+
+
+def raw_key(key: str) -> str:
+    """The key as stored: Django's KEY_PREFIX and version applied."""
+    return str(cache.make_key(key))
+
+
+def sync_redis() -> Any | None:
+    """django-redis's own client (its connection pool), or None without Redis."""
+    backend = caches["default"]  # one per thread, each holding the shared pool
+    client = getattr(backend, _CLIENT_ATTRIBUTE, _UNSET)
+    if client is _UNSET:
+        client = backend.client.get_client(write=True) if uses_redis() else None
+        setattr(backend, _CLIENT_ATTRIBUTE, client)  # asked on every request: remember
+    return client
+
+
+def script(client: Any, source: str) -> Any:
+    """A registered Lua script (EVALSHA, loaded on first use) for this client."""
+    scripts = _scripts.setdefault(id(client), {})
+    registered = scripts.get(source)
+    if registered is None:
+        registered = client.register_script(source)
+        scripts[source] = registered
+    return registered
+
+
+def async_redis() -> Any | None:
+    """A `redis.asyncio.Redis` for the running event loop, or None without Redis.
+
+    One client (and pool) per loop: asyncio connections belong to the loop
+    that opened them, and tests start a loop per TestClient.
+    """
+    if not uses_redis():
+        return None
+    # The cache's own LOCATION (what django-redis connects to), so a test that
+    # points the cache elsewhere points this client there too.
+    location = settings.CACHES["default"]["LOCATION"]
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(location)
+    if client is None:
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(
+            location,
+            socket_timeout=ASYNC_SOCKET_TIMEOUT,
+            socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
+        )
+        clients[location] = client
+    return client
+
+
+# --- Bytes in, bytes out, on whichever store is configured ------------------------------
+#
+# The hot paths store plain bytes. On Redis they go through the raw client (so a
+# pipeline reads back exactly what was written, not a pickle); on any other
+# cache backend (the embedded default) through Django's cache API. Callers
+# never branch on the backend themselves.
+
+
+def get_many(keys: list[str]) -> list[Any]:
+    """The values of `keys`, in order (None where missing)."""
+    client = sync_redis()
+    if client is not None:
+        return list(client.mget([raw_key(key) for key in keys]))
+    found = cache.get_many(keys)
+    return [found.get(key) for key in keys]
+
+
+def set_value(key: str, value: bytes, ttl: int) -> None:
+    client = sync_redis()
+    if client is not None:
+        client.set(raw_key(key), value, ex=ttl)
+    else:
+        cache.set(key, value, timeout=ttl)
+
+
+def add_value(key: str, value: bytes, ttl: int) -> bool:
+    """Set `key` only if it is missing; True if this call set it."""
+    client = sync_redis()
+    if client is not None:
+        return bool(client.set(raw_key(key), value, ex=ttl, nx=True))
+    return bool(cache.add(key, value, timeout=ttl))
