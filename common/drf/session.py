@@ -27,6 +27,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
@@ -79,8 +80,14 @@ class GuardedAuthenticationForm(AuthenticationForm):
 
 
 def _browsers_only(view: Any) -> Any:
-    """Answer the contract's 404 to a client whose `Accept` does not prefer HTML."""
+    """Answer the contract's 404 to a client whose `Accept` does not prefer HTML.
 
+    The 404 comes first, CSRF second: the middleware's check is moved inside
+    (Django's LoginView and LogoutView protect their own `dispatch`), so a
+    JSON client gets the envelope, never Django's HTML "CSRF failed" page.
+    """
+
+    @csrf_exempt
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not prefers_html(request.META.get("HTTP_ACCEPT")):
             return api_not_found(request)
