@@ -109,7 +109,7 @@ class BookFilterSet(django_filters.FilterSet):
     )
     year_from = YearFilter(field_name="year", lookup_expr="gte")
     year_to = YearFilter(field_name="year", lookup_expr="lte")
-    sort = SortFilter()
+    sort = SortFilter(label="Sort: field or field:asc|desc, comma separated")
 
     class Meta:
         model = Book

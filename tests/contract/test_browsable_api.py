@@ -69,6 +69,7 @@ def test_the_books_page_has_filters_page_links_and_a_login_link(
     page = client.get(f"{DRF}/books?page_size=1&page=2", headers=HTML).text
     assert "Book 1" in page and "Book 0" not in page
     assert 'name="year_from"' in page and 'name="sort"' in page  # django-filter's form
+    assert "[invalid name]" not in page  # every filter has a label
     assert "page=3" in page and "page=1" in page  # numbered page links
     assert f"href='{LOGIN}?next={DRF}/books'" in page
 
