@@ -1,6 +1,7 @@
 """Query parameters of GET /users, validated by django-filter for every framework.
 
-DRF and FastAPI both pass the raw query mapping to `filter_users`; bad values
+Every framework passes the raw query mapping (through accounts.selectors.user_page)
+to `user_filter_errors`; bad values
 come back as one ValidationFailed naming each parameter, with Django's form
 messages, so both frameworks answer the same 422 body.
 """
@@ -15,7 +16,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
-from common.errors import FieldError, ValidationFailed
+from common.errors import FieldError
 
 # The order in which parameter errors are reported.
 PARAMS = ("search", "role", "is_active")
@@ -63,11 +64,3 @@ def user_filter_errors(
         errors = filterset.errors
         return None, [FieldError(name, str(errors[name][0])) for name in PARAMS if name in errors]
     return filterset.qs, []
-
-
-def filter_users(queryset: QuerySet[User], params: Mapping[str, str]) -> QuerySet[User]:
-    """Apply the filters, or raise ValidationFailed with one entry per bad parameter."""
-    filtered, errors = user_filter_errors(queryset, params)
-    if errors or filtered is None:
-        raise ValidationFailed(errors)
-    return filtered

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from django.db.models import QuerySet
 
-from accounts.filters import filter_users, user_filter_errors
+from accounts.filters import user_filter_errors
 from accounts.models import User
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 from common.pagination import PageResult, page_param_errors, paginate
@@ -44,19 +44,12 @@ def _all_users() -> QuerySet[User]:
     return User.objects.order_by("id")
 
 
-def user_list(*, params: Mapping[str, str]) -> QuerySet[User]:
-    """Users matching `search`, `role`, `is_active`, by id. Admin-only: the caller checks.
-
-    :raise ValidationFailed: a parameter has a bad value (the detail names it).
-    """
-    return filter_users(_all_users(), params)
-
-
 def user_page(*, params: Mapping[str, str]) -> PageResult:
-    """One page of `user_list`, with filters and paging validated together.
+    """One page of users matching `search`, `role`, `is_active`, by id.
 
-    One 422 names every bad parameter: filters first (search, role,
-    is_active), then page, page_size, as the books list does.
+    Admin-only: the caller checks. Filters and paging are validated
+    together, so one 422 names every bad parameter: filters first (search,
+    role, is_active), then page, page_size, as the books list does.
 
     :raise ValidationFailed: bad filter or paging parameters.
     """

@@ -1,9 +1,9 @@
 """The DRF face of accounts: /auth/* and /users under /api/drf.
 
-Each view does three things: parse (a nested InputSerializer that checks
-presence and JSON types only), call a service, selector or the token
-endpoint logic (which own every rule), serialize (a nested
-OutputSerializer). Errors are raised, never built here:
+Each view does three things: parse (an input serializer of
+accounts.serializers, which checks presence and JSON types only), call a
+service, selector or the token endpoint logic (which own every rule),
+serialize (UserOutputSerializer). Errors are raised, never built here:
 `common.drf.exceptions.exception_handler` turns them into the envelope, or into RFC
 6749's shape for `OAuthError`.
 
@@ -21,39 +21,39 @@ from drf_spectacular.utils import (
     OpenApiRequest,
     OpenApiResponse,
     extend_schema,
-    extend_schema_serializer,
 )
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import oauth
+from accounts.authentication import BearerTokenAuthentication
 from accounts.models import User
 from accounts.permissions import IsAdminRole
 from accounts.selectors import user_get_for, user_page
+from accounts.serializers import (
+    LogoutInputSerializer,
+    OAuthErrorSerializer,
+    RefreshInputSerializer,
+    RegisterInputSerializer,
+    TokenFormSerializer,
+    TokenResponseSerializer,
+    UserEnvelopeSerializer,
+    UserOutputSerializer,
+    UserPageSerializer,
+    UserPatchSerializer,
+)
 from accounts.services import user_register, user_soft_delete, user_update
 from accounts.tokens import token_service
-from common.drf.fields import StrictBooleanField, StrictCharField
-from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
+from common.drf.schema import error_responses
 from common.drf.views import ApiView, json_object
 from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.openapi_text import USERS, oauth_error_descriptions
 from common.pagination import page_links
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
-
-
-@extend_schema_serializer(component_name="User")
-class UserOutputSerializer(serializers.Serializer):
-    """The one representation of a user; the password hash is not a field here."""
-
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    email = serializers.CharField()
-    role = serializers.CharField()
-    is_active = serializers.BooleanField()
-    date_joined = serializers.DateTimeField()
 
 
 def _user_response(user: User, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -66,12 +66,7 @@ def _user_response(user: User, *, status_code: int = status.HTTP_200_OK) -> Resp
 class RegisterApi(ApiView):
     authentication_classes: list = []  # a stray Authorization header must not 401 a sign-up
 
-    @extend_schema_serializer(component_name="RegisterInput")
-    class InputSerializer(serializers.Serializer):
-        username = StrictCharField()
-        email = StrictCharField()
-        password = StrictCharField()
-
+    InputSerializer = RegisterInputSerializer
     OutputSerializer = UserOutputSerializer
 
     def post(self, request: Request) -> Response:
@@ -86,26 +81,13 @@ class TokenApi(ApiView):
 
     authentication_classes: list = []
     parser_classes = [FormParser]
+    # RFC 6749's JSON whatever `Accept` says: no browsable page, even for a browser.
+    renderer_classes = [JSONRenderer]
     # Login must stay protected when the cache is down: 503, not fail-open.
     throttle_classes = [StrictDefaultRateThrottle]
 
-    @extend_schema_serializer(component_name="TokenForm")
-    class InputSerializer(serializers.Serializer):
-        """Documentation only: the form is read by `accounts.oauth`, not validated here."""
-
-        grant_type = serializers.ChoiceField(
-            choices=["password", "refresh_token"], default="password"
-        )
-        username = serializers.CharField(required=False)
-        password = serializers.CharField(required=False)
-        refresh_token = serializers.CharField(required=False)
-
-    @extend_schema_serializer(component_name="TokenResponse")
-    class OutputSerializer(serializers.Serializer):
-        access_token = serializers.CharField()
-        refresh_token = serializers.CharField()
-        token_type = serializers.CharField()
-        expires_in = serializers.IntegerField()
+    InputSerializer = TokenFormSerializer  # documentation only: accounts.oauth reads the form
+    OutputSerializer = TokenResponseSerializer
 
     def post(self, request: Request) -> Response:
         try:
@@ -131,11 +113,8 @@ class RefreshApi(ApiView):
     authentication_classes: list = []
     throttle_classes = [StrictDefaultRateThrottle]
 
-    @extend_schema_serializer(component_name="RefreshInput")
-    class InputSerializer(serializers.Serializer):
-        refresh_token = StrictCharField()
-
-    OutputSerializer = TokenApi.OutputSerializer
+    InputSerializer = RefreshInputSerializer
+    OutputSerializer = TokenResponseSerializer
 
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=json_object(request))
@@ -145,11 +124,11 @@ class RefreshApi(ApiView):
 
 
 class LogoutApi(ApiView):
+    # Revokes the access token itself: a Bearer token only (a browsable API
+    # session has no token to revoke; it logs out at /session/logout).
+    authentication_classes = [BearerTokenAuthentication]
     permission_classes = [IsAuthenticated]
-
-    @extend_schema_serializer(component_name="LogoutInput")
-    class InputSerializer(serializers.Serializer):
-        refresh_token = StrictCharField(required=False, allow_null=True)
+    InputSerializer = LogoutInputSerializer
 
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=json_object(request))
@@ -188,13 +167,7 @@ class UserDetailApi(ApiView):
     permission_classes = [IsAuthenticated]
     OutputSerializer = UserOutputSerializer
 
-    @extend_schema_serializer(component_name="UserPatch")
-    class InputSerializer(serializers.Serializer):
-        email = StrictCharField(required=False)
-        password = StrictCharField(required=False)
-        current_password = StrictCharField(required=False)
-        role = StrictCharField(required=False, help_text="user | admin (admins only)")
-        is_active = StrictBooleanField(required=False, help_text="Admins only.")
+    InputSerializer = UserPatchSerializer
 
     def get(self, request: Request, id: int) -> Response:
         return _user_response(user_get_for(actor=request.user, user_id=id))
@@ -215,26 +188,6 @@ class UserDetailApi(ApiView):
 # --- OpenAPI documentation ------------------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="UserEnvelope", many=False)
-class _UserEnvelopeSerializer(serializers.Serializer):
-    data = UserOutputSerializer()
-
-
-@extend_schema_serializer(component_name="UserPage", many=False)
-class _UserPageSerializer(serializers.Serializer):
-    data = UserOutputSerializer(many=True)
-    meta = PageMetaSerializer()
-    links = PageLinksSerializer()
-
-
-@extend_schema_serializer(component_name="OAuthError", many=False)
-class _OAuthErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(
-        help_text="invalid_request, invalid_grant, unsupported_grant_type, locked_out, ..."
-    )
-    error_description = serializers.CharField()
-
-
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return error_responses(*codes, resource=USERS)
 
@@ -242,7 +195,7 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 def _oauth_errors(*codes: int) -> dict[int, OpenApiResponse]:
     """The token endpoint's errors, in RFC 6749's shape."""
     return {
-        code: OpenApiResponse(_OAuthErrorSerializer, description=description)
+        code: OpenApiResponse(OAuthErrorSerializer, description=description)
         for code, description in oauth_error_descriptions(*codes).items()
     }
 
@@ -252,7 +205,7 @@ def _document() -> None:
     tags = ["auth"]
     extend_schema(
         summary="Register a new user (role user)", tags=tags, request=RegisterApi.InputSerializer,
-        responses={201: _UserEnvelopeSerializer, **_errors(400, 409, 422, 429)},
+        responses={201: UserEnvelopeSerializer, **_errors(400, 409, 422, 429)},
     )(RegisterApi.post)
     extend_schema(
         summary="OAuth2 token endpoint (password and refresh_token grants)",
@@ -280,7 +233,7 @@ def _document() -> None:
     )(LogoutApi.post)
     extend_schema(
         summary="The caller", tags=tags,
-        responses={200: _UserEnvelopeSerializer, **_errors(401, 429)},
+        responses={200: UserEnvelopeSerializer, **_errors(401, 429)},
     )(MeApi.get)
 
     tags = ["users"]
@@ -293,16 +246,16 @@ def _document() -> None:
             OpenApiParameter("page", int, description="1-based page number (default 1)."),
             OpenApiParameter("page_size", int, description="1..100 (default 20)."),
         ],
-        responses={200: _UserPageSerializer, **_errors(401, 403, 422, 429)},
+        responses={200: UserPageSerializer, **_errors(401, 403, 422, 429)},
     )(UserListApi.get)
     extend_schema(
         summary="Read a user (self or admin)", tags=tags,
-        responses={200: _UserEnvelopeSerializer, **_errors(401, 403, 404, 429)},
+        responses={200: UserEnvelopeSerializer, **_errors(401, 403, 404, 429)},
     )(UserDetailApi.get)
     extend_schema(
         summary="Update a user (self: email, password; admin: also role, is_active)",
         tags=tags, request=UserDetailApi.InputSerializer,
-        responses={200: _UserEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+        responses={200: UserEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
     )(UserDetailApi.patch)
     extend_schema(
         summary="Soft-delete a user (self or admin)", tags=tags,

@@ -10,7 +10,6 @@ parameters are ignored (they may be meant for a proxy, or be cache busters).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import django_filters
@@ -19,7 +18,7 @@ from django.db.models import Q, QuerySet
 
 from books.models import Book
 from books.rules import YEAR_MIN, year_max
-from common.errors import FieldError, ValidationFailed
+from common.errors import FieldError
 
 SORT_FIELDS = ("id", "title", "author", "year", "created_at")
 SORT_DIRECTIONS = ("asc", "desc")
@@ -110,7 +109,7 @@ class BookFilterSet(django_filters.FilterSet):
     )
     year_from = YearFilter(field_name="year", lookup_expr="gte")
     year_to = YearFilter(field_name="year", lookup_expr="lte")
-    sort = SortFilter()
+    sort = SortFilter(label="Sort: field or field:asc|desc, comma separated")
 
     class Meta:
         model = Book
@@ -148,10 +147,3 @@ class BookFilterSet(django_filters.FilterSet):
         canonical["sort"] = ",".join(order_by_fields(data.get("sort") or DEFAULT_SORT))
         return canonical
 
-
-def book_filterset(params: Mapping[str, str]) -> BookFilterSet:
-    """A bound FilterSet over all books; raises ValidationFailed on bad parameters."""
-    filterset = BookFilterSet(data=params, queryset=Book.objects.all())
-    if not filterset.is_valid():
-        raise ValidationFailed(filterset.field_errors())
-    return filterset

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import QuerySet
-
-from books.filters import BookFilterSet, book_filterset
+from books.filters import BookFilterSet
 from books.models import Book
 from common.errors import ValidationFailed
 from common.pagination import PageParams, PageResult, page_param_errors, paginate
@@ -19,14 +17,6 @@ from common.pagination import PageParams, PageResult, page_param_errors, paginat
 # The largest primary key a BIGINT holds: a bigger id in a URL is simply not
 # found, instead of an out-of-range error from the database.
 MAX_ID = 2**63 - 1
-
-
-def book_list(*, params: Mapping[str, str]) -> QuerySet[Book]:
-    """Books matching the query parameters, in the requested order.
-
-    :raise ValidationFailed: a bad filter or sort parameter (one detail each).
-    """
-    return book_filterset(params).qs
 
 
 def book_get(*, book_id: int) -> Book | None:

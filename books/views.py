@@ -1,12 +1,17 @@
 """The DRF face of the books resource: /api/drf/books and /api/drf/books/{id}.
 
-Each action does three things: parse (a nested InputSerializer that checks
-presence and JSON types only), call a selector or service (which own every
-rule), serialize (a nested OutputSerializer). Errors are raised, never built
-here: `common.drf.exceptions.exception_handler` turns them into the envelope.
+Each action does three things: parse (books.serializers.BookInputSerializer,
+which checks presence and JSON types only), call a selector or service
+(which own every rule), serialize (BookOutputSerializer). Errors are raised,
+never built here: `common.drf.exceptions.exception_handler` turns them into
+the envelope.
 
 Check order, identical in every framework: authentication (401), body types
 (422), the book exists (404), permission (403), values (422), uniqueness (409).
+
+Browsers get DRF's browsable API here (common/drf/browsable.py): its
+forms are filled from `get_serializer`, its filter form from
+`filterset_class`. JSON clients never see either.
 
 The OpenAPI decorations live at the bottom of the module, apart from the
 behaviour they describe.
@@ -23,20 +28,25 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tokens import bearer_from_header, token_service
 from books.fast_read import ReadOutcome, ReadPlan, wsgi_url
+from books.filters import BookFilterSet
 from books.models import Book
 from books.selectors import book_get, book_page
+from books.serializers import (
+    BookEnvelopeSerializer,
+    BookInputSerializer,
+    BookOutputSerializer,
+    BookPageSerializer,
+)
 from books.services import book_create, book_delete, book_update
-from common.drf.fields import StrictCharField, StrictIntegerField
-from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
+from common.drf.schema import error_responses
 from common.drf.views import ApiViewSet, json_object
 from common.errors import NotAuthenticated, NotFound
 from common.openapi_text import BOOKS
@@ -87,25 +97,18 @@ class BookViewSet(ApiViewSet):
     lookup_field = "id"
     lookup_value_regex = r"[0-9]+"
 
-    @extend_schema_serializer(component_name="BookInput")
-    class InputSerializer(serializers.Serializer):
-        title = StrictCharField()
-        author = StrictCharField()
-        year = StrictIntegerField()
-        isbn = StrictCharField(required=False, allow_null=True)
-        description = StrictCharField(required=False, allow_null=True)
+    InputSerializer = BookInputSerializer
+    OutputSerializer = BookOutputSerializer
+    # For the browsable API only: the form it offers for POST/PUT/PATCH, and
+    # the filter form of the list page (the list itself filters in the selector).
+    serializer_class = BookInputSerializer
+    filterset_class = BookFilterSet
 
-    @extend_schema_serializer(component_name="Book")
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        title = serializers.CharField()
-        author = serializers.CharField()
-        year = serializers.IntegerField()
-        isbn = serializers.CharField(allow_null=True)
-        description = serializers.CharField()
-        created_by = serializers.IntegerField(source="created_by_id")
-        created_at = serializers.DateTimeField()
-        updated_at = serializers.DateTimeField()
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BookInputSerializer:
+        """The form's serializer; on a book's page, filled with that book (PUT/PATCH)."""
+        if kwargs.get("instance") is None and "id" in self.kwargs:
+            kwargs["instance"] = book_get(book_id=int(self.kwargs["id"]))
+        return self.serializer_class(*args, **kwargs)
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
         serializer = self.InputSerializer(data=json_object(request), partial=partial)
@@ -202,20 +205,6 @@ class BookViewSet(ApiViewSet):
 # --- OpenAPI documentation ----------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="BookEnvelope", many=False)
-class _BookEnvelopeSerializer(serializers.Serializer):
-    data = BookViewSet.OutputSerializer()
-
-
-# many=False: drf-spectacular would otherwise wrap a `list` action's response
-# in an array; ours is an object holding the array.
-@extend_schema_serializer(component_name="BookPage", many=False)
-class _BookPageSerializer(serializers.Serializer):
-    data = BookViewSet.OutputSerializer(many=True)
-    meta = PageMetaSerializer()
-    links = PageLinksSerializer()
-
-
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return error_responses(*codes, resource=BOOKS)
 
@@ -253,36 +242,36 @@ BookViewSet = extend_schema_view(
         tags=["books"],
         summary="List books (public, paginated, cached)",
         parameters=[*_LIST_PARAMETERS, _X_CACHE],
-        responses={200: _BookPageSerializer, **_errors(422, 429)},
+        responses={200: BookPageSerializer, **_errors(422, 429)},
     ),
     retrieve=extend_schema(
         tags=["books"],
         summary="Get one book (public, cached)",
         parameters=[_ID, _X_CACHE],
-        responses={200: _BookEnvelopeSerializer, **_errors(404, 429)},
+        responses={200: BookEnvelopeSerializer, **_errors(404, 429)},
     ),
     create=extend_schema(
         tags=["books"],
         summary="Create a book (any authenticated user)",
         description=f"{_WRITE_NOTE} Answers 201 with the new book's URL in `Location`.",
-        request=BookViewSet.InputSerializer,
-        responses={201: _BookEnvelopeSerializer, **_errors(400, 401, 409, 422, 429)},
+        request=BookInputSerializer,
+        responses={201: BookEnvelopeSerializer, **_errors(400, 401, 409, 422, 429)},
     ),
     update=extend_schema(
         tags=["books"],
         summary="Replace a book (creator or admin)",
         description=f"{_WRITE_NOTE} Optional fields left out are reset to their defaults.",
         parameters=[_ID],
-        request=BookViewSet.InputSerializer,
-        responses={200: _BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+        request=BookInputSerializer,
+        responses={200: BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
     ),
     partial_update=extend_schema(
         tags=["books"],
         summary="Change some fields of a book (creator or admin)",
         description=_WRITE_NOTE,
         parameters=[_ID],
-        request=BookViewSet.InputSerializer,
-        responses={200: _BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+        request=BookInputSerializer,
+        responses={200: BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
     ),
     destroy=extend_schema(
         tags=["books"],

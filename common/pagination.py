@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import QuerySet
 
-from common.errors import FieldError, ValidationFailed
+from common.errors import FieldError
 
 DEFAULT_PAGE_SIZE = 20
 # Bounds the work (and the response size) one request can ask for.
@@ -89,17 +89,6 @@ def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, lis
         ),
         [],
     )
-
-
-def parse_page_params(params: Mapping[str, str]) -> PageParams:
-    """`page` and `page_size` from the query string; other parameters are ignored.
-
-    :raise ValidationFailed: one detail per bad parameter, field = its name.
-    """
-    page_params, errors = page_param_errors(params)
-    if errors or page_params is None:
-        raise ValidationFailed(errors)
-    return page_params
 
 
 def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:

@@ -275,12 +275,24 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 # --- Django REST framework ------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    # Bearer is the API's authentication; the session only serves pages of the
+    # browsable API, to browsers (common/drf/session.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "common.drf.session.BrowsableApiSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON first: the answer to every `Accept` except a browser's (common/drf/negotiation.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "common.drf.browsable.BrowsableApiRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["common.drf.parsers.Utf8JSONParser"],
-    # Exactly application/json, as FastAPI and Flask accept it (no wildcards).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf.parsers.ExactContentNegotiation",
+    # Parsers: exactly application/json, as FastAPI and Flask accept it (no
+    # wildcards). Renderers: JSON for any Accept, never a 406.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf.negotiation.ApiContentNegotiation",
+    # `?format=` is an ordinary (ignored) query parameter, as at the other prefixes.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.drf.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -301,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/drf",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The document describes the API's Bearer tokens, not the browsable API's session.
+    "AUTHENTICATION_WHITELIST": ["accounts.authentication.BearerTokenAuthentication"],
 }
 
 

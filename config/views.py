@@ -12,21 +12,18 @@ FRAMEWORKS = [
         "name": "Django REST framework",
         "prefix": "/api/drf",
         "idiom": "ViewSets, serializers, django-filter, a DRF exception handler",
-        "has_redoc": True,
         "mounted": True,
     },
     {
         "name": "FastAPI",
         "prefix": "/api/fastapi",
         "idiom": "APIRouters, Depends, Pydantic models, exception handlers",
-        "has_redoc": True,
         "mounted": True,
     },
     {
         "name": "Flask",
         "prefix": "/api/flask",
         "idiom": "an app factory, blueprints, explicit parsing, error handlers",
-        "has_redoc": False,
         "mounted": True,
     },
 ]

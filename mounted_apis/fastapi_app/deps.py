@@ -121,9 +121,6 @@ async def require_admin(user: CurrentUser) -> User:
     return user
 
 
-AdminUser = Annotated[User, Depends(require_admin)]
-
-
 # --- Rate limiting ------------------------------------------------------------------------
 
 PolicyFor = Callable[[Request, User | None], Policy]

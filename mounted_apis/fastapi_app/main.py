@@ -7,7 +7,7 @@ The app reuses the Django project whole: models, services, selectors, the
 token service, the limiter. What is FastAPI's own:
 
     routes/      one APIRouter per area (auth, users, books, demos, health)
-    deps.py      CurrentUser / AdminUser / OptionalUser, the RateLimit dependency
+    deps.py      CurrentUser / OptionalUser / require_admin, the RateLimit dependency
     schemas.py   Pydantic models named by direction (BookCreate, BookPublic, ...)
     errors.py    exception handlers: every error in the shared envelope
     routing.py   ContractRoute: DRF's rules for reading a JSON body

@@ -1,6 +1,10 @@
-"""Swagger UI, served offline, and the OpenAPI document, at /docs and /openapi.json.
+"""Swagger UI and ReDoc, served offline, and the OpenAPI document.
 
-Swagger UI's assets come from the installed drf-spectacular-sidecar package
+    /docs           Swagger UI
+    /redoc          ReDoc
+    /openapi.json   the document both pages read
+
+The pages' assets come from the installed drf-spectacular-sidecar package
 (the ones DRF's and FastAPI's docs use), served by a route of this
 blueprint at /static: no CDN, no internet. Every URL is built from the
 request's script root, so the page works under /api/flask or any prefix.
@@ -42,6 +46,26 @@ const ui = SwaggerUIBundle({config});
 """
 
 
+# The same page FastAPI's get_redoc_html writes, without Google Fonts (offline:
+# ReDoc falls back to the system fonts).
+_REDOC_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} - ReDoc</title>
+<link rel="icon" type="image/png" href="{static}/swagger-ui-dist/favicon-32x32.png">
+<style>body {{ margin: 0; padding: 0; }}</style>
+</head>
+<body>
+<noscript>ReDoc requires JavaScript to show the documentation.</noscript>
+<redoc spec-url="{spec_url}"></redoc>
+<script src="{static}/redoc/bundles/redoc.standalone.js"></script>
+</body>
+</html>
+"""
+
+
 @bp.get("/docs")
 @ignore_credentials
 def swagger_ui() -> Response:
@@ -59,6 +83,17 @@ def swagger_ui() -> Response:
     return Response(page, mimetype="text/html")
 
 
+@bp.get("/redoc")
+@ignore_credentials
+def redoc() -> Response:
+    root = request.script_root
+    # script_root is the mount prefix (/api/flask), never client input.
+    page = _REDOC_PAGE.format(
+        title=TITLE, static=f"{root}/static", spec_url=f"{root}/openapi.json"
+    )
+    return Response(page, mimetype="text/html")
+
+
 @bp.get("/openapi.json")
 @ignore_credentials
 def openapi_json() -> dict[str, Any]:
@@ -68,7 +103,7 @@ def openapi_json() -> dict[str, Any]:
 @bp.get("/static/<path:filename>")
 @ignore_credentials
 def static(filename: str) -> Response:
-    """Swagger UI's assets (send_from_directory refuses paths leaving the folder)."""
+    """Swagger UI's and ReDoc's assets (send_from_directory refuses paths leaving the folder)."""
     return send_from_directory(SIDECAR_STATIC, filename)
 
 

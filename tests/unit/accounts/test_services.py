@@ -10,7 +10,7 @@ from django.db import IntegrityError
 
 from accounts import services
 from accounts.models import Role, User
-from accounts.selectors import user_get_for, user_list, user_page
+from accounts.selectors import user_get_for, user_page
 from accounts.services import (
     authenticate_password,
     user_register,
@@ -226,7 +226,7 @@ def test_user_get_for_admin(admin_user: User, bob: User) -> None:
 
 def test_user_list_filters(alice: User, bob: User, admin_user: User) -> None:
     User.objects.filter(pk=bob.pk).update(is_active=False)
-    names = lambda params: [u.username for u in user_list(params=params)]  # noqa: E731
+    names = lambda params: [u.username for u in user_page(params=params).items]  # noqa: E731
     assert names({}) == ["alice", "bob", "root"]
     assert names({"search": "ALI"}) == ["alice"]
     assert names({"search": "bob@example"}) == ["bob"]
@@ -237,7 +237,7 @@ def test_user_list_filters(alice: User, bob: User, admin_user: User) -> None:
 
 def test_user_list_names_every_bad_parameter(db: None) -> None:
     with pytest.raises(ValidationFailed) as excinfo:
-        user_list(params={"is_active": "yes", "role": "god"})
+        user_page(params={"is_active": "yes", "role": "god"})
     assert fields(excinfo.value) == ["role", "is_active"]
 
 

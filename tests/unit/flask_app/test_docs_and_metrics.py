@@ -1,4 +1,4 @@
-"""docs.py / openapi.py: Swagger UI offline and a document that matches the routes;
+"""docs.py / openapi.py: Swagger UI and ReDoc offline, a document that matches the routes;
 metrics.py: requests are labelled by rule, not by raw path."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from starlette.testclient import TestClient
 from .conftest import PREFIX
 
 
-def test_swagger_ui_loads_its_assets_from_this_server(client: TestClient) -> None:
-    response = client.get(f"{PREFIX}/docs")
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_their_assets_from_this_server(client: TestClient, page: str) -> None:
+    response = client.get(f"{PREFIX}{page}")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Content-Security-Policy" in response.headers  # added by config.asgi for docs pages
@@ -22,16 +23,20 @@ def test_swagger_ui_loads_its_assets_from_this_server(client: TestClient) -> Non
     assert assets and all(url.startswith(f"{PREFIX}/static/") for url in assets), assets
     for url in assets:
         assert client.get(url).status_code == 200, url
-    assert f'"url": "{PREFIX}/openapi.json"' in response.text
+    assert "fonts.googleapis" not in response.text
+
+
+def test_swagger_ui_reads_this_prefix_document(client: TestClient) -> None:
+    assert f'"url": "{PREFIX}/openapi.json"' in client.get(f"{PREFIX}/docs").text
+
+
+def test_redoc_reads_this_prefix_document(client: TestClient) -> None:
+    assert f'<redoc spec-url="{PREFIX}/openapi.json">' in client.get(f"{PREFIX}/redoc").text
 
 
 def test_static_files_cannot_leave_the_sidecar_folder(flask_client: FlaskClient) -> None:
     assert flask_client.get("/static/../../../../etc/passwd").status_code == 404
     assert flask_client.get("/static/nope.js").status_code == 404
-
-
-def test_there_is_no_redoc(flask_client: FlaskClient) -> None:
-    assert flask_client.get("/redoc").status_code == 404
 
 
 def _rule_to_openapi(rule: str) -> str:
@@ -48,7 +53,7 @@ def test_the_document_describes_exactly_the_routes(flask_app: Flask) -> None:
     routed = {
         (_rule_to_openapi(rule.rule), method)
         for rule in flask_app.url_map.iter_rules()
-        if not rule.rule.startswith(("/docs", "/openapi.json", "/static"))
+        if not rule.rule.startswith(("/docs", "/redoc", "/openapi.json", "/static"))
         for method in rule.methods or ()
     }
     assert documented == routed

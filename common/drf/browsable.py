@@ -1,0 +1,111 @@
+"""DRF's browsable API, taught the contract's response shapes.
+
+    GET /api/drf/books        Accept: text/html...   -> an HTML page: the JSON,
+                                                        filters, page links, forms
+
+DRF's BrowsableAPIRenderer expects DRF's own paginators (`results`, `next`,
+`previous`) and generic views (`filter_backends`, `get_queryset`). The API
+answers `{"data": [...], "meta": {...}, "links": {...}}` from plain ViewSets,
+so this renderer reads the page controls from that envelope and builds the
+filter form from the view's `filterset_class` (django-filter) directly. A
+view opts in to the filter form by naming its FilterSet; the OpenAPI
+document is unchanged, because drf-spectacular only reads `filter_backends`.
+
+Only browsers see this renderer (common.drf.negotiation): a JSON client gets
+JSONRenderer's bytes, untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import loader
+from django.utils.cache import patch_vary_headers
+from rest_framework.pagination import _get_displayed_page_numbers, _get_page_links
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.utils.urls import replace_query_param
+
+# The templates DRF's PageNumberPagination / CursorPagination and
+# django-filter's DjangoFilterBackend render with.
+NUMBERS_TEMPLATE = "rest_framework/pagination/numbers.html"
+PREVIOUS_NEXT_TEMPLATE = "rest_framework/pagination/previous_and_next.html"
+FILTERSET_TEMPLATE = "django_filters/rest_framework/form.html"
+
+
+@dataclass(frozen=True)
+class EnvelopePageControls:
+    """What the browsable API's template asks of a paginator, read from a page's body.
+
+    Numbered links when `meta` has `page` and `pages`; otherwise (a keyset
+    page, which has no page numbers) just previous / next.
+    """
+
+    meta: dict[str, Any]
+    links: dict[str, Any]
+    # The template shows the controls only when this is true.
+    display_page_controls = True
+
+    @classmethod
+    def from_body(cls, body: Any) -> EnvelopePageControls | None:
+        """The controls of a list response; None for anything else (one book, an error)."""
+        if not isinstance(body, dict):
+            return None
+        meta, links, items = body.get("meta"), body.get("links"), body.get("data")
+        if isinstance(meta, dict) and isinstance(links, dict) and isinstance(items, list):
+            return cls(meta=meta, links=links)
+        return None
+
+    def to_html(self) -> str:
+        page, pages, url = self.meta.get("page"), self.meta.get("pages"), self.links.get("self")
+        context: dict[str, Any] = {
+            "previous_url": self.links.get("prev"),
+            "next_url": self.links.get("next"),
+        }
+        if not (isinstance(page, int) and isinstance(pages, int) and url):
+            return loader.render_to_string(PREVIOUS_NEXT_TEMPLATE, context)
+        if pages < 2:
+            return ""  # one page or none: nothing to navigate
+
+        def page_url(number: int) -> str:
+            return replace_query_param(url, "page", number)
+
+        # DRF's own helpers (as PageNumberPagination uses them): 1 2 … 7 [8] 9 … 20.
+        numbers = _get_displayed_page_numbers(min(page, pages), pages)
+        context["page_links"] = _get_page_links(numbers, page, page_url)
+        return loader.render_to_string(NUMBERS_TEMPLATE, context)
+
+
+class BrowsableApiRenderer(BrowsableAPIRenderer):
+    """DRF's browsable API, with page controls and filters read from the envelope."""
+
+    def get_context(
+        self, data: Any, accepted_media_type: str, renderer_context: dict[str, Any]
+    ) -> dict[str, Any]:
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        context["paginator"] = EnvelopePageControls.from_body(data)
+        return context
+
+    def get_filter_form(self, data: Any, view: Any, request: Any) -> str | None:
+        """django-filter's form for the view's `filterset_class`, on list pages only."""
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None or EnvelopePageControls.from_body(data) is None:
+            return None
+        # The form only renders the query parameters; `.none()` runs no query.
+        queryset = filterset_class._meta.model._default_manager.none()
+        filterset = filterset_class(data=request.query_params, queryset=queryset, request=request)
+        element = loader.render_to_string(FILTERSET_TEMPLATE, {"filter": filterset}, request)
+        return loader.render_to_string(self.filter_template, {"elements": [element]})
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> Any:
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            # The same URL answers JSON to other clients, and this page depends
+            # on the browser's session: shared caches must keep them apart.
+            patch_vary_headers(response, ("Accept", "Cookie"))
+        return super().render(data, accepted_media_type, renderer_context)

@@ -1,0 +1,168 @@
+"""DRF's browsable API at /api/drf: for browsers only, logged in by session, CSRF-checked.
+
+API.md: a request whose `Accept` prefers text/html gets DRF's browsable API
+with its login page; JSON clients never see it. These tests hold the fence:
+the session authenticates browser requests only, so a JSON client holding
+the cookie is neither logged in by it nor refused for a missing CSRF token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+import pytest
+from django.test import override_settings
+from starlette.testclient import TestClient
+
+from tests.contract.conftest import Account, Tokens, assert_error, assert_oauth_error
+
+DRF = "/api/drf"
+LOGIN = f"{DRF}/session/login"
+LOGOUT = f"{DRF}/session/logout"
+HTML = {"Accept": "text/html"}
+# What the browsable API's own forms send (rest_framework/js/ajax-form.js).
+FORM_ACCEPT = {"Accept": "text/html; q=1.0, */*"}
+BOOK = {"title": "Dune", "author": "Frank Herbert", "year": 1965}
+
+
+def _csrf_token(page: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+def _session_login(client: TestClient, username: str, password: str) -> httpx.Response:
+    page = client.get(f"{LOGIN}?next={DRF}/books", headers=HTML)
+    assert page.status_code == 200
+    return client.post(
+        f"{LOGIN}?next={DRF}/books",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": _csrf_token(page.text),
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def logged_in(client: TestClient, alice: Account) -> TestClient:
+    """A browser logged in to the browsable API as alice (the client keeps the cookies)."""
+    response = _session_login(client, alice.username, alice.password)
+    assert response.status_code == 302, response.text[:500]
+    assert response.headers["Location"] == f"{DRF}/books"
+    assert "sessionid" in client.cookies
+    return client
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_the_books_page_has_filters_page_links_and_a_login_link(
+    client: TestClient, alice: Account, make_book: Callable[..., int]
+) -> None:
+    for number in range(3):
+        make_book(alice, title=f"Book {number}")
+    page = client.get(f"{DRF}/books?page_size=1&page=2", headers=HTML).text
+    assert "Book 1" in page and "Book 0" not in page
+    assert 'name="year_from"' in page and 'name="sort"' in page  # django-filter's form
+    assert "[invalid name]" not in page  # every filter has a label
+    assert "page=3" in page and "page=1" in page  # numbered page links
+    assert f"href='{LOGIN}?next={DRF}/books'" in page
+
+
+def test_a_book_page_offers_its_current_values_to_edit(
+    logged_in: TestClient, alice: Account, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(alice, title="Emma", author="Jane Austen", year=1815)
+    page = logged_in.get(f"{DRF}/books/{book_id}", headers=HTML).text
+    assert "&quot;author&quot;: &quot;Jane Austen&quot;" in page  # the PUT/PATCH form
+    assert 'data-method="PUT"' in page and 'data-method="PATCH"' in page
+
+
+def test_the_login_page_is_for_browsers_only(client: TestClient) -> None:
+    assert "csrfmiddlewaretoken" in client.get(LOGIN, headers=HTML).text
+    for accept in ("application/json", "*/*", "text/plain"):
+        assert_error(client.get(LOGIN, headers={"Accept": accept}), 404, "not_found")
+    assert_error(client.post(LOGOUT, headers={"Accept": "application/json"}), 404, "not_found")
+
+
+def test_a_wrong_password_shows_the_form_again(client: TestClient, alice: Account) -> None:
+    response = _session_login(client, alice.username, "wrong-password")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+    assert "sessionid" not in client.cookies
+
+
+@override_settings(LOGIN_MAX_FAILURES=2)
+def test_the_login_page_counts_failures_with_the_token_endpoint(
+    client: TestClient, alice: Account
+) -> None:
+    """One guard for every password check: the page's failures lock the token endpoint too."""
+    for _ in range(2):
+        _session_login(client, alice.username, "wrong-password")
+    locked = _session_login(client, alice.username, alice.password)
+    assert "Too many failed logins" in locked.text
+    assert "sessionid" not in client.cookies
+    token = client.post(
+        f"{DRF}/auth/token", data={"username": alice.username, "password": alice.password}
+    )
+    assert_oauth_error(token, 429, "locked_out")
+
+
+def test_logout_ends_the_session(logged_in: TestClient) -> None:
+    page = logged_in.get(f"{DRF}/books", headers=HTML).text
+    assert "alice" in page
+    response = logged_in.post(
+        f"{LOGOUT}?next={DRF}/books",
+        data={"csrfmiddlewaretoken": _csrf_token(page)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    assert "sessionid" not in logged_in.cookies
+
+
+# --- the session is for the browsable API only --------------------------------------------
+
+
+def test_a_browser_form_creates_a_book_with_the_csrf_token(logged_in: TestClient) -> None:
+    page = logged_in.get(f"{DRF}/books", headers=HTML).text
+    token = re.search(r'"csrfToken": "([^"]+)"', page)
+    assert token, page[:500]
+    response = logged_in.post(
+        f"{DRF}/books",
+        json=BOOK,
+        headers={**FORM_ACCEPT, "X-CSRFToken": token.group(1)},
+    )
+    assert response.status_code == 201, response.text[:500]
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "Frank Herbert" in response.text
+
+
+def test_a_browser_write_without_the_csrf_token_is_refused(logged_in: TestClient) -> None:
+    response = logged_in.post(f"{DRF}/books", json=BOOK, headers=FORM_ACCEPT)
+    assert response.status_code == 403
+    assert "CSRF" in response.text
+
+
+def test_a_json_client_holding_the_cookie_is_not_logged_in_by_it(logged_in: TestClient) -> None:
+    """No session authentication, hence no CSRF check either: a plain 401."""
+    response = logged_in.post(f"{DRF}/books", json=BOOK)
+    assert_error(response, 401, "not_authenticated")
+    assert_error(logged_in.get(f"{DRF}/auth/me"), 401, "not_authenticated")
+
+
+def test_a_bearer_token_works_beside_the_cookie_without_csrf(
+    logged_in: TestClient, alice: Account
+) -> None:
+    token = logged_in.post(
+        f"{DRF}/auth/token", data={"username": alice.username, "password": alice.password}
+    )
+    tokens = Tokens.from_body(token.json())
+    response = logged_in.post(f"{DRF}/books", json=BOOK, headers=tokens.headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["title"] == "Dune"
