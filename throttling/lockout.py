@@ -150,7 +150,7 @@ class LoginGuard:
 
     # --- the login flow ------------------------------------------------------
 
-    def reserve(self, username: str, ip: str) -> None:
+    def reserve(self, username: str, ip: str | None) -> None:
         """Count one attempt before its password is checked.
 
         :raise LockedOut: the username or IP is locked (in the cache or, after
@@ -185,7 +185,7 @@ class LoginGuard:
             # Not a lockout: nothing has failed yet. Come back in a moment.
             raise RateLimited(IN_FLIGHT_RETRY_AFTER)
 
-    def release(self, username: str, ip: str) -> None:
+    def release(self, username: str, ip: str | None) -> None:
         """Give back a reserved attempt whose check ended in an error, not an answer.
 
         Cache errors are logged, not raised: the caller is already handling
@@ -196,7 +196,7 @@ class LoginGuard:
         except Exception:
             logger.warning("login guard %s: could not release an attempt", self.namespace)
 
-    def record_failure(self, username: str, ip: str) -> None:
+    def record_failure(self, username: str, ip: str | None) -> None:
         """The password was wrong: count it, and lock each subject that reached the max.
 
         Call it outside any transaction that is about to roll back, or the
@@ -211,7 +211,7 @@ class LoginGuard:
         except Exception:
             logger.warning("login guard %s: could not record a failure", self.namespace)
 
-    def record_success(self, username: str, ip: str) -> None:
+    def record_success(self, username: str, ip: str | None) -> None:
         """The password was right: clear this username's and this IP's counters."""
         keys = [
             _key(self.namespace, *subject, what)
@@ -223,7 +223,9 @@ class LoginGuard:
         except Exception:
             logger.warning("login guard %s: could not clear counters", self.namespace)
 
-    def attempt(self, username: str, ip: str, check: Callable[[], T | None]) -> T | None:
+    def attempt(
+        self, username: str, ip: str | None, check: Callable[[], T | None]
+    ) -> T | None:
         """`reserve`, run `check` (None or falsy = wrong credentials), record the outcome.
 
         A `check` that raises is released, not counted, and its error goes on.
@@ -337,7 +339,7 @@ class LoginGuard:
         if until is not None:
             raise LockedOut(_retry_after(until, self.timer()))
 
-    def _lock(self, scope: str, subject: str, *, username: str, ip: str) -> None:
+    def _lock(self, scope: str, subject: str, *, username: str, ip: str | None) -> None:
         """Set the lock once (`add`: concurrent failures race, one wins) and record it."""
         seconds = self.lockout_seconds()
         now = self.timer()
@@ -353,7 +355,7 @@ class LoginGuard:
                 namespace=self.namespace,
                 scope=scope,
                 username=normalize_username(username),
-                ip=bucket_for_ip(ip),
+                ip=bucket_for_ip(ip) if ip is not None else "",
                 locked_at=now,
                 locked_until=until,
             )
