@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -92,9 +93,19 @@ def test_failures_between_errors_still_lock(
 # --- only failures lock ------------------------------------------------------------------
 
 
-def test_parallel_correct_logins_are_never_locked_out(api: Api, alice: Account) -> None:
+def test_parallel_correct_logins_are_never_locked_out(
+    api: Api, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accounts import oauth
     from throttling.models import Lockout
 
+    real_check = oauth.authenticate_password
+
+    def slow_check(username: str, password: str) -> object:
+        time.sleep(0.2)  # a real hash's time: the ten attempts overlap
+        return real_check(username, password)
+
+    monkeypatch.setattr(oauth, "authenticate_password", slow_check)
     responses = run_in_parallel([lambda: api.password_grant(alice.username) for _ in range(10)])
     outcomes = Counter(
         response.status_code if response.status_code == 200 else response.json()["error"]
