@@ -78,6 +78,24 @@ def ensure_dev_secrets() -> None:
     print(f"Wrote development keys to {ENV_FILE.name}", flush=True)
 
 
+def server_command(python: str | Path, *, host: str, port: int, workers: int = 1) -> list[str]:
+    """The uvicorn command line that serves the project.
+
+    `--no-proxy-headers`: by default uvicorn believes X-Forwarded-For and
+    X-Forwarded-Proto from 127.0.0.1 (its --forwarded-allow-ips) and rewrites
+    the client address before the app sees it, so anyone on the machine, or
+    any local process relaying requests, could pick the address that rate
+    limits and lockouts count. The project decides that itself, from one
+    setting: TRUSTED_PROXIES (throttling/identity.py for the client address,
+    SECURE_PROXY_SSL_HEADER in config/settings.py for the scheme).
+    """
+    return [
+        str(python), "-m", "uvicorn", "config.asgi:application",
+        "--host", host, "--port", str(port), "--workers", str(workers),
+        "--no-proxy-headers",
+    ]
+
+
 def serve(args: argparse.Namespace) -> None:
     ensure_environment()
     ensure_dev_secrets()
@@ -85,10 +103,7 @@ def serve(args: argparse.Namespace) -> None:
     run(python, "manage.py", "migrate", "--noinput")
     run(python, "manage.py", "seed_demo")
     print(f"\nServing on http://{args.host}:{args.port}/  (Ctrl+C to stop)\n", flush=True)
-    command = [
-        str(python), "-m", "uvicorn", "config.asgi:application",
-        "--host", args.host, "--port", str(args.port), "--workers", str(args.workers),
-    ]
+    command = server_command(python, host=args.host, port=args.port, workers=args.workers)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a dev server stops
         subprocess.run(command, cwd=ROOT, check=True)
 

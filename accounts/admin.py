@@ -2,7 +2,8 @@
 
 Changes made here follow the same token rules as the API: deactivating a
 user or setting their password in the admin revokes their logins, so an
-admin action takes effect at once at every prefix.
+admin action takes effect at once at every prefix. The login page itself
+is guarded like the token endpoint (see accounts.admin_login).
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accounts.admin_login import GuardedAdminAuthenticationForm
 from accounts.models import RevokedReason, TokenFamily, User
 from accounts.tokens import token_service
+
+# The admin's login page counts and locks with the API's brute-force guard.
+admin.site.login_form = GuardedAdminAuthenticationForm
 
 
 class DeletedFilter(admin.SimpleListFilter):

@@ -11,11 +11,12 @@ headers) or the raised `OAuthError` (its `.body()`, `.status` and
 `.response_headers()`). So the form rule, the grant rules, the error codes
 and their wording exist once.
 
-The password grant goes through the brute-force guard in two phases:
-`reserve` counts the attempt *before* the password is hashed (N parallel
-guesses cost at most LOGIN_MAX_FAILURES hashes), then the outcome is
-recorded. Unknown users, wrong passwords and inactive users all answer the
-same `invalid_grant`, so the endpoint never tells whether a username exists.
+The password grant goes through the brute-force guard (`LoginGuard.attempt`):
+the attempt is counted *before* the password is hashed (N parallel guesses
+cost at most LOGIN_MAX_FAILURES hashes), then the outcome is recorded, or
+the attempt given back when the check raised. Unknown users, wrong
+passwords and inactive users all answer the same `invalid_grant`, so the
+endpoint never tells whether a username exists.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.http import QueryDict
 
 from accounts.services import authenticate_password
 from accounts.tokens import InvalidGrant, token_service
-from common.errors import ApplicationError, OAuthError
+from common.errors import LockedOut, OAuthError, RateLimited, ServiceUnavailable
 from common.media_types import FORM_MEDIA_TYPE, media_type
 
 if TYPE_CHECKING:
@@ -106,20 +107,20 @@ def token_grant(*, form: Mapping[str, str | None], client_ip: str) -> dict[str, 
 def password_grant(*, username: str, password: str, client_ip: str) -> dict[str, Any]:
     """Check the credentials behind the lockout guard and open a new login.
 
+    A check that raises (the database is down) is given back to the guard,
+    not counted as a failure, and its error goes on to the framework.
+
     :raise OAuthError: invalid_grant (bad credentials, inactive user),
-        locked_out (429), service_unavailable (503, the guard's cache is down).
+        locked_out (429), rate_limited (429, Retry-After 1: too many attempts
+        in flight), service_unavailable (503, the guard's cache is down).
     """
     guard = _login_guard()
     try:
-        guard.reserve(username, client_ip)
-    except ApplicationError as exc:  # LockedOut, ServiceUnavailable
+        user = guard.attempt(username, client_ip, lambda: authenticate_password(username, password))
+    except (LockedOut, RateLimited, ServiceUnavailable) as exc:  # refused before the check
         raise OAuthError.from_application_error(exc) from None
-
-    user = authenticate_password(username, password)
     if user is None:
-        guard.record_failure(username, client_ip)
         raise OAuthError("invalid_grant", MSG_BAD_CREDENTIALS)
-    guard.record_success(username, client_ip)
     return token_service.issue_for_login(user).as_oauth_body()
 
 

@@ -105,7 +105,18 @@ def user_register(*, username: str, email: str, password: str) -> User:
         raise _conflict_from_integrity_error(clean_username, clean_email) from None
 
 
-def user_update(*, actor: User, target: User, changes: Mapping[str, Any]) -> User:
+def _current_password_matches(user: User, password: str, *, client_ip: str | None) -> bool:
+    """The password check behind the login guard: counted first, recorded after."""
+    from throttling import lockout  # looked up at call time, as accounts.oauth does
+
+    return bool(
+        lockout.login_guard.attempt(user.username, client_ip, lambda: user.check_password(password))
+    )
+
+
+def user_update(
+    *, actor: User, target: User, changes: Mapping[str, Any], client_ip: str | None = None
+) -> User:
     """Apply a PATCH: self may change email and password, an admin also role and is_active.
 
     Changing one's own password needs `current_password`; an admin setting
@@ -113,9 +124,18 @@ def user_update(*, actor: User, target: User, changes: Mapping[str, Any]) -> Use
     revokes every login of the target, the caller's own included; so does
     deactivation. Reactivating a soft-deleted user restores it.
 
+    `current_password` is a password check like a login, so it goes through
+    the same brute-force guard, with the same counters (the target's username
+    and `client_ip`): a stolen access token must not become a free oracle for
+    the password behind it. Every API passes `client_ip`; a caller without
+    one (a script, a test) is counted per username only.
+
     :raise PermissionDenied: not self and not admin, or a non-admin sent role/is_active.
     :raise ValidationFailed: details in the order of UPDATE_FIELDS.
     :raise Conflict: the new email belongs to someone else.
+    :raise LockedOut: too many wrong passwords for this user or from this IP (429).
+    :raise RateLimited: too many password checks in flight (429, Retry-After 1).
+    :raise ServiceUnavailable: the guard's cache is down (503).
     """
     is_self = actor.pk == target.pk
     if not (is_self or actor.is_admin):
@@ -134,7 +154,7 @@ def user_update(*, actor: User, target: User, changes: Mapping[str, Any]) -> Use
             current = changes.get("current_password")
             if current is None or current == "":
                 errors.add("current_password", MSG_REQUIRED)
-            elif not target.check_password(current):
+            elif not _current_password_matches(target, current, client_ip=client_ip):
                 errors.add("current_password", MSG_CURRENT_PASSWORD_WRONG)
     if "role" in changes:
         errors.check("role", lambda: rules.clean_role(changes["role"]))

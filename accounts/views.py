@@ -176,7 +176,12 @@ class UserDetailApi(ApiView):
         serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         target = user_get_for(actor=request.user, user_id=id)
-        user = user_update(actor=request.user, target=target, changes=serializer.validated_data)
+        user = user_update(
+            actor=request.user,
+            target=target,
+            changes=serializer.validated_data,
+            client_ip=request_client_ip(request),
+        )
         return _user_response(user)
 
     def delete(self, request: Request, id: int) -> Response:

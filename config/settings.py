@@ -272,6 +272,30 @@ LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 
 
+# --- HTTPS (production) -----------------------------------------------------------
+# Off by default: development is plain HTTP on localhost. Production sets them
+# (and DEBUG off, real keys, its ALLOWED_HOSTS); `manage.py check --deploy`
+# is then clean.
+
+# Seconds browsers remember "HTTPS only" (Strict-Transport-Security). Start
+# small: a long value cannot be taken back from browsers that saw it.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Only meaningful with SECURE_HSTS_SECONDS; check --deploy asks for both.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Redirect plain HTTP to HTTPS (Django's pages: the admin, /api/drf, /).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Session and CSRF cookies (the admin, the browsable API) only over HTTPS.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Behind a TLS-terminating proxy the connection is plain HTTP and the proxy
+# says "https" in X-Forwarded-Proto. That header is believed only when proxies
+# are configured at all: one setting (TRUSTED_PROXIES) decides which
+# forwarded headers count. The server runs with --no-proxy-headers (dev.py),
+# so uvicorn does not rewrite the scheme or the client on its own.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+
+
 # --- Django REST framework ------------------------------------------------------
 
 REST_FRAMEWORK = {

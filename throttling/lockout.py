@@ -2,14 +2,23 @@
 
     user = login_guard.attempt(username, ip, lambda: authenticate(username, password))
 
-or, in two phases (the token endpoint):
+`attempt` is three phases, also callable one by one:
 
-    login_guard.reserve(username, ip)           # may raise LockedOut / ServiceUnavailable
-    user = authenticate(username, password)     # the expensive password hash
+    login_guard.reserve(username, ip)           # may raise LockedOut / RateLimited /
+                                                # ServiceUnavailable
+    try:
+        user = authenticate(username, password) # the expensive password hash
+    except Exception:
+        login_guard.release(username, ip)       # an error is no answer: give it back
+        raise
     if user is None:
         login_guard.record_failure(username, ip)
     else:
         login_guard.record_success(username, ip)
+
+Every place that checks a password goes through `login_guard`, so they
+share one set of counters: the token endpoint (all prefixes), the Django
+admin's login form and `current_password` in a user PATCH.
 
 Why reserve first: counting after the password check lets N parallel wrong
 attempts all pass a "fewer than 5 failures so far?" test and all reach the
@@ -19,7 +28,9 @@ atomically with the cache's `add` + `incr`:
 - `attempts`, taken by `reserve` *before* the check: attempts that failed
   or are still in flight since the last success. Past LOGIN_MAX_FAILURES
   the attempt is refused (and gives its count back), so N parallel attempts
-  cause at most LOGIN_MAX_FAILURES password checks.
+  cause at most LOGIN_MAX_FAILURES password checks. Such a refusal is 429
+  `rate_limited` with Retry-After 1, not a lockout: nothing has failed yet,
+  and the attempts in flight may all be correct.
 - `failures`, counted by `record_failure`: exactly one failure sees the
   count reach the max, and that one sets the lock and writes the row.
 
@@ -31,9 +42,16 @@ guess at it, an IP is locked whichever usernames it sprays. Usernames are
 case-folded and never looked up: unknown ones are counted and locked exactly
 like real ones, so a lockout says nothing about whether an account exists.
 
+Only a wrong password counts as a failure. A check that raises (the
+database is down, the input broke the driver) is no answer at all: its
+attempt is released, so errors never add up to a lockout.
+
 Locks live in the cache (TTL LOGIN_LOCKOUT) and are recorded as `Lockout`
-rows for the admin. When the cache is down, `reserve` refuses with 503:
-without counters, brute-force protection cannot be enforced.
+rows. The rows are the record: when the cache holds no lock, `reserve` asks
+the database too (one indexed query, next to a password hash), so a lock
+survives a Redis restart or flush. When the cache is down, `reserve`
+refuses with 503: without counters, brute-force protection cannot be
+enforced.
 """
 
 from __future__ import annotations
@@ -50,10 +68,10 @@ from typing import Any, ClassVar, TypeVar
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import DatabaseError
-from django.db.models import Q
 
-from common.errors import LockedOut, ServiceUnavailable
+from common.errors import LockedOut, RateLimited, ServiceUnavailable
 from common.rendering import drf_datetime
+from throttling import lockout_records
 from throttling.identity import bucket_for_ip
 from throttling.models import Lockout
 
@@ -63,6 +81,8 @@ T = TypeVar("T")
 
 # Seconds a client is told to wait when the cache (hence the guard) is down.
 CACHE_DOWN_RETRY_AFTER = 30
+# Seconds to wait when refused only because other attempts are mid-check.
+IN_FLIGHT_RETRY_AFTER = 1
 
 USERNAME = Lockout.Scope.USERNAME.value
 IP = Lockout.Scope.IP.value
@@ -130,16 +150,19 @@ class LoginGuard:
 
     # --- the login flow ------------------------------------------------------
 
-    def reserve(self, username: str, ip: str) -> None:
+    def reserve(self, username: str, ip: str | None) -> None:
         """Count one attempt before its password is checked.
 
-        :raise LockedOut: the username or IP is locked, or this attempt would
-            be one more than LOGIN_MAX_FAILURES since the last success.
+        :raise LockedOut: the username or IP is locked (in the cache or, after
+            a cache flush, in the database).
+        :raise RateLimited: not locked, but this attempt would be one more than
+            LOGIN_MAX_FAILURES failed or in-flight attempts (Retry-After 1).
         :raise ServiceUnavailable: the cache is down.
         """
         subjects = _subjects(username, ip)
         try:
             self._refuse_if_locked(subjects)
+            self._refuse_if_recorded(subjects)
             counts = [self._bump(_key(self.namespace, *s, "attempts")) for s in subjects]
             # A lock may have been set between our first look and our count
             # (another attempt's failure): look again, so no attempt counted
@@ -154,14 +177,26 @@ class LoginGuard:
             raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
         if until is not None or max(counts) > self.max_failures():
             # Locked, or enough attempts are already mid-check (or failed)
-            # that their failures will set the lock. Give our count back:
+            # that, should they fail, they set the lock. Give our count back:
             # refused attempts must not use up the budget of later ones.
             self._release(subjects)
             if until is not None:
                 raise LockedOut(_retry_after(until, self.timer()))
-            raise LockedOut(self.lockout_seconds())
+            # Not a lockout: nothing has failed yet. Come back in a moment.
+            raise RateLimited(IN_FLIGHT_RETRY_AFTER)
 
-    def record_failure(self, username: str, ip: str) -> None:
+    def release(self, username: str, ip: str | None) -> None:
+        """Give back a reserved attempt whose check ended in an error, not an answer.
+
+        Cache errors are logged, not raised: the caller is already handling
+        the check's own error.
+        """
+        try:
+            self._release(_subjects(username, ip))
+        except Exception:
+            logger.warning("login guard %s: could not release an attempt", self.namespace)
+
+    def record_failure(self, username: str, ip: str | None) -> None:
         """The password was wrong: count it, and lock each subject that reached the max.
 
         Call it outside any transaction that is about to roll back, or the
@@ -176,7 +211,7 @@ class LoginGuard:
         except Exception:
             logger.warning("login guard %s: could not record a failure", self.namespace)
 
-    def record_success(self, username: str, ip: str) -> None:
+    def record_success(self, username: str, ip: str | None) -> None:
         """The password was right: clear this username's and this IP's counters."""
         keys = [
             _key(self.namespace, *subject, what)
@@ -188,10 +223,22 @@ class LoginGuard:
         except Exception:
             logger.warning("login guard %s: could not clear counters", self.namespace)
 
-    def attempt(self, username: str, ip: str, check: Callable[[], T | None]) -> T | None:
-        """`reserve`, run `check` (None or falsy = wrong credentials), record the outcome."""
+    def attempt(
+        self, username: str, ip: str | None, check: Callable[[], T | None]
+    ) -> T | None:
+        """`reserve`, run `check` (None or falsy = wrong credentials), record the outcome.
+
+        A `check` that raises is released, not counted, and its error goes on.
+
+        :raise LockedOut, RateLimited, ServiceUnavailable: from `reserve`; then
+            `check` never ran.
+        """
         self.reserve(username, ip)
-        result = check()
+        try:
+            result = check()
+        except BaseException:
+            self.release(username, ip)
+            raise
         if result:
             self.record_success(username, ip)
         else:
@@ -214,7 +261,9 @@ class LoginGuard:
                 )
                 for scope, subject in ((USERNAME, subjects.get(USERNAME)), (IP, subjects[IP]))
             }
-            until = self._lock_expiry(subjects.items())
+            until = self._lock_expiry(subjects.items()) or self._recorded_expiry(
+                list(subjects.items())
+            )
         except Exception as exc:
             raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
         return {
@@ -265,7 +314,32 @@ class LoginGuard:
         if until is not None:
             raise LockedOut(_retry_after(until, self.timer()))
 
-    def _lock(self, scope: str, subject: str, *, username: str, ip: str) -> None:
+    def _recorded_expiry(self, subjects: list[tuple[str, str]]) -> float | None:
+        """A lock the database holds but the cache lost, put back into the cache.
+
+        A database error answers None (fail open to the cache, which said
+        "not locked"): the cache is the guard's working store, and a login
+        cannot succeed without the database anyway.
+        """
+        now = self.timer()
+        try:
+            locks = lockout_records.active_locks(self.namespace, subjects, now=now)
+        except DatabaseError:
+            logger.warning("login guard %s: could not read lockout records", self.namespace)
+            return None
+        # Re-seed the cache (only the subjects really locked), so the next
+        # attempts are answered without a query.
+        for (scope, subject), until in locks.items():
+            ttl = max(1, math.ceil(until - now))
+            self.cache.add(_key(self.namespace, scope, subject, "lock"), until, ttl)
+        return max(locks.values()) if locks else None
+
+    def _refuse_if_recorded(self, subjects: list[tuple[str, str]]) -> None:
+        until = self._recorded_expiry(subjects)
+        if until is not None:
+            raise LockedOut(_retry_after(until, self.timer()))
+
+    def _lock(self, scope: str, subject: str, *, username: str, ip: str | None) -> None:
         """Set the lock once (`add`: concurrent failures race, one wins) and record it."""
         seconds = self.lockout_seconds()
         now = self.timer()
@@ -277,13 +351,13 @@ class LoginGuard:
             [_key(self.namespace, scope, subject, what) for what in ("attempts", "failures")]
         )
         try:
-            Lockout.objects.create(
+            lockout_records.record_lock(
                 namespace=self.namespace,
                 scope=scope,
-                username=normalize_username(username)[:150],
-                ip=bucket_for_ip(ip)[:64],
-                locked_at=datetime.fromtimestamp(now, tz=UTC),
-                locked_until=datetime.fromtimestamp(until, tz=UTC),
+                username=normalize_username(username),
+                ip=bucket_for_ip(ip) if ip is not None else "",
+                locked_at=now,
+                locked_until=until,
             )
         except DatabaseError:
             # The lock holds (it is in the cache); only the audit row is lost.
@@ -317,18 +391,17 @@ def unlock(*, username: str | None = None, ip: str | None = None, by: str | None
         for scope, subject in subjects
         for what in ("attempts", "failures", "lock")
     ]
+    # The rows first: a login arriving between the two steps would otherwise
+    # find the cache empty, the row still active, and put the lock back.
+    now = datetime.fromtimestamp(LoginGuard.timer(), tz=UTC)
+    match = lockout_records.subject_match(subjects)
+    active = Lockout.objects.filter(match, lifted_at__isnull=True, locked_until__gt=now)
+    lifted = active.update(lifted_at=now, lifted_by=(by or "")[:150])
     try:
         LoginGuard.cache.delete_many(keys)
     except Exception as exc:
         raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
-
-    now = datetime.fromtimestamp(LoginGuard.timer(), tz=UTC)
-    match = Q()
-    for scope, subject in subjects:
-        column = "username" if scope == USERNAME else "ip"
-        match |= Q(scope=scope, **{column: subject[:150]})
-    active = Lockout.objects.filter(match, lifted_at__isnull=True, locked_until__gt=now)
-    return active.update(lifted_at=now, lifted_by=(by or "")[:150])
+    return lifted
 
 
 # The token endpoint's guard (every prefix) and the demo's, with separate counters.

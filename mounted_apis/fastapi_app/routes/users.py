@@ -18,7 +18,12 @@ from accounts.services import user_soft_delete, user_update
 from common.openapi_text import USERS
 
 from ..db import run_db
-from ..deps import ADMIN_THEN_LIMITED, AUTHENTICATED_THEN_LIMITED, CurrentUser
+from ..deps import (
+    ADMIN_THEN_LIMITED,
+    AUTHENTICATED_THEN_LIMITED,
+    CurrentUser,
+    request_client_ip,
+)
 from ..docs import error_responses
 from ..pagination import page_meta_and_links, query_params
 from ..routing import ContractRoute
@@ -27,9 +32,9 @@ from ..schemas import UserEnvelope, UserPublic, UsersPage, UserUpdate
 router = APIRouter(prefix="/users", tags=["users"], route_class=ContractRoute)
 
 
-def _update(*, actor: User, user_id: int, changes: dict[str, Any]) -> User:
+def _update(*, actor: User, user_id: int, changes: dict[str, Any], client_ip: str) -> User:
     target = user_get_for(actor=actor, user_id=user_id)
-    return user_update(actor=actor, target=target, changes=changes)
+    return user_update(actor=actor, target=target, changes=changes, client_ip=client_ip)
 
 
 def _soft_delete(*, actor: User, user_id: int) -> None:
@@ -80,9 +85,17 @@ async def get_user(user_id: int, user: CurrentUser) -> UserEnvelope:
     dependencies=AUTHENTICATED_THEN_LIMITED,
     responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=USERS),
 )
-async def update_user(user_id: int, payload: UserUpdate, user: CurrentUser) -> UserEnvelope:
+async def update_user(
+    request: Request, user_id: int, payload: UserUpdate, user: CurrentUser
+) -> UserEnvelope:
     changes = payload.model_dump(exclude_unset=True)
-    updated = await run_db(_update, actor=user, user_id=user_id, changes=changes)
+    updated = await run_db(
+        _update,
+        actor=user,
+        user_id=user_id,
+        changes=changes,
+        client_ip=request_client_ip(request),
+    )
     return UserEnvelope(data=UserPublic.model_validate(updated))
 
 

@@ -18,7 +18,7 @@ from common.pagination import page_links
 
 from ..auth import require_login, require_role
 from ..parsing import Boolean, String, json_object, query_params, validate
-from ..ratelimit import rate_limited
+from ..ratelimit import rate_limited, request_client_ip
 from ..rendering import no_content, page_body, user_public
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -64,7 +64,10 @@ def update_user(user_id: int) -> dict[str, Any]:
     """Self: email, password (+ current_password); admin: also role, is_active."""
     changes = validate(json_object(), USER_PATCH)
     target = user_get_for(actor=g.user, user_id=user_id)
-    return {"data": user_public(user_update(actor=g.user, target=target, changes=changes))}
+    user = user_update(
+        actor=g.user, target=target, changes=changes, client_ip=request_client_ip()
+    )
+    return {"data": user_public(user)}
 
 
 @bp.delete("/<digits:user_id>")

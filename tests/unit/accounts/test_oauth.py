@@ -10,6 +10,7 @@ from accounts import oauth
 from accounts.models import User
 from accounts.tokens import token_service
 from common.errors import LockedOut, OAuthError, ServiceUnavailable
+from throttling.lockout import LoginGuard
 
 from .conftest import PASSWORD
 
@@ -33,6 +34,12 @@ class SpyGuard:
 
     def record_success(self, username: str, ip: str) -> None:
         self.calls.append(("success", username, ip))
+
+    def release(self, username: str, ip: str) -> None:
+        self.calls.append(("release", username, ip))
+
+    # The real sequence (reserve, check, record or release) over the spied steps.
+    attempt = LoginGuard.attempt
 
 
 @pytest.fixture
@@ -127,3 +134,17 @@ def test_refresh_grant_rotates(alice: User, guard: SpyGuard) -> None:
     error = oauth_error(grant_type="refresh_token", refresh_token=first.refresh_token)
     assert (error.status, error.error) == (400, "invalid_grant")
     assert guard.calls == []  # refreshes are not login attempts
+
+
+def test_a_check_that_raises_is_released_not_recorded(
+    alice: User, guard: SpyGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    def database_down(*args: object) -> None:
+        raise OperationalError("connection refused (simulated)")
+
+    monkeypatch.setattr(oauth, "authenticate_password", database_down)
+    with pytest.raises(OperationalError):
+        grant(username="alice", password=PASSWORD)
+    assert guard.calls == [("reserve", "alice", IP), ("release", "alice", IP)]

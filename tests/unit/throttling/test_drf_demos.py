@@ -80,6 +80,7 @@ def test_default_policy_headers_on_errors_too(client: APIClient, settings) -> No
     assert response["RateLimit"].startswith('"anon";r=49;t=')
 
 
+@pytest.mark.django_db  # bf-demo/status reads the lockout records too
 def test_default_policy_refuses_with_429(client: APIClient, settings) -> None:
     settings.RATE_LIMIT_ANON = "2/minute"
     assert client.get(BF_STATUS).status_code == 200

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
-from common.errors import LockedOut, ServiceUnavailable
+from common.errors import LockedOut, RateLimited, ServiceUnavailable
 from tests.unit.throttling.conftest import FakeClock, run_in_threads
 from throttling.lockout import LoginGuard, bf_demo_guard, login_guard, unlock
 from throttling.models import Lockout
@@ -115,16 +116,24 @@ def test_lock_expires(clock: FakeClock) -> None:
     login_guard.reserve("alice", IP)  # a fresh budget
 
 
+@pytest.mark.django_db(transaction=True)
 def test_parallel_reservations_admit_at_most_the_max(settings) -> None:
-    """20 parallel attempts for one username (from 20 IPs), max 5: exactly 5 password checks."""
+    """20 parallel attempts for one username (from 20 IPs), max 5: exactly 5 password checks.
+
+    The other 15 are refused as too many in flight (rate_limited), not locked:
+    nothing has failed yet.
+    """
     settings.LOGIN_MAX_FAILURES = 5
     addresses = iter(f"10.1.0.{n}" for n in range(1, 21))  # next() is atomic under the GIL
 
     def attempt() -> str:
         try:
             login_guard.reserve("victim", next(addresses))
-        except LockedOut:
+        except RateLimited as refused:
+            assert refused.retry_after == 1
             return "refused"
+        finally:
+            connections.close_all()
         return "checked"
 
     results = run_in_threads(20, attempt)
@@ -132,6 +141,7 @@ def test_parallel_reservations_admit_at_most_the_max(settings) -> None:
     assert results.count("refused") == 15
 
 
+@pytest.mark.django_db(transaction=True)
 def test_parallel_reservations_from_one_ip_admit_at_most_the_max(settings) -> None:
     """Username and IP counters both count: an attempt passes only if both allow it."""
     settings.LOGIN_MAX_FAILURES = 5
@@ -142,22 +152,23 @@ def test_parallel_reservations_from_one_ip_admit_at_most_the_max(settings) -> No
 def _reserve_outcome(username: str, ip: str) -> str:
     try:
         login_guard.reserve(username, ip)
-    except LockedOut:
+    except RateLimited:
         return "refused"
+    finally:
+        connections.close_all()
     return "checked"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_wrong_attempts_check_at_most_max_passwords() -> None:
     """The full flow in threads, then one by one: exactly max checks, then locked."""
-    from django.db import connections
-
     checks: list[int] = []
 
     def attempt() -> str:
         try:
             bf_demo_guard.reserve("victim", "10.2.0.1")
-        except LockedOut:
+        except (LockedOut, RateLimited):
+            connections.close_all()
             return "refused"
         try:
             checks.append(1)  # the password hash would run here
@@ -265,3 +276,72 @@ def test_reserve_is_503_when_the_cache_is_down() -> None:
 def test_unlock_is_503_when_the_cache_is_down() -> None:
     with pytest.raises(ServiceUnavailable):
         unlock(username="alice")
+
+
+# --- errors are no answer; the database is the record ----------------------------
+
+
+@pytest.mark.django_db
+def test_a_check_that_raises_is_given_back_not_counted() -> None:
+    """Five checks that blow up (database down, bad input), then the right password: allowed."""
+
+    def broken_check() -> bool:
+        raise RuntimeError("the password check could not run")
+
+    for _ in range(5):
+        with pytest.raises(RuntimeError):
+            login_guard.attempt("alice", IP, broken_check)
+    assert login_guard.status("alice", IP)["failures"] == {"username": 0, "ip": 0}
+    assert login_guard.attempt("alice", IP, lambda: True) is True
+    assert not Lockout.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_lock_survives_a_cache_flush() -> None:
+    from django.core.cache import cache
+
+    for index in range(3):  # three IPs: only the username is locked
+        fail(login_guard, "alice", ip=f"198.51.100.{index + 1}")
+    cache.clear()  # Redis restarted
+    with pytest.raises(LockedOut) as locked:
+        login_guard.reserve("alice", "192.0.2.50")
+    assert 590 <= locked.value.retry_after <= 600
+    # Only what the rows lock is locked again: the IPs were never locked.
+    login_guard.reserve("bob", "198.51.100.1")
+
+
+@pytest.mark.django_db
+def test_an_ip_lock_survives_a_cache_flush_and_is_put_back_in_the_cache() -> None:
+    from django.core.cache import cache
+
+    for name in ("ghost1", "ghost2", "ghost3"):
+        fail(login_guard, name)
+    cache.clear()
+    with pytest.raises(LockedOut):
+        login_guard.reserve("anyone", IP)
+    # The lock is back in the cache: answered without the database.
+    Lockout.objects.all().delete()
+    with pytest.raises(LockedOut):
+        login_guard.reserve("anyone", IP)
+
+
+@pytest.mark.django_db
+def test_unlock_after_a_cache_flush_lifts_the_recorded_lock() -> None:
+    from django.core.cache import cache
+
+    for _ in range(3):
+        fail(login_guard, "alice")
+    cache.clear()
+    unlock(username="alice", by="admin")
+    login_guard.reserve("alice", "198.51.100.9")
+
+
+@pytest.mark.django_db
+def test_a_lifted_or_expired_record_does_not_lock(clock: FakeClock) -> None:
+    from django.core.cache import cache
+
+    for _ in range(3):
+        fail(login_guard, "alice")
+    cache.clear()
+    clock.advance(601)
+    login_guard.reserve("alice", "198.51.100.9")
