@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -32,11 +30,10 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 
+from accounts.admin_login import GuardedAuthenticationForm
 from accounts.models import User
 from common.accept import prefers_html
 from common.drf.exceptions import api_not_found
-from common.errors import ApplicationError
-from throttling.throttles import request_client_ip
 
 # Where a browser lands after logging in or out without a `next` page.
 HOME = reverse_lazy("book-list")
@@ -53,30 +50,6 @@ class BrowsableApiSessionAuthentication(SessionAuthentication):
         if not isinstance(getattr(request, "accepted_renderer", None), BrowsableAPIRenderer):
             return None
         return super().authenticate(request)
-
-
-class GuardedAuthenticationForm(AuthenticationForm):
-    """Django's login form, counted by the login guard before the password is checked."""
-
-    def clean(self) -> dict[str, Any]:
-        from throttling.lockout import login_guard
-
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if not username or not password:
-            return super().clean()  # "This field is required." needs no guard
-        ip = request_client_ip(self.request)
-        try:
-            login_guard.reserve(username, ip)
-        except ApplicationError as exc:  # LockedOut, or the guard's cache is down
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            login_guard.record_failure(username, ip)
-            raise
-        login_guard.record_success(username, ip)
-        return cleaned
 
 
 def _browsers_only(view: Any) -> Any:
