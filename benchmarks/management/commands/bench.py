@@ -48,6 +48,10 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
         parser.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
         parser.add_argument(
+            "--repeat", type=int, default=1,
+            help="wrk runs per measurement, the fastest kept (a shared machine only slows runs)",
+        )
+        parser.add_argument(
             "--quick", action="store_true",
             help=f"four scenarios, {QUICK_SECONDS:g} s each: under two minutes (CI)",
         )
@@ -82,14 +86,15 @@ class Command(BaseCommand):
                 "database of its own: it is migrated and seeded) and REDIS_URL, or pass "
                 "--embedded to measure the embedded default (SQLite, in-process cache)."
             )
-        if options["workers"] < 1:
-            raise CommandError("--workers must be 1 or more")
+        if options["workers"] < 1 or options["repeat"] < 1:
+            raise CommandError("--workers and --repeat must be 1 or more")
         quick = options["quick"]
         run_options = Options(
             seconds=QUICK_SECONDS if quick else options["seconds"],
             warmup_seconds=QUICK_WARMUP_SECONDS if quick else 2.0,
             workers=options["workers"],
             connections=options["connections"],
+            repeat=1 if quick else options["repeat"],
             quick=quick,
             embedded=options["embedded"],
             only=[k.strip() for k in options["only"].split(",") if k.strip()] or None,
