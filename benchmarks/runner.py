@@ -96,6 +96,7 @@ class BenchRun:
 
     def run(self) -> Report:
         chosen = scenarios.select(quick=self.options.quick, only=self.options.only)
+        self.say(f"server logs and the served JSON go to {self._scratch}")
         self._prepare_data(chosen)
         self._release_connections()
         with self._project(self.options.workers) as project:
@@ -174,9 +175,7 @@ class BenchRun:
             ACCESS_TOKEN_LIFETIME="7200",
             RATE_LIMIT_ANON=RAISED_RATE_LIMIT,
             RATE_LIMIT_USER=RAISED_RATE_LIMIT,
-            # wrk stops mid-request at the end of each run; the servers' warnings
-            # about those cut-off requests would bury the progress lines.
-            LOG_LEVEL="ERROR",
+            LOG_LEVEL="WARNING",
         )
         env[PAYLOAD_ENV] = str(self.payload_file)
         return env
@@ -189,7 +188,7 @@ class BenchRun:
         self.say(f"starting uvicorn config.asgi:application --workers {workers} ...")
         server = UvicornServer(
             "config.asgi:application", env=self.server_env(), workers=workers,
-            ready_path="/health",
+            ready_path="/health", log_file=self._scratch / f"project-{workers}w.log",
         )
         with server:
             yield server
@@ -199,7 +198,8 @@ class BenchRun:
         if target in BARE_SETTINGS:
             env["DJANGO_SETTINGS_MODULE"] = BARE_SETTINGS[target]
         return UvicornServer(
-            BARE_APPS[target], env=env, workers=workers, factory=True, ready_path="/books"
+            BARE_APPS[target], env=env, workers=workers, factory=True, ready_path="/books",
+            log_file=self._scratch / f"{target}-{workers}w.log",
         )
 
     # --- discovery ------------------------------------------------------------

@@ -44,12 +44,16 @@ class UvicornServer:
         workers: int = 1,
         factory: bool = False,
         ready_path: str = "/",
+        log_file: Path | None = None,
     ) -> None:
         self.app = app
         self.env = env
         self.workers = workers
         self.factory = factory
         self.ready_path = ready_path
+        # The server's own output (warnings about requests wrk cut off, 429
+        # log lines) goes here, not between the progress lines.
+        self.log_file = log_file
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -68,7 +72,14 @@ class UvicornServer:
         return argv
 
     def start(self) -> None:
-        self._process = subprocess.Popen(self.argv(), cwd=ROOT, env=self.env)
+        output = self.log_file.open("ab") if self.log_file else None
+        try:
+            self._process = subprocess.Popen(
+                self.argv(), cwd=ROOT, env=self.env, stdout=output, stderr=output
+            )
+        finally:
+            if output:
+                output.close()  # the child holds its own copy
         self._wait_until_answering()
 
     def stop(self) -> None:
@@ -87,7 +98,9 @@ class UvicornServer:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"{self.app} exited with {self._process.returncode}")
+                raise RuntimeError(
+                    f"{self.app} exited with {self._process.returncode}{self._log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.url(self.ready_path), timeout=2):
                     return
@@ -96,7 +109,15 @@ class UvicornServer:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.app} did not answer within {self.start_timeout:.0f} s")
+        raise RuntimeError(
+            f"{self.app} did not answer within {self.start_timeout:.0f} s{self._log_tail()}"
+        )
+
+    def _log_tail(self, lines: int = 20) -> str:
+        if not self.log_file or not self.log_file.exists():
+            return ""
+        tail = self.log_file.read_text(errors="replace").splitlines()[-lines:]
+        return f"; the end of {self.log_file}:\n" + "\n".join(tail)
 
     def __enter__(self) -> UvicornServer:
         self.start()

@@ -15,6 +15,7 @@ not start).
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -124,8 +125,13 @@ class Command(BaseCommand):
             self.stdout.write(line)
         output = run_options.output_dir
         write_json(report, output / "bench.json")
+        # The curve's rows get a group per worker count, apart from the main run's.
+        curve = [
+            replace(row, scenario=f"curve, {row.workers} workers")
+            for row in report.workers_curve
+        ]
         write_svg(
-            report.rows + report.workers_curve, output / "bench.svg",
+            report.rows + curve, output / "bench.svg",
             title=f"manage.py bench: {report.meta['wrk']}, {report.meta['backend']}",
         )
         self.stdout.write(f"wrote {output / 'bench.json'} and {output / 'bench.svg'}")
