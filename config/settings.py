@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "accounts",
     "books",
     "throttling",
+    # Only for `manage.py bench` (benchmarks/): no models, nothing on the request path.
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
