@@ -47,9 +47,13 @@ _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKey
 
 
 def uses_redis() -> bool:
-    """True when the default cache is django-redis (REDIS_URL is set)."""
-    # caches["default"], not `cache`: that is a proxy whose class says nothing.
-    return caches["default"].__class__.__module__.startswith("django_redis")
+    """True when the default cache is django-redis (REDIS_URL is set).
+
+    Read from the setting, not from `caches["default"]`: that is a
+    thread-local (and, on the event loop, context-local) lookup, and this is
+    asked on every hot request.
+    """
+    return str(settings.CACHES["default"]["BACKEND"]).startswith("django_redis.")
 
 
 def raw_key(key: str) -> str:

@@ -119,9 +119,14 @@ class AllowedHostsMiddleware:
     ever builds an absolute URL (Location, pagination links) from a forged Host.
     """
 
+    # Every request asks, and clients send a handful of Host values: remember
+    # the answers, up to a bound (a forged Host per request must not grow it).
+    MAX_REMEMBERED_HOSTS = 256
+
     def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
         self.app = app
         self.allowed_hosts = allowed_hosts
+        self._verdicts: dict[bytes, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._allowed(scope):
@@ -142,9 +147,14 @@ class AllowedHostsMiddleware:
         await self.app(scope, receive, send)
 
     def _allowed(self, scope: Scope) -> bool:
-        host = next((v.decode("latin-1") for n, v in scope["headers"] if n == b"host"), "")
-        domain, _port = split_domain_port(host)
-        return bool(domain) and validate_host(domain, self.allowed_hosts)
+        host = next((v for n, v in scope["headers"] if n == b"host"), b"")
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            domain, _port = split_domain_port(host.decode("latin-1"))
+            verdict = bool(domain) and validate_host(domain, self.allowed_hosts)
+            if len(self._verdicts) < self.MAX_REMEMBERED_HOSTS:
+                self._verdicts[host] = verdict
+        return verdict
 
 
 class PrefixDispatcher:

@@ -60,10 +60,10 @@ def test_the_token_endpoint_ignores_a_stale_bearer_header(client: TestClient, al
 def test_the_token_endpoint_keeps_the_rfc_shape_when_the_limiter_fails(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def cache_down(**kwargs):
+    async def cache_down(**kwargs):
         raise ServiceUnavailable(retry_after=30)
 
-    monkeypatch.setattr(deps, "check_rate", cache_down)
+    monkeypatch.setattr(deps, "acheck_rate", cache_down)
     response = client.post(f"{PREFIX}/auth/token", data={"username": "a", "password": "b"})
     assert response.status_code == 503
     assert response.json()["error"] == "service_unavailable"
