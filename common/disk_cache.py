@@ -117,6 +117,12 @@ class SharedDiskCache(DjangoCache):
         db_key = self.make_key(key, version=version)
         expire = self.get_backend_timeout(timeout)
         shard = self._shard(db_key)
+        # Most adds find the key there (the limiter adds its window's counter
+        # on every request). A read needs no write lock: answering False from
+        # it is what SET NX would answer at that moment, and saves a write
+        # transaction the other processes would queue behind.
+        if db_key in shard:
+            return False
         return self._within_lock_wait(lambda: shard.add(db_key, value, expire, retry=False))
 
     def set(

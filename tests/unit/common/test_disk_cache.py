@@ -164,13 +164,23 @@ def write_locked(disk_cache: SharedDiskCache) -> Iterator[str]:
         holder.close()
 
 
+def _missing_key_in_the_same_shard(disk_cache: SharedDiskCache, key: str) -> str:
+    shard = disk_cache._shard(disk_cache.make_key(key))
+    return next(
+        candidate
+        for candidate in (f"other-{number}" for number in range(1000))
+        if disk_cache._shard(disk_cache.make_key(candidate)) is shard
+    )
+
+
 @pytest.mark.parametrize("operation", ["incr", "add", "set", "delete"])
 def test_a_write_locked_shard_raises_cache_busy_soon(
     disk_cache: SharedDiskCache, write_locked: str, operation: str
 ) -> None:
+    missing = _missing_key_in_the_same_shard(disk_cache, write_locked)
     calls = {
         "incr": lambda: disk_cache.incr(write_locked),
-        "add": lambda: disk_cache.add(write_locked, 1, timeout=60),
+        "add": lambda: disk_cache.add(missing, 1, timeout=60),
         "set": lambda: disk_cache.set(write_locked, 1, timeout=60),
         "delete": lambda: disk_cache.delete(write_locked),
     }
@@ -178,6 +188,13 @@ def test_a_write_locked_shard_raises_cache_busy_soon(
         calls[operation]()
     # Reads never wait for writers (WAL): the count is still there.
     assert disk_cache.get(write_locked) == 1
+
+
+def test_add_of_a_live_key_answers_without_the_write_lock(
+    disk_cache: SharedDiskCache, write_locked: str
+) -> None:
+    """The limiter adds its counter on every request: that add is a read, never queued."""
+    assert disk_cache.add(write_locked, 1, timeout=60) is False
 
 
 def test_a_write_waits_for_a_short_lock(disk_cache: SharedDiskCache) -> None:
