@@ -4,8 +4,9 @@
     python3 dev.py serve    # venv, install, migrate, seed demo data, serve on :8000
     python3 dev.py test     # venv, install, run the whole test suite
 
-Both use the embedded default (SQLite file + Django's in-process cache)
-unless DATABASE_URL / REDIS_URL are set, exactly like the app itself.
+Both use the embedded default (an SQLite database file, and a cache in SQLite
+files under .cache/ that the server, its workers and manage.py commands
+share) unless DATABASE_URL / REDIS_URL are set, exactly like the app itself.
 Only the standard library is used here: this script runs before anything
 is installed.
 """

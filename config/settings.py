@@ -1,9 +1,10 @@
 """Django settings, read from the environment (and a `.env` file when present).
 
 Every variable of the Settings table in ../shared/API.md is read here and
-nowhere else. The defaults give the embedded set-up (SQLite file, Django's
-in-process cache); `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and
-Redis without a code change.
+nowhere else. The defaults give the embedded set-up (an SQLite database file,
+and a cache in SQLite files under .cache/ that every process shares);
+`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis without a code
+change.
 """
 
 from __future__ import annotations
@@ -198,11 +199,25 @@ if REDIS_URL:
         }
     }
 else:
+    # The embedded default: SQLite files that the server, each of its workers
+    # and every manage.py command open, so counters, lockouts and the books
+    # cache version are shared by all of them (common/disk_cache.py). Under
+    # pytest each run gets a directory of its own (tests clear the cache, and
+    # two runs on one machine must not clear each other's); tests/conftest.py
+    # removes it at the end.
+    CACHE_DIR = Path(
+        env_str("CACHE_DIR")
+        or BASE_DIR / ".cache" / (f"test-{os.getpid()}" if TESTING else "default")
+    ).resolve()
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "three-frameworks",
-            "OPTIONS": {"MAX_ENTRIES": 10_000},
+            "BACKEND": "common.disk_cache.SharedDiskCache",
+            "LOCATION": str(CACHE_DIR),
+            # Seconds an operation waits for a write-locked file before failing
+            # like a Redis that is down (callers degrade: miss, fail-open, 503).
+            "LOCK_WAIT": 0.5,
+            # Evicts least-recently-stored entries past 1 GiB on disk.
+            "OPTIONS": {"size_limit": 2**30},
         }
     }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
@@ -23,6 +25,21 @@ def clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_directory() -> Iterator[None]:
+    """Remove this run's embedded cache directory (settings: .cache/test-<pid>) at the end.
+
+    Only the directory settings made up for this process: a CACHE_DIR given
+    in the environment belongs to whoever set it.
+    """
+    yield
+    from django.conf import settings
+
+    cache_dir = getattr(settings, "CACHE_DIR", None)
+    if cache_dir is not None and cache_dir.name == f"test-{os.getpid()}":
+        shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,13 @@
-"""Several server processes sharing one Redis spend one rate-limit budget.
+"""Several server processes sharing one cache spend one rate-limit budget.
 
-Two real `uvicorn config.asgi:application` processes, one Redis: 20 parallel
-requests spread over both servers and both prefixes against a budget of 5
-admit exactly 5. Meaningful only with Redis (the in-process cache is, by
-definition, one per process), so it runs in the PostgreSQL + Redis pass.
+Two real `uvicorn config.asgi:application` processes, one cache (Redis, or
+the embedded default's SQLite files in this run's CACHE_DIR): 20 parallel
+requests spread over both servers and every prefix against a budget of 5
+admit exactly 5. Runs in both passes.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -21,11 +20,7 @@ import pytest
 from django.conf import settings
 
 from tests.contract.conftest import PREFIXES
-
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"),
-    reason="processes share a budget only through Redis (REDIS_URL unset)",
-)
+from tests.contract.processes import process_env
 
 
 def _free_port() -> int:
@@ -47,15 +42,9 @@ def _wait_until_up(base_url: str, deadline_s: float = 30.0) -> None:
 
 @pytest.fixture
 def two_servers(transactional_db: None) -> Iterator[list[str]]:
-    env = {
-        **os.environ,
-        "TESTING": "1",
-        # Both processes must sign and check with the same keys, and point at
-        # this test run's database.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "JWT_SIGNING_KEY": settings.JWT_SIGNING_KEY,
-        "RL_DEMO_PING": "5/hour",
-    }
+    # Both processes sign and check with the same keys and use this test
+    # run's database and cache.
+    env = process_env({"RL_DEMO_PING": "5/hour"})
     ports = [_free_port(), _free_port()]
     servers = [
         subprocess.Popen(
