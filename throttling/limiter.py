@@ -282,8 +282,11 @@ class Counter:
             )
         except Exception as exc:  # any cache failure (ConnectionInterrupted, timeouts...)
             return self.cache_down(exc, strict=strict)
-        if usage is None or usage["time_left"] < 0:
-            # get_usage's answers when add/incr returned nothing: not a real count.
+        # get_usage's answer when add/incr returned nothing is a fake count
+        # with `limit: 0` and `time_left: -1`. A real count can have
+        # time_left -1 too (the clock ticked past the window's end during the
+        # call): that is a count, not an outage, so look at the limit as well.
+        if usage is None or (usage["limit"] == 0 and usage["time_left"] < 0):
             return self.cache_down(None, strict=strict)
         return self.decide(int(usage["count"]), strict=strict)
 
