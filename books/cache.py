@@ -138,20 +138,6 @@ class VersionedCache:
         except Exception as exc:
             self.warn("write", exc)
 
-    def lookup(self, key: str) -> tuple[int | None, StoredPage | None]:
-        """`(current version, stored page)` in one round trip (an MGET on Redis).
-
-        The version is created if missing; `(None, None)` when the cache is down.
-        """
-        try:
-            version, raw = store.get_many([self.version_key, key])
-        except Exception as exc:
-            self.warn("read", exc)
-            return None, None
-        if version is None:
-            version = self.version()
-        return (int(version) if version is not None else None), StoredPage.decode(raw)
-
     def _initial_version(self) -> int:
         return int(self.timer() * 1000)
 

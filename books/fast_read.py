@@ -14,11 +14,11 @@ What one `GET /books` needs from the cache, and what it used to cost:
     books version  get               1 round trip
     stored page    get               1 round trip, then unpickle and re-serialize
 
-On Redis, `read()` sends all of it as one EVALSHA of a short Lua script
-(READ_SCRIPT: SET NX + INCR for the limit, GET version, GET page, GET family
-snapshot, GET user stamp) and gets one array back: one round trip, one
-command to encode and one reply to parse (a redis-py pipeline of the same six
-commands cost twice the CPU). `aread()` does it on the event loop
+On Redis, `read()` sends all of it as one EVALSHA of the limiter's short Lua
+script (throttling/limiter.py, COUNT_THEN_GET: SET NX + INCR for the limit,
+then GET version, GET page, GET family snapshot, GET user stamp) and gets one
+array back: one round trip, one command to encode and one reply to parse (a
+redis-py pipeline of the same six commands cost twice the CPU). `aread()` does it on the event loop
 (redis.asyncio), so a FastAPI hit never leaves it. On any other cache (the
 embedded default) the same reads take two calls through Django's cache API.
 
@@ -40,24 +40,7 @@ from accounts.tokens import token_service
 from books.cache import StoredPage, book_cache
 from common import redis_client
 from common.errors import InvalidToken
-from throttling.limiter import Counter, Policy, RateLimitDecision
-
-# KEYS: the rate-limit counter, the books version, the page, then any snapshot
-# keys. ARGV[1]: the counter's TTL in seconds, "0" when the limiter is off.
-# GET answers `false` for a missing key, which keeps the array's length (a Lua
-# `nil` would cut it short) and reaches Python as None.
-READ_SCRIPT = """
-local count = false
-if ARGV[1] ~= '0' then
-  redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
-  count = redis.call('INCR', KEYS[1])
-end
-local replies = {count}
-for i = 2, #KEYS do
-  replies[i] = redis.call('GET', KEYS[i])
-end
-return replies
-"""
+from throttling.limiter import COUNT_THEN_GET, Counter, Policy, RateLimitDecision
 
 
 def wsgi_url(environ: dict[str, Any]) -> str:
@@ -120,7 +103,9 @@ class ReadPlan:
         if client is None:
             return self._read_with_cache_api()
         try:
-            replies = redis_client.script(client, READ_SCRIPT)(keys=self._keys(), args=self._args())
+            replies = redis_client.script(client, COUNT_THEN_GET)(
+                keys=self._keys(), args=self.counter.args()
+            )
         except Exception as exc:
             return self._cache_down(exc)
         outcome = self._outcome(replies)
@@ -135,8 +120,8 @@ class ReadPlan:
         if client is None:
             return await asyncio.to_thread(self._read_with_cache_api)
         try:
-            script = redis_client.script(client, READ_SCRIPT)
-            replies = await script(keys=self._keys(), args=self._args())
+            script = redis_client.script(client, COUNT_THEN_GET)
+            replies = await script(keys=self._keys(), args=self.counter.args())
         except Exception as exc:
             return self._cache_down(exc)
         outcome = self._outcome(replies)
@@ -145,13 +130,11 @@ class ReadPlan:
         return outcome
 
     def _keys(self) -> list[str]:
-        keys = [self.counter.key, book_cache.version_key, self.page_key]
+        """The counter, then the version, the page and any snapshot keys."""
+        others = [book_cache.version_key, self.page_key]
         if self.snapshot is not None:
-            keys += self.snapshot.keys
-        return [redis_client.raw_key(key) for key in keys]
-
-    def _args(self) -> list[int]:
-        return [self.counter.ttl if self.counter.enabled else 0]
+            others += self.snapshot.keys
+        return self.counter.keys(*others)
 
     def _outcome(self, replies: list[Any]) -> ReadOutcome:
         count, version_raw, page_raw, *snapshot_values = replies

@@ -36,6 +36,8 @@ class RetryQueue:
     def __init__(self) -> None:
         self._jobs: dict[str, Callable[[], None]] = {}
         self._lock = threading.Lock()
+        # One drain at a time: the thread's and a caller's must not both run a job.
+        self._draining = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -66,17 +68,18 @@ class RetryQueue:
 
     def drain(self) -> None:
         """Try every queued job once, now (the loop's body; tests call it)."""
-        with self._lock:
-            jobs = list(self._jobs.items())
-        for name, job in jobs:
-            try:
-                job()
-            except Exception:
-                continue
+        with self._draining:
             with self._lock:
-                if self._jobs.get(name) is job:
-                    del self._jobs[name]
-                    logger.info("cache write %s landed after a retry", name)
+                jobs = list(self._jobs.items())
+            for name, job in jobs:
+                try:
+                    job()
+                except Exception:
+                    continue
+                with self._lock:
+                    if self._jobs.get(name) is job:
+                        del self._jobs[name]
+                        logger.info("cache write %s landed after a retry", name)
 
     def _loop(self) -> None:
         while True:

@@ -23,10 +23,10 @@ What this module adds on top, and why:
   tiny `_Subject` holding the identity we already computed (identity.py).
 - one round trip on Redis. `add` then `incr` is two round trips (and
   django-redis's `incr` is a Lua EVAL). `Counter` computes django-ratelimit's
-  own key for the window and sends `SET key 0 NX EX` + `INCR key` in one
-  pipeline; the hot read path (books/fast_read.py) adds its own reads to
-  that same pipeline. Same key, same count: a request counted either way
-  spends the same budget (tests pin this).
+  own key for the window and COUNT_THEN_GET, a short Lua script, does
+  `SET key 0 NX EX` + `INCR key` in one EVALSHA; the hot read path
+  (books/fast_read.py) adds its own reads to that same call. Same key, same
+  count: a request counted either way spends the same budget (tests pin this).
 - its failure modes made explicit: it lets most cache exceptions escape
   (only socket.gaierror is caught) and reports a failed add/incr as a
   fake "limit 0" answer. Both mean "cache down" here, and RATE_LIMIT_FAIL_OPEN
@@ -49,7 +49,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
@@ -62,7 +62,7 @@ from django_ratelimit.core import _get_window as ratelimit_window
 from django_ratelimit.core import _make_cache_key as ratelimit_cache_key
 
 from common.errors import RateLimited, ServiceUnavailable
-from common.redis_client import async_redis, raw_key, sync_redis
+from common.redis_client import async_redis, raw_key, script, sync_redis
 from throttling.identity import bucket_for_ip
 from throttling.rates import Rate, parse_rate, rate_setting
 
@@ -85,6 +85,27 @@ CACHE_DOWN_RETRY_AFTER = 30
 
 # get_usage's `method` default (every method): part of its cache key.
 ALL_METHODS = get_usage.ALL
+
+# Count one request in a window (get_usage's add + incr as SET NX + INCR),
+# then GET any further keys, in one atomic step and one round trip. The hot
+# read path (books/fast_read.py) passes the books version, the page and the
+# login snapshot as those further keys; a plain check passes none.
+# KEYS[1]: the counter; KEYS[2..]: keys to read. ARGV[1]: the counter's TTL in
+# seconds, "0" to count nothing (the limiter switched off). GET answers
+# `false` for a missing key, which keeps the array's length (a Lua `nil` would
+# cut it short) and reaches Python as None.
+COUNT_THEN_GET = """
+local count = false
+if ARGV[1] ~= '0' then
+  redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+  count = redis.call('INCR', KEYS[1])
+end
+local replies = {count}
+for i = 2, #KEYS do
+  replies[i] = redis.call('GET', KEYS[i])
+end
+return replies
+"""
 
 
 class Policy(NamedTuple):
@@ -157,9 +178,7 @@ def check_rate(
     client = sync_redis()
     if client is not None:
         try:
-            pipe = client.pipeline(transaction=False)
-            counter.add_to(pipe)
-            count = counter.count_from(pipe.execute())
+            (count,) = script(client, COUNT_THEN_GET)(keys=counter.keys(), args=counter.args())
         except Exception as exc:  # ConnectionError, TimeoutError...: the cache is down
             return counter.cache_down(exc, strict=strict)
         return counter.decide(count, strict=strict)
@@ -180,9 +199,7 @@ async def acheck_rate(
     if client is None:
         return await asyncio.to_thread(counter.count_with_cache_api, strict=strict)
     try:
-        pipe = client.pipeline(transaction=False)
-        counter.add_to(pipe)
-        count = counter.count_from(await pipe.execute())
+        (count,) = await script(client, COUNT_THEN_GET)(keys=counter.keys(), args=counter.args())
     except Exception as exc:
         return counter.cache_down(exc, strict=strict)
     return counter.decide(count, strict=strict)
@@ -192,8 +209,8 @@ class Counter:
     """One request's count in django-ratelimit's window for a policy.
 
         counter = Counter(policy)
-        counter.add_to(pipe)                      # 2 commands
-        count = counter.count_from(pipe.execute())
+        count, *values = script(client, COUNT_THEN_GET)(
+            keys=counter.keys(*other_keys), args=counter.args())
         decision = counter.decide(count)          # may raise RateLimited
 
     The window (and so the key) is fixed when the counter is made.
@@ -212,26 +229,17 @@ class Counter:
         self.enabled = bool(getattr(settings, "RATELIMIT_ENABLE", True))
 
     @property
-    def replies(self) -> int:
-        """How many pipeline replies `add_to` queues."""
-        return 2 if self.enabled else 0
-
-    @property
     def ttl(self) -> int:
         """Seconds the window's counter lives: get_usage's own choice."""
         return self.parsed.window + EXPIRATION_FUDGE
 
-    def add_to(self, pipe: Any) -> None:
-        """Queue the count: create the window's counter at 0 if missing, then INCR."""
-        if not self.enabled:
-            return
-        key = raw_key(self.key)
-        pipe.set(key, 0, nx=True, ex=self.ttl)
-        pipe.incr(key)
+    def keys(self, *others: str) -> list[str]:
+        """COUNT_THEN_GET's KEYS: this counter, then `others` (Django cache keys)."""
+        return [raw_key(key) for key in (self.key, *others)]
 
-    def count_from(self, replies: list[Any]) -> int | None:
-        """This counter's count, from the first `replies` answers of the pipeline."""
-        return int(replies[1]) if self.enabled else None
+    def args(self) -> list[int]:
+        """COUNT_THEN_GET's ARGV: the counter's TTL, or 0 to count nothing."""
+        return [self.ttl if self.enabled else 0]
 
     def decide(self, count: int | None, *, strict: bool = False) -> RateLimitDecision | None:
         """The decision for this count; None for "no count" (cache down, fail open)."""
