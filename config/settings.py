@@ -19,6 +19,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from config import env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A `.env` file is a convenience for development; real environment variables win.
@@ -157,7 +159,12 @@ def _database_from_env() -> dict:
             },
             "TEST": {"NAME": BASE_DIR / "test_db.sqlite3"},
         }
-    config = dj_database_url.parse(url, conn_max_age=0)
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except (ValueError, KeyError):  # dj-database-url's UnknownSchemeError is a ValueError
+        raise env.SettingError(
+            "DATABASE_URL", env.redact(url), "postgres://user:pass@host:5432/name or sqlite:///path/to/file"
+        ) from None
     if config["ENGINE"] == "django.db.backends.postgresql":
         # CONN_MAX_AGE=0 plus psycopg's pool: each request borrows a connection
         # and gives it back. Persistent per-thread connections leak under ASGI
@@ -179,7 +186,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
 
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"),
+                    example="redis://127.0.0.1:6379/0")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -223,11 +231,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME", 900))
-REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME", 604_800))
+ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.seconds("ACCESS_TOKEN_LIFETIME", 900))
+REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.seconds("REFRESH_TOKEN_LIFETIME", 604_800))
 # However often a login is refreshed, its chain ends this long after the
 # password was given.
-REFRESH_FAMILY_LIFETIME = timedelta(seconds=env_int("REFRESH_FAMILY_LIFETIME", 30 * 86_400))
+REFRESH_FAMILY_LIFETIME = timedelta(seconds=env.seconds("REFRESH_FAMILY_LIFETIME", 30 * 86_400))
 JWT_ALGORITHM = "HS256"
 JWT_ISSUER = env_str("JWT_ISSUER", "three-frameworks-api")
 JWT_AUDIENCE = env_str("JWT_AUDIENCE", "three-frameworks-api")
@@ -236,15 +244,28 @@ JWT_AUDIENCE = env_str("JWT_AUDIENCE", "three-frameworks-api")
 # --- Rate limiting and brute force ----------------------------------------------
 
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
-RATE_LIMIT_ANON = env_str("RATE_LIMIT_ANON", "100/minute")
-RATE_LIMIT_USER = env_str("RATE_LIMIT_USER", "1000/minute")
-RL_DEMO_PING = env_str("RL_DEMO_PING", "10/minute")
-RL_DEMO_LOGIN_SIM = env_str("RL_DEMO_LOGIN_SIM", "3/minute")
+RATE_LIMIT_ANON = env.rate("RATE_LIMIT_ANON", "100/minute")
+RATE_LIMIT_USER = env.rate("RATE_LIMIT_USER", "1000/minute")
+RL_DEMO_PING = env.rate("RL_DEMO_PING", "10/minute")
+RL_DEMO_LOGIN_SIM = env.rate("RL_DEMO_LOGIN_SIM", "3/minute")
 RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
-LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
-LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
-LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900)
+LOGIN_MAX_FAILURES = env.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_FAILURE_WINDOW = env.seconds("LOGIN_FAILURE_WINDOW", 900)
+LOGIN_LOCKOUT = env.seconds("LOGIN_LOCKOUT", 900)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+
+
+# --- Password reset by email ----------------------------------------------------------
+
+# EMAIL_URL -> EMAIL_BACKEND, EMAIL_HOST, ... (config/env.py lists the forms).
+# Unset: the console backend, which prints each email (development). Under
+# pytest Django swaps in the locmem backend whatever this says.
+globals().update(env.email_settings("EMAIL_URL", "console://"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost>")
+# How long a reset link works (Django's own setting; its default is 3 days).
+PASSWORD_RESET_TIMEOUT = env.seconds("PASSWORD_RESET_TIMEOUT", 3 * 3_600)
+# Reset requests, per client IP and, separately, per email address.
+RATE_LIMIT_PASSWORD_RESET = env.rate("RATE_LIMIT_PASSWORD_RESET", "5/hour")
 
 
 # --- Django REST framework ------------------------------------------------------
