@@ -29,12 +29,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import oauth
+from accounts import oauth, password_reset
 from accounts.models import User
 from accounts.permissions import IsAdminRole
 from accounts.selectors import user_get_for, user_page
 from accounts.services import user_register, user_soft_delete, user_update
 from accounts.tokens import token_service
+from common.background import run_in_background
 from common.drf.fields import StrictBooleanField, StrictCharField
 from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
 from common.drf.views import ApiView, json_object
@@ -169,6 +170,54 @@ class MeApi(ApiView):
         return _user_response(request.user)
 
 
+class PasswordResetApi(ApiView):
+    """202 at once; the email (if the address belongs to anyone) goes out after.
+
+    DRF has no after-response hook, so the lookup and the sending run on
+    `common.background`'s thread pool: the answer takes the same time
+    whether or not the address exists, and a slow mail server delays nobody.
+    """
+
+    authentication_classes: list = []
+    # Counted per IP here, then per IP and per address by the domain; 503
+    # without the cache (an unmetered endpoint that sends mail is a spam cannon).
+    throttle_classes = [StrictDefaultRateThrottle]
+
+    @extend_schema_serializer(component_name="PasswordResetInput")
+    class InputSerializer(serializers.Serializer):
+        email = StrictCharField()
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=json_object(request))
+        serializer.is_valid(raise_exception=True)
+        email = password_reset.password_reset_accept(
+            email=serializer.validated_data["email"], client_ip=request_client_ip(request)
+        )
+        run_in_background(
+            password_reset.password_reset_deliver,
+            email=email,
+            site_url=request.build_absolute_uri("/"),
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(ApiView):
+    authentication_classes: list = []
+    throttle_classes = [StrictDefaultRateThrottle]
+
+    @extend_schema_serializer(component_name="PasswordResetConfirmInput")
+    class InputSerializer(serializers.Serializer):
+        uid = StrictCharField()
+        token = StrictCharField()
+        new_password = StrictCharField()
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=json_object(request))
+        serializer.is_valid(raise_exception=True)
+        password_reset.password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # --- /users -------------------------------------------------------------------------------
 
 
@@ -282,6 +331,23 @@ def _document() -> None:
         summary="The caller", tags=tags,
         responses={200: _UserEnvelopeSerializer, **_errors(401, 429)},
     )(MeApi.get)
+    extend_schema(
+        summary="Ask for a password reset email (202 whether or not the address is known)",
+        tags=tags, request=PasswordResetApi.InputSerializer, auth=[],
+        responses={
+            202: OpenApiResponse(description="Accepted: an email goes out if the address "
+                                 "belongs to an account."),
+            **_errors(400, 422, 429, 503),
+        },
+    )(PasswordResetApi.post)
+    extend_schema(
+        summary="Set a new password with the uid and token from the reset email",
+        tags=tags, request=PasswordResetConfirmApi.InputSerializer, auth=[],
+        responses={
+            204: OpenApiResponse(description="Password changed; every earlier token revoked."),
+            **_errors(400, 422, 429),
+        },
+    )(PasswordResetConfirmApi.post)
 
     tags = ["users"]
     extend_schema(

@@ -116,6 +116,17 @@ def _auth_paths() -> Json:
             "auth", "The caller", {"200": _ok("UserEnvelope"), **_errors(401, 429)},
             security=_BEARER,
         )},
+        "/auth/password-reset": {"post": _operation(
+            "auth", "Ask for a password reset email (202 whether or not the address is known)",
+            {"202": {"description": "Accepted: an email goes out if the address belongs to "
+                     "an account."}, **_errors(400, 422, 429, 503)},
+            requestBody=_body("PasswordResetInput"), security=[],
+        )},
+        "/auth/password-reset/confirm": {"post": _operation(
+            "auth", "Set a new password with the uid and token from the reset email",
+            {**_NO_CONTENT, **_errors(400, 422, 429)},
+            requestBody=_body("PasswordResetConfirmInput"), security=[],
+        )},
     }
 
 
@@ -347,6 +358,12 @@ def _schemas() -> Json:
             "expires_in": {**_INT, "description": "Seconds until the access token expires."},
         }),
         "RefreshInput": _object({"refresh_token": _STR}),
+        "PasswordResetInput": _object({"email": {**_STR, "format": "email"}}),
+        "PasswordResetConfirmInput": _object({
+            "uid": {**_STR, "description": "The `uid` from the reset email."},
+            "token": {**_STR, "description": "The `token` from the reset email."},
+            "new_password": {**_STR, "format": "password"},
+        }),
         "LogoutInput": _object({"refresh_token": {
             **_NULLABLE_STR, "description": "Also revoke this refresh token's login."}},
             required=[]),
