@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
 
-from accounts.services import authenticate_password
+from accounts.services import authenticate_password, user_record_login
 from accounts.tokens import InvalidGrant, token_service
 from common.errors import ApplicationError, OAuthError
 from common.media_types import FORM_MEDIA_TYPE, media_type
@@ -120,6 +120,7 @@ def password_grant(*, username: str, password: str, client_ip: str) -> dict[str,
         guard.record_failure(username, client_ip)
         raise OAuthError("invalid_grant", MSG_BAD_CREDENTIALS)
     guard.record_success(username, client_ip)
+    user_record_login(user)
     return token_service.issue_for_login(user).as_oauth_body()
 
 

@@ -191,6 +191,19 @@ def user_soft_delete(*, actor: User, target: User) -> None:
     token_service.revoke_all_for_user(target, RevokedReason.DELETED)
 
 
+def user_record_login(user: User) -> None:
+    """Stamp `last_login`, as Django's own `login()` does, for every API's password grant.
+
+    The admin shows it; and Django's reset tokens hash it, so a reset link
+    mailed before this login stops working (the user remembered after all).
+    An UPDATE of one column: no save() side effects, no race with a
+    concurrent change of another field.
+    """
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    user.last_login = now
+
+
 def authenticate_password(username: str, password: str) -> User | None:
     """The user for these credentials, or None; never says which part was wrong.
 
