@@ -83,6 +83,9 @@ if TESTING:
     ALLOWED_HOSTS.append("testserver")
 
 INSTALLED_APPS = [
+    # First: its `createsuperuser` replaces django.contrib.auth's (the first
+    # app that has a command of a given name wins).
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,7 +97,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
-    "accounts",
     "books",
     "throttling",
 ]
