@@ -40,7 +40,7 @@ from common.drf.fields import StrictBooleanField, StrictCharField
 from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
 from common.drf.views import ApiView, json_object
 from common.errors import NO_STORE, ApplicationError, OAuthError
-from common.openapi_text import USERS, oauth_error_descriptions
+from common.openapi_text import PASSWORD_RESET, USERS, oauth_error_descriptions
 from common.pagination import page_links
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
@@ -337,7 +337,7 @@ def _document() -> None:
         responses={
             202: OpenApiResponse(description="Accepted: an email goes out if the address "
                                  "belongs to an account."),
-            **_errors(400, 422, 429, 503),
+            **error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
         },
     )(PasswordResetApi.post)
     extend_schema(
@@ -345,7 +345,7 @@ def _document() -> None:
         tags=tags, request=PasswordResetConfirmApi.InputSerializer, auth=[],
         responses={
             204: OpenApiResponse(description="Password changed; every earlier token revoked."),
-            **_errors(400, 422, 429),
+            **error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
         },
     )(PasswordResetConfirmApi.post)
 

@@ -18,7 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from common.media_types import FORM_MEDIA_TYPE
-from common.openapi_text import BOOKS, USERS, error_descriptions, oauth_error_descriptions
+from common.openapi_text import (
+    BOOKS,
+    PASSWORD_RESET,
+    USERS,
+    error_descriptions,
+    oauth_error_descriptions,
+)
 
 Json = dict[str, Any]
 
@@ -119,12 +125,12 @@ def _auth_paths() -> Json:
         "/auth/password-reset": {"post": _operation(
             "auth", "Ask for a password reset email (202 whether or not the address is known)",
             {"202": {"description": "Accepted: an email goes out if the address belongs to "
-                     "an account."}, **_errors(400, 422, 429, 503)},
+                     "an account."}, **_errors(400, 422, 429, 503, resource=PASSWORD_RESET)},
             requestBody=_body("PasswordResetInput"), security=[],
         )},
         "/auth/password-reset/confirm": {"post": _operation(
             "auth", "Set a new password with the uid and token from the reset email",
-            {**_NO_CONTENT, **_errors(400, 422, 429)},
+            {**_NO_CONTENT, **_errors(400, 422, 429, 503, resource=PASSWORD_RESET)},
             requestBody=_body("PasswordResetConfirmInput"), security=[],
         )},
     }

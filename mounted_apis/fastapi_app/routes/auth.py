@@ -20,7 +20,7 @@ from accounts.services import user_register
 from accounts.tokens import token_service
 from common.errors import NO_STORE
 from common.media_types import FORM_MEDIA_TYPE
-from common.openapi_text import USERS
+from common.openapi_text import PASSWORD_RESET, USERS
 
 from ..db import run_db
 from ..deps import (
@@ -142,7 +142,7 @@ async def me(user: CurrentUser) -> UserEnvelope:
     status_code=status.HTTP_202_ACCEPTED,
     summary="Ask for a password reset email (202 whether or not the address is known)",
     dependencies=[Depends(strict_anonymous_rate_limit)],
-    responses=error_responses(400, 422, 429, 503),
+    responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
 )
 async def password_reset_request(
     payload: PasswordResetRequest, request: Request, background: BackgroundTasks
@@ -170,7 +170,7 @@ async def password_reset_request(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with the uid and token from the reset email",
     dependencies=[Depends(strict_anonymous_rate_limit)],
-    responses=error_responses(400, 422, 429),
+    responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
 )
 async def password_reset_confirm(payload: PasswordResetConfirmRequest) -> Response:
     await run_db(password_reset.password_reset_confirm, **payload.model_dump())
