@@ -12,6 +12,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if sys.argv[1:2] == ["test"]:
+        # `manage.py test` runs pytest (common/management/commands/test.py);
+        # like `dev.py test`, it needs no production secrets.
+        os.environ.setdefault("TESTING", "1")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
