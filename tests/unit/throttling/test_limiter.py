@@ -156,6 +156,10 @@ class _BrokenCache:
 def test_any_cache_exception_counts_as_down(monkeypatch, settings) -> None:
     import django_ratelimit.core
 
+    import throttling.limiter
+
+    # The cache-API path (get_usage), which Redis skips for its Lua script.
+    monkeypatch.setattr(throttling.limiter, "sync_redis", lambda: None)
     monkeypatch.setattr(django_ratelimit.core, "caches", {"default": _BrokenCache()})
     settings.RATE_LIMIT_FAIL_OPEN = True
     assert check_rate(policy="anon", identity="ip:1.1.1.1", rate="1/minute") is None
@@ -174,6 +178,9 @@ def test_a_cache_that_answers_nothing_counts_as_down(monkeypatch, settings) -> N
         def incr(self, *args, **kwargs):
             return None
 
+    import throttling.limiter
+
+    monkeypatch.setattr(throttling.limiter, "sync_redis", lambda: None)
     monkeypatch.setattr(django_ratelimit.core, "caches", {"default": Silent()})
     settings.RATE_LIMIT_FAIL_OPEN = False
     with pytest.raises(ServiceUnavailable):
