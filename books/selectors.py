@@ -8,14 +8,23 @@ Books are public, so there is no visibility rule (and no `actor`) here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
 from books.cache import book_cache, digest
-from books.filters import BookFilterSet, book_filterset
+from books.filters import DEFAULT_SORT, BookFilterSet, book_filterset, order_by_fields
 from books.models import Book
-from common.errors import ValidationFailed
-from common.pagination import PageParams, PageResult, page_param_errors, paginate
+from common.errors import FieldError, ValidationFailed
+from common.keyset import MSG_CURSOR_OTHER_SORT, Cursor, CursorPageResult, keyset_page
+from common.pagination import (
+    PageParams,
+    PageResult,
+    cursor_param_errors,
+    page_param_errors,
+    paginate,
+)
 
 # The largest primary key a BIGINT holds: a bigger id in a URL is simply not
 # found, instead of an out-of-range error from the database.
@@ -36,36 +45,81 @@ def book_get(*, book_id: int) -> Book | None:
     return Book.objects.filter(pk=book_id).first()
 
 
-def _parse_list_params(params: Mapping[str, str]) -> tuple[BookFilterSet, PageParams]:
+@dataclass(frozen=True)
+class _ListParams:
+    filterset: BookFilterSet
+    page: PageParams
+    # Keyset paging was asked for (`?cursor=`, maybe empty: the first page).
+    cursor_mode: bool
+    cursor: Cursor | None
+
+    @property
+    def ordering(self) -> list[str]:
+        return order_by_fields(self.filterset.form.cleaned_data.get("sort") or DEFAULT_SORT)
+
+
+def _parse_list_params(params: Mapping[str, str]) -> _ListParams:
     # Filters and paging are validated together so one 422 names every bad
-    # parameter, filters first (in declaration order), then page, page_size.
+    # parameter, filters first (in declaration order), then page, page_size,
+    # cursor.
     filterset = BookFilterSet(data=params, queryset=Book.objects.all())
     errors = [] if filterset.is_valid() else filterset.field_errors()
     page_params, page_errors = page_param_errors(params)
     errors.extend(page_errors)
+    cursor, cursor_mode, cursor_errors = cursor_param_errors(params)
+    errors.extend(cursor_errors)
     if errors or page_params is None:
         raise ValidationFailed(errors)
-    return filterset, page_params
+    parsed = _ListParams(filterset, page_params, cursor_mode, cursor)
+    # Checked here, before the cache: a cached page must never answer a
+    # cursor made for another order (keyset_page checks again on a miss).
+    if cursor is not None and cursor.ordering != tuple(parsed.ordering):
+        raise ValidationFailed([FieldError("cursor", MSG_CURSOR_OTHER_SORT)])
+    return parsed
 
 
-def book_page_cached(*, params: Mapping[str, str]) -> tuple[PageResult, bool]:
+def book_page(*, params: Mapping[str, str]) -> PageResult | CursorPageResult:
+    """One page of the list, straight from the database (no cache).
+
+    :raise ValidationFailed: bad filter, sort, paging or cursor parameters.
+    """
+    return _page(_parse_list_params(params))
+
+
+def _page(parsed: _ListParams) -> PageResult | CursorPageResult:
+    if parsed.cursor_mode:
+        return keyset_page(
+            parsed.filterset.qs,
+            ordering=parsed.ordering,
+            page_size=parsed.page.page_size,
+            cursor=parsed.cursor,
+        )
+    return paginate(parsed.filterset.qs, parsed.page)
+
+
+def book_page_cached(*, params: Mapping[str, str]) -> tuple[PageResult | CursorPageResult, bool]:
     """One page of the list, from the cache when possible: `(page, hit)`.
 
     Parameters are validated before the cache is consulted, so a bad request
     is a 422 whether or not the cache is up, and nothing invalid is cached.
-    The key is built from the *normalised* parameters plus page and size.
+    The key is built from the *normalised* parameters plus the position
+    (page number, or the cursor's values and direction) and size.
 
-    :raise ValidationFailed: bad filter, sort or paging parameters.
+    :raise ValidationFailed: bad filter, sort, paging or cursor parameters.
     """
-    filterset, page_params = _parse_list_params(params)
+    parsed = _parse_list_params(params)
+    position: dict[str, Any]
+    if parsed.cursor_mode:
+        cursor = parsed.cursor
+        position = {"cursor": [cursor.direction, *cursor.values] if cursor else "start"}
+    else:
+        position = {"page": parsed.page.page}
     key_params = {
-        **filterset.canonical_params(),
-        "page": page_params.page,
-        "page_size": page_params.page_size,
+        **parsed.filterset.canonical_params(),
+        **position,
+        "page_size": parsed.page.page_size,
     }
-    return book_cache.get_or_compute(
-        ("list", digest(key_params)), lambda: paginate(filterset.qs, page_params)
-    )
+    return book_cache.get_or_compute(("list", digest(key_params)), lambda: _page(parsed))
 
 
 def book_get_cached(*, book_id: int) -> tuple[Book | None, bool]:

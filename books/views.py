@@ -35,7 +35,7 @@ from common.drf.fields import StrictCharField, StrictIntegerField
 from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
 from common.drf.views import ApiViewSet, json_object
 from common.errors import NotAuthenticated, NotFound
-from common.openapi_text import BOOKS
+from common.openapi_text import BOOKS, CURSOR_PARAMETER
 from common.pagination import page_links
 
 # --- The view set -----------------------------------------------------------------
@@ -173,6 +173,7 @@ _LIST_PARAMETERS = [
     ),
     OpenApiParameter("page", int, description="Page number, from 1.", default=1),
     OpenApiParameter("page_size", int, description="Items per page, 1..100.", default=20),
+    OpenApiParameter("cursor", str, description=CURSOR_PARAMETER),
 ]
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
 _WRITE_NOTE = "Bearer token required."

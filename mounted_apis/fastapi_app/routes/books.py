@@ -21,7 +21,7 @@ from books.models import Book
 from books.selectors import book_get, book_get_cached, book_page_cached
 from books.services import book_create, book_delete, book_update
 from common.errors import NotFound
-from common.openapi_text import BOOKS
+from common.openapi_text import BOOKS, CURSOR_PARAMETER
 
 from ..db import run_db
 from ..deps import CurrentUser, default_rate_limit
@@ -89,6 +89,7 @@ async def list_books(
     page: Annotated[str | None, Query(description="Page number, from 1 (default 1).")] = None,
     page_size: Annotated[str | None, Query(description="Items per page, 1..100 (default 20).")]
     = None,
+    cursor: Annotated[str | None, Query(description=CURSOR_PARAMETER)] = None,
 ) -> BooksPage:
     params = query_params(request)
     result, hit = await run_db(book_page_cached, params=params)
