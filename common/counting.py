@@ -53,8 +53,10 @@ def count_rows(queryset: QuerySet) -> RowCount:
         if estimate is not None and estimate >= ESTIMATE_TABLES_FROM:
             return RowCount(estimate, estimated=True)
         return RowCount(queryset.count())
-    # The ORDER BY is dropped by Django's count(); the slice keeps the LIMIT.
-    bounded = queryset[: EXACT_UP_TO + 1].count()
+    # order_by(): a sliced count keeps the ORDER BY in its subquery, which
+    # would make PostgreSQL walk the sort's index instead of the filter's
+    # (measured: `search=harbor&sort=title` 338 ms with it, ~10 ms without).
+    bounded = queryset.order_by()[: EXACT_UP_TO + 1].count()
     if bounded <= EXACT_UP_TO:
         return RowCount(bounded)
     # At least EXACT_UP_TO + 1 rows: the planner's guess, never below what we saw.

@@ -190,6 +190,17 @@ class Command(BaseCommand):
                 [Book._meta.db_table],
             )
             indexes = cursor.fetchall()
+            # Per-column statistics targets set on an index (migration 0003)
+            # live in the index itself: note them, to set them again.
+            cursor.execute(
+                """
+                SELECT c.relname, a.attnum, a.attstattarget FROM pg_attribute a
+                JOIN pg_class c ON c.oid = a.attrelid
+                WHERE c.relname = ANY(%s) AND a.attstattarget > 0
+                """,
+                [[name for name, _ in indexes]],
+            )
+            targets = cursor.fetchall()
             for name, _ in indexes:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         yield
@@ -202,6 +213,9 @@ class Command(BaseCommand):
             cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
             for _, definition in indexes:
                 cursor.execute(definition)
+            for name, column, target in targets:
+                cursor.execute(f"ALTER INDEX {connection.ops.quote_name(name)} "
+                               f"ALTER COLUMN {int(column)} SET STATISTICS {int(target)}")
         self.progress_stream.write(
             f"\nRebuilt {len(indexes)} indexes in {time.monotonic() - started:.1f} s"
         )

@@ -116,6 +116,12 @@ def test_rebuilding_indexes_keeps_every_index(monkeypatch: pytest.MonkeyPatch) -
         after = connection.introspection.get_constraints(cursor, table)
     assert set(after) == set(before)
     assert Book.objects.count() == 20
+    if connection.vendor == "postgresql":
+        # Migration 0003's statistics target on UPPER(author) survives the rebuild.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT attstattarget FROM pg_attribute WHERE attrelid = "
+                           "'book_author_upper_idx'::regclass")
+            assert cursor.fetchone()[0] == 500
 
 
 @pytest.mark.parametrize("args", [("--count", "0"), ("--count", "1", "--owner", "nobody")])
