@@ -62,6 +62,19 @@ def test_a_large_filtered_list_counts_only_up_to_the_bound(
     assert count_rows(Book.objects.filter(title="Book 07")) == counting.RowCount(1)
 
 
+def test_a_list_the_planner_finds_large_is_not_counted(
+    thirty: list[Book], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(counting, "TRUST_ESTIMATES_FROM", 2)
+    monkeypatch.setattr(counting, "EXACT_UP_TO", 5)
+    count = count_rows(Book.objects.filter(year__gte=1990))
+    if ON_POSTGRESQL:
+        # The planner's number, whatever it is (ANALYZE sampled all 30 rows).
+        assert count == counting.RowCount(30, estimated=True)
+    else:
+        assert count == counting.RowCount(30)
+
+
 def test_an_estimated_page_says_so_and_still_reads_its_rows(
     thirty: list[Book], monkeypatch: pytest.MonkeyPatch
 ) -> None:
