@@ -135,9 +135,11 @@ def parse_page_params(params: Mapping[str, str]) -> PageParams:
 def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
     """Count, then slice. A page past the end is an empty page, not an error."""
     count = count_rows(queryset)
+    if count.estimated:
+        return _paginate_estimated(queryset, page_params, count.total)
     total = count.total
     pages = math.ceil(total / page_params.page_size)
-    if page_params.offset >= total and not count.estimated:
+    if page_params.offset >= total:
         items: list[Any] = []  # no query: we already know there is nothing there
     else:
         items = list(queryset[page_params.offset : page_params.offset + page_params.page_size])
@@ -147,7 +149,33 @@ def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
         page_size=page_params.page_size,
         total=total,
         pages=pages,
-        total_is_estimate=count.estimated,
+    )
+
+
+def _paginate_estimated(queryset: QuerySet, page_params: PageParams, estimate: int) -> PageResult:
+    """A page when the total is only an estimate: the rows themselves settle `links.next`.
+
+    One extra row is read: if it is there, a next page exists whatever the
+    estimate says; if it is not, this is the last page, and the total is
+    known exactly after all (the rows before it plus the rows on it).
+    """
+    start, size = page_params.offset, page_params.page_size
+    rows = list(queryset[start : start + size + 1])
+    items, more = rows[:size], len(rows) > size
+    if not more and items:
+        total, estimated = start + len(items), False
+    elif more:
+        # At least this page and one more, even if the estimate says fewer.
+        total, estimated = max(estimate, start + size + 1), True
+    else:
+        total, estimated = estimate, True  # past the end: nothing to settle it
+    return PageResult(
+        items=items,
+        page=page_params.page,
+        page_size=size,
+        total=total,
+        pages=math.ceil(total / size),
+        total_is_estimate=estimated,
     )
 
 

@@ -176,3 +176,19 @@ def test_a_write_is_seen_by_the_next_cursor_page(
     new_id = make_book(alice, "Later", "Someone", 2001)
     body = api.get("/books?page_size=20&sort=id:desc&cursor=").json()
     assert body["data"][0]["id"] == new_id
+
+
+def test_an_estimated_total_is_flagged_at_every_prefix(
+    apis: list[Api], shelf: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a million-row table answers on PostgreSQL (common.counting), on any backend.
+    from common import pagination
+    from common.counting import RowCount
+
+    monkeypatch.setattr(pagination, "count_rows", lambda queryset: RowCount(1000, True))
+    for api in apis:
+        body = api.get("/books?page_size=3&page=2").json()
+        assert body["meta"] == {"page": 2, "page_size": 3, "total": 1000, "pages": 334,
+                                "total_is_estimate": True}
+        assert _ids(body) == shelf[3:6]
+        assert body["links"]["next"].endswith("page=3")

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from books.models import Book
-from common import counting
+from common import counting, pagination
 from common.counting import count_rows
 from common.errors import ValidationFailed
 from common.keyset import Cursor, keyset_page
@@ -84,6 +84,20 @@ def test_an_estimated_page_says_so_and_still_reads_its_rows(
     assert result.meta().get("total_is_estimate", False) is ON_POSTGRESQL
     assert "total_is_estimate" not in paginate(Book.objects.filter(year=1991),
                                                PageParams()).meta()
+
+
+def test_an_estimate_never_hides_a_next_page_and_the_last_page_is_exact(
+    thirty: list[Book], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A planner that badly undercounts: 3 rows, when there are 30.
+    monkeypatch.setattr(counting, "count_rows", lambda queryset: counting.RowCount(3, True))
+    monkeypatch.setattr(pagination, "count_rows", counting.count_rows)
+    first = paginate(Book.objects.order_by("id"), PageParams(page=1, page_size=20))
+    assert first.meta() == {"page": 1, "page_size": 20, "total": 21, "pages": 2,
+                            "total_is_estimate": True}
+    last = paginate(Book.objects.order_by("id"), PageParams(page=2, page_size=20))
+    assert len(last.items) == 10
+    assert last.meta() == {"page": 2, "page_size": 20, "total": 30, "pages": 2}
 
 
 def test_a_cursor_survives_encoding_and_refuses_tampering() -> None:
