@@ -1,6 +1,6 @@
 """`manage.py seed_books --count 1000000`: many generated books, fast, for load tests.
 
-    python manage.py seed_books --count 1000000          # ~30 s on PostgreSQL
+    python manage.py seed_books --count 1000000          # ~1 min on PostgreSQL, 2 cores
     python manage.py seed_books --count 5000 --seed 7    # other titles, same shape
 
 Rows come from books.seeding (deterministic, valid, unique ISBN-13s or
