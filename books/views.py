@@ -49,7 +49,7 @@ from books.services import book_create, book_delete, book_update
 from common.drf.schema import error_responses
 from common.drf.views import ApiViewSet, json_object
 from common.errors import NotAuthenticated, NotFound
-from common.openapi_text import BOOKS
+from common.openapi_text import BOOKS, CURSOR_PARAMETER
 from common.pagination import page_links
 from throttling.limiter import default_policy
 from throttling.middleware import remember_decision
@@ -233,6 +233,7 @@ _LIST_PARAMETERS = [
     ),
     OpenApiParameter("page", int, description="Page number, from 1.", default=1),
     OpenApiParameter("page_size", int, description="Items per page, 1..100.", default=20),
+    OpenApiParameter("cursor", str, description=CURSOR_PARAMETER),
 ]
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
 _WRITE_NOTE = "Bearer token required."

@@ -65,3 +65,10 @@ def error_descriptions(*codes: int, resource: str | None = None) -> dict[int, st
 def oauth_error_descriptions(*codes: int) -> dict[int, str]:
     """`{status: description}` for the token endpoint's listed statuses."""
     return {code: OAUTH_ERROR_DESCRIPTIONS[code] for code in codes}
+
+# The `cursor` query parameter of GET /books, in all three documents.
+CURSOR_PARAMETER = (
+    "Keyset paging, for deep pages: send it empty (`cursor=`) for the first page, then "
+    "the URL in links.next or links.prev. Not with `page`. Cursor answers have no "
+    "total: meta holds page_size only."
+)

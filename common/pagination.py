@@ -8,7 +8,10 @@
 The query parameters are parsed by a small Django form, so a bad `page` gets
 Django's own message ("Enter a whole number.") whichever framework asked.
 OFFSET pagination costs O(offset) on large tables (see NOTES.md, "Pagination
-at scale"); a keyset variant would replace `paginate` and keep this shape.
+at scale"): deep pages are what `?cursor=` is for (common.keyset, whose
+CursorPageResult `page_links` and `meta()` accept as well). Totals come from
+common.counting: exact on small lists, an estimate on large ones, flagged
+`"total_is_estimate": true` (the key is absent when the total is exact).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import QuerySet
 
-from common.errors import FieldError
+from common.counting import count_rows
+from common.errors import FieldError, ValidationFailed
+from common.keyset import MSG_CURSOR_WITH_PAGE, Cursor, CursorPageResult
 
 DEFAULT_PAGE_SIZE = 20
 # Bounds the work (and the response size) one request can ask for.
@@ -58,15 +63,20 @@ class PageResult:
     page_size: int
     total: int
     pages: int
+    # True when `total` (hence `pages`) is the planner's estimate.
+    total_is_estimate: bool = False
 
-    def meta(self) -> dict[str, int]:
+    def meta(self) -> dict[str, Any]:
         """The `meta` object of the response body."""
-        return {
+        meta: dict[str, Any] = {
             "page": self.page,
             "page_size": self.page_size,
             "total": self.total,
             "pages": self.pages,
         }
+        if self.total_is_estimate:
+            meta["total_is_estimate"] = True
+        return meta
 
 
 def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, list[FieldError]]:
@@ -91,9 +101,32 @@ def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, lis
     )
 
 
+def cursor_param_errors(params: Mapping[str, str]) -> tuple[Cursor | None, bool, list[FieldError]]:
+    """`(cursor, cursor_mode, errors)` from `?cursor=`; for lists that offer keyset paging.
+
+    `?cursor=` with an empty value starts cursor paging at the first page;
+    a non-empty one must be a cursor from an earlier answer. `page` and
+    `cursor` together are refused: they are two ways to say where to start.
+    """
+    if "cursor" not in params:
+        return None, False, []
+    if "page" in params:
+        return None, True, [FieldError("cursor", MSG_CURSOR_WITH_PAGE)]
+    token = params["cursor"]
+    if not token:
+        return None, True, []
+    try:
+        return Cursor.decode(token), True, []
+    except ValidationFailed as failed:
+        return None, True, list(failed.details)
+
+
 def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
     """Count, then slice. A page past the end is an empty page, not an error."""
-    total = queryset.count()
+    count = count_rows(queryset)
+    if count.estimated:
+        return _paginate_estimated(queryset, page_params, count.total)
+    total = count.total
     pages = math.ceil(total / page_params.page_size)
     if page_params.offset >= total:
         items: list[Any] = []  # no query: we already know there is nothing there
@@ -108,6 +141,33 @@ def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
     )
 
 
+def _paginate_estimated(queryset: QuerySet, page_params: PageParams, estimate: int) -> PageResult:
+    """A page when the total is only an estimate: the rows themselves settle `links.next`.
+
+    One extra row is read: if it is there, a next page exists whatever the
+    estimate says; if it is not, this is the last page, and the total is
+    known exactly after all (the rows before it plus the rows on it).
+    """
+    start, size = page_params.offset, page_params.page_size
+    rows = list(queryset[start : start + size + 1])
+    items, more = rows[:size], len(rows) > size
+    if not more and items:
+        total, estimated = start + len(items), False
+    elif more:
+        # At least this page and one more, even if the estimate says fewer.
+        total, estimated = max(estimate, start + size + 1), True
+    else:
+        total, estimated = estimate, True  # past the end: nothing to settle it
+    return PageResult(
+        items=items,
+        page=page_params.page,
+        page_size=size,
+        total=total,
+        pages=math.ceil(total / size),
+        total_is_estimate=estimated,
+    )
+
+
 def _url(base: str, query: Mapping[str, str], page: int) -> str:
     # Keep every other parameter (filters, sort, page_size) in its original
     # order and spelling; only `page` changes.
@@ -116,15 +176,30 @@ def _url(base: str, query: Mapping[str, str], page: int) -> str:
     return f"{base}?{urlencode(pairs)}"
 
 
+def _cursor_url(base: str, query: Mapping[str, str], cursor: str) -> str:
+    pairs = [(name, value) for name, value in query.items() if name != "cursor"]
+    pairs.append(("cursor", cursor))
+    return f"{base}?{urlencode(pairs)}"
+
+
 def page_links(
-    url_without_query: str, query: Mapping[str, str], result: PageResult
+    url_without_query: str, query: Mapping[str, str], result: PageResult | CursorPageResult
 ) -> dict[str, str | None]:
     """`self`, `next`, `prev` as absolute URLs with the same filters, or None at the ends.
 
     `url_without_query` is the absolute URL of the list (scheme, host, path),
     each framework builds it its own way. From a page past the end, `prev`
-    leads back to the last page that has items.
+    leads back to the last page that has items. A cursor page links to
+    cursors (`self` repeats the request's own), a numbered page to numbers.
     """
+    if isinstance(result, CursorPageResult):
+        return {
+            "self": _cursor_url(url_without_query, query, query.get("cursor", "")),
+            "next": result.next_cursor and _cursor_url(url_without_query, query,
+                                                       result.next_cursor),
+            "prev": result.prev_cursor and _cursor_url(url_without_query, query,
+                                                       result.prev_cursor),
+        }
     next_url = None
     if result.page < result.pages:
         next_url = _url(url_without_query, query, result.page + 1)

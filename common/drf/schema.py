@@ -32,10 +32,15 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="PageMeta")
 class PageMetaSerializer(serializers.Serializer):
-    page = serializers.IntegerField()
+    # Documentation only: page-number answers hold all four counts,
+    # `?cursor=` answers only page_size.
+    page = serializers.IntegerField(required=False)
     page_size = serializers.IntegerField()
-    total = serializers.IntegerField()
-    pages = serializers.IntegerField()
+    total = serializers.IntegerField(required=False)
+    pages = serializers.IntegerField(required=False)
+    total_is_estimate = serializers.BooleanField(
+        required=False, help_text="Present (true) when `total` is the database's estimate."
+    )
 
 
 @extend_schema_serializer(component_name="PageLinks")

@@ -80,11 +80,26 @@ class OAuthErrorBody(BaseModel):
 # --- Pagination ---------------------------------------------------------------------------
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class PageMeta(BaseModel):
-    page: int
+    """Page-number answers hold all four counts; `?cursor=` answers only `page_size`.
+
+    Keys that do not apply are left out of the JSON (not `null`), like the
+    domain's `meta()` that the other two frameworks render as it is.
+    """
+
+    page: int | None = Field(default=None, exclude_if=_absent)
     page_size: int
-    total: int
-    pages: int
+    total: int | None = Field(default=None, exclude_if=_absent)
+    pages: int | None = Field(default=None, exclude_if=_absent)
+    total_is_estimate: bool | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="Present (true) when `total` is the database's estimate, not a count.",
+    )
 
 
 class PageLinks(BaseModel):

@@ -20,6 +20,7 @@ from typing import Any
 from common.media_types import FORM_MEDIA_TYPE
 from common.openapi_text import (
     BOOKS,
+    CURSOR_PARAMETER,
     PASSWORD_RESET,
     USERS,
     error_descriptions,
@@ -80,6 +81,7 @@ _BEARER = [{"OAuth2PasswordBearer": []}]
 _NO_CONTENT = {"204": {"description": "No content."}}
 _X_CACHE = {"X-Cache": {"description": "HIT or MISS: whether the cache answered.",
                         "schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
+_CURSOR = _query("cursor", {"type": "string"}, CURSOR_PARAMETER)
 _PAGING = [
     _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
     _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
@@ -197,6 +199,7 @@ def _book_paths() -> Json:
                            "author, year, created_at. Default `id:asc`; ties are always "
                            "broken by id."),
                     *_PAGING,
+                    _CURSOR,
                 ],
                 security=[],
             ),
@@ -314,7 +317,11 @@ def _schemas() -> Json:
                       "unsupported_grant_type, locked_out, ..."},
             "error_description": _STR,
         }),
-        "PageMeta": _object({"page": _INT, "page_size": _INT, "total": _INT, "pages": _INT}),
+        # Page-number answers hold all four counts, `?cursor=` answers only page_size.
+        "PageMeta": _object({"page": _INT, "page_size": _INT, "total": _INT, "pages": _INT,
+                             "total_is_estimate": {"type": "boolean", "description":
+                                                   "Present (true) when `total` is an estimate."}},
+                            required=["page_size"]),
         "PageLinks": _object({"self": _STR, "next": _NULLABLE_STR, "prev": _NULLABLE_STR}),
         "Book": _object({
             "id": _INT, "title": _STR, "author": _STR, "year": _INT, "isbn": _NULLABLE_STR,

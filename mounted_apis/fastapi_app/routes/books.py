@@ -26,7 +26,7 @@ from books.models import Book
 from books.selectors import book_get, book_page
 from books.services import book_create, book_delete, book_update
 from common.errors import NotFound
-from common.openapi_text import BOOKS
+from common.openapi_text import BOOKS, CURSOR_PARAMETER
 
 from ..db import run_db
 from ..deps import CachedBooksRead, CurrentUser, default_rate_limit
@@ -92,6 +92,7 @@ async def list_books(
     page: Annotated[str | None, Query(description="Page number, from 1 (default 1).")] = None,
     page_size: Annotated[str | None, Query(description="Items per page, 1..100 (default 20).")]
     = None,
+    cursor: Annotated[str | None, Query(description=CURSOR_PARAMETER)] = None,
 ) -> Response:
     if read.hit:
         return read.response()

@@ -250,7 +250,8 @@ def test_openapi_documents_books(client: APIClient) -> None:
     schema = json.loads(response.content)
     listing = schema["paths"]["/api/drf/books"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
-        "search", "title_contains", "author", "year_from", "year_to", "sort", "page", "page_size"
+        "search", "title_contains", "author", "year_from", "year_to", "sort", "page", "page_size",
+        "cursor",
     }
     assert all(p.get("description") for p in listing["parameters"])
     assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
