@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from common.errors import MSG_BLANK, MSG_INVALID_CHOICE, FieldInvalid
+from common.text import reject_nul
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -42,6 +43,7 @@ def clean_username(value: str) -> str:
     """3–150 characters of letters, digits and @ . + - _ (no spaces, no trimming)."""
     if value == "":
         raise FieldInvalid(MSG_BLANK)
+    reject_nul(value)
     if len(value) < USERNAME_MIN:
         raise FieldInvalid(MSG_TOO_SHORT.format(n=USERNAME_MIN))
     if len(value) > USERNAME_MAX:
@@ -60,6 +62,7 @@ def clean_email(value: str) -> str:
     """
     if value == "":
         raise FieldInvalid(MSG_BLANK)
+    reject_nul(value)
     if len(value) > EMAIL_MAX:
         raise FieldInvalid(MSG_TOO_LONG.format(n=EMAIL_MAX))
     try:
@@ -78,6 +81,7 @@ def check_password(password: str, user: User | None = None) -> None:
     """
     if password == "":
         raise FieldInvalid(MSG_BLANK)
+    reject_nul(password)
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as exc:

@@ -34,7 +34,6 @@ from accounts.models import User
 from accounts.permissions import IsAdminRole
 from accounts.selectors import user_get_for, user_page
 from accounts.services import user_register, user_soft_delete, user_update
-from accounts.tokens import token_service
 from common.drf.fields import StrictBooleanField, StrictCharField
 from common.drf.schema import PageLinksSerializer, PageMetaSerializer, error_responses
 from common.drf.views import ApiView, json_object
@@ -154,7 +153,7 @@ class LogoutApi(ApiView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
-        token_service.logout(
+        oauth.logout(
             claims=request.auth.claims,
             refresh_token=serializer.validated_data.get("refresh_token"),
         )

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from common.errors import MSG_BLANK, MSG_REQUIRED, FieldError, FieldInvalid, ValidationFailed
+from common.text import reject_nul
 
 TITLE_MAX = 200
 AUTHOR_MAX = 200
@@ -33,7 +34,6 @@ REQUIRED_FIELDS = ("title", "author", "year")
 # MSG_REQUIRED and MSG_BLANK are DRF's (common.errors), so generic and domain
 # messages read alike.
 MSG_TOO_LONG = "Ensure this field has no more than {max} characters."
-MSG_NULL_CHARACTERS = "Null characters are not allowed."
 MSG_YEAR_RANGE = "Ensure the year is between {min} and {max}."
 MSG_ISBN_FORMAT = "Enter a valid ISBN-10 or ISBN-13 (digits, optionally with hyphens or spaces)."
 MSG_ISBN_CHECK_DIGIT = "The ISBN check digit is wrong."
@@ -99,8 +99,7 @@ def normalize_isbn(raw: str) -> str:
 
 def _check_no_null_characters(value: str) -> None:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in SQL.
-    if "\x00" in value:
-        raise FieldInvalid(MSG_NULL_CHARACTERS)
+    reject_nul(value)
 
 
 def clean_title(value: str) -> str:

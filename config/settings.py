@@ -246,6 +246,13 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
 LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 
+# --- Request bodies ---------------------------------------------------------------
+
+# Larger bodies get 413 before they are read (common/asgi/body_limit.py).
+MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576)
+# Django's own cap agrees, so it never fires first with a 500 through DRF.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+
 
 # --- Django REST framework ------------------------------------------------------
 

@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 
 from accounts import oauth
 from accounts.services import user_register
-from accounts.tokens import token_service
 from common.errors import NO_STORE
 from common.media_types import FORM_MEDIA_TYPE
 from common.openapi_text import USERS
@@ -121,7 +120,7 @@ async def refresh(payload: RefreshRequest) -> JSONResponse:
     responses=error_responses(400, 401, 422, 429),
 )
 async def logout(payload: LogoutRequest, access: CurrentAccess) -> Response:
-    await run_db(token_service.logout, claims=access.claims, refresh_token=payload.refresh_token)
+    await run_db(oauth.logout, claims=access.claims, refresh_token=payload.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

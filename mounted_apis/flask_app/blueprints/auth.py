@@ -16,7 +16,6 @@ from flask import Blueprint, Response, g
 
 from accounts import oauth
 from accounts.services import user_register
-from accounts.tokens import token_service
 from common.errors import NO_STORE, ApplicationError, OAuthError
 
 from ..auth import ignore_credentials, load_user, require_login
@@ -91,7 +90,7 @@ def refresh() -> tuple[dict[str, Any], int, dict[str, str]]:
 def logout() -> Response:
     """Revoke this access token's login (and the given refresh token's)."""
     values = validate(json_object(), LOGOUT_INPUT)
-    token_service.logout(claims=g.access.claims, refresh_token=values.get("refresh_token"))
+    oauth.logout(claims=g.access.claims, refresh_token=values.get("refresh_token"))
     return no_content()
 
 
