@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
+from common.constraints import SEARCH_MAX
 from common.errors import FieldError, ValidationFailed
 
 # The order in which parameter errors are reported.
@@ -41,7 +42,7 @@ class StrictBooleanFilter(django_filters.Filter):
 
 
 class UserFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX)
     role = django_filters.ChoiceFilter(choices=Role.choices)
     is_active = StrictBooleanFilter(field_name="is_active")
 

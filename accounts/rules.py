@@ -16,15 +16,14 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+# The numbers live in common.constraints, shared with the OpenAPI documents.
+from common.constraints import EMAIL_MAX, USERNAME_MAX, USERNAME_MIN
 from common.errors import MSG_BLANK, MSG_INVALID_CHOICE, FieldInvalid
 from common.text import reject_nul
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-USERNAME_MIN = 3
-USERNAME_MAX = 150
-EMAIL_MAX = 254  # RFC 5321's limit on a forward path, and EmailField's max_length
 
 MSG_TOO_SHORT = "Ensure this field has at least {n} characters."
 MSG_TOO_LONG = "Ensure this field has no more than {n} characters."

@@ -17,14 +17,10 @@ from typing import Any
 
 from django.utils import timezone
 
+# The numbers live in common.constraints, shared with the OpenAPI documents.
+from common.constraints import AUTHOR_MAX, DESCRIPTION_MAX, TITLE_MAX, YEAR_MIN
 from common.errors import MSG_BLANK, MSG_REQUIRED, FieldError, FieldInvalid, ValidationFailed
 from common.text import reject_nul
-
-TITLE_MAX = 200
-AUTHOR_MAX = 200
-DESCRIPTION_MAX = 5000
-# Movable-type printing in Europe starts around 1450 (the Gutenberg Bible).
-YEAR_MIN = 1450
 
 # Field order of `details`; also the order the contract lists the fields in.
 BOOK_FIELDS = ("title", "author", "year", "isbn", "description")

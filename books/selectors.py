@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from books.cache import book_cache, digest
 from books.filters import BookFilterSet, book_filterset
 from books.models import Book
+from common.constraints import BOOK_LIST_INTEGERS, BOOK_LIST_PARAMS
 from common.errors import ValidationFailed
 from common.pagination import PageParams, PageResult, page_param_errors, paginate
+from common.query import check_query_shape
 
 # The largest primary key a BIGINT holds: a bigger id in a URL is simply not
 # found, instead of an out-of-range error from the database.
@@ -39,6 +41,7 @@ def book_get(*, book_id: int) -> Book | None:
 def _parse_list_params(params: Mapping[str, str]) -> tuple[BookFilterSet, PageParams]:
     # Filters and paging are validated together so one 422 names every bad
     # parameter, filters first (in declaration order), then page, page_size.
+    check_query_shape(params, names=BOOK_LIST_PARAMS, integers=BOOK_LIST_INTEGERS)
     filterset = BookFilterSet(data=params, queryset=Book.objects.all())
     errors = [] if filterset.is_valid() else filterset.field_errors()
     page_params, page_errors = page_param_errors(params)

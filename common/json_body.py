@@ -23,6 +23,7 @@ import json
 import re
 from typing import Any, NoReturn
 
+from common.constraints import MAX_JSON_DEPTH
 from common.errors import (
     MSG_LONE_SURROGATE,
     MSG_NOT_AN_OBJECT,
@@ -31,9 +32,6 @@ from common.errors import (
     BadRequest,
 )
 from common.media_types import JSON_MEDIA_TYPE, media_type
-
-# Objects and arrays inside each other, counted from the outermost (depth 1).
-MAX_JSON_DEPTH = 64
 
 # After decoding, a valid pair "\ud83d\ude00" is one character; any surrogate
 # code point left in a string came from a lone "\ud800" escape.

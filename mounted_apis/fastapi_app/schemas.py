@@ -59,8 +59,10 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     code: str = Field(description="validation_error, not_found, conflict, ...")
     message: str = Field(description="Human readable.")
-    details: list[ErrorDetail] | None = Field(
-        default=None, description="Present for validation_error only."
+    # Not `| None`: the key is absent, never null, outside validation_error.
+    details: list[ErrorDetail] = Field(
+        default=None,  # type: ignore[assignment]
+        description="Present for validation_error only.",
     )
 
 
@@ -202,7 +204,7 @@ class TokenResponse(BaseModel):
 
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"]
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 

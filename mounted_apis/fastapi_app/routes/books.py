@@ -12,9 +12,9 @@ matches no route and is the plain 404, as at the DRF prefix.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from accounts.models import User
 from books.models import Book
@@ -72,23 +72,9 @@ def _delete(*, actor: User, book_id: int) -> None:
 async def list_books(
     request: Request,
     response: Response,
-    # Declared for the documentation; validated by books.filters.BookFilterSet
-    # and common.pagination (the same code and messages as DRF), so typed str.
-    search: Annotated[str | None, Query(description="Title or author contains.")] = None,
-    title_contains: Annotated[str | None, Query(description="Title contains.")] = None,
-    author: Annotated[str | None, Query(description="Author equals (any case).")] = None,
-    year_from: Annotated[str | None, Query(description="Integer: year >= this.")] = None,
-    year_to: Annotated[str | None, Query(description="Integer: year <= this.")] = None,
-    sort: Annotated[
-        str | None,
-        Query(
-            description="Comma list of `field` or `field:asc|desc`; fields: id, title, author, "
-            "year, created_at. Default `id:asc`; ties are always broken by id.",
-        ),
-    ] = None,
-    page: Annotated[str | None, Query(description="Page number, from 1 (default 1).")] = None,
-    page_size: Annotated[str | None, Query(description="Items per page, 1..100 (default 20).")]
-    = None,
+    # The query parameters (search, filters, sort, paging) are read from the
+    # raw query string by books.filters / common.pagination, the code DRF and
+    # Flask use; the document lists them from common.openapi_contract.
 ) -> BooksPage:
     params = query_params(request)
     result, hit = await run_db(book_page_cached, params=params)
