@@ -49,13 +49,16 @@ MAX_JSON_DEPTH = 64
 
 
 def sort_pattern() -> str:
-    """The grammar of `sort` as a regular expression (JSON Schema's dialect too).
+    r"""The grammar of `sort` as a regular expression (JSON Schema's dialect too).
 
-    `field` or `field:asc|desc`, comma-separated, spaces around items allowed;
-    a field named twice is refused by the parser, which a pattern cannot say.
+    `field` or `field:asc|desc`, comma-separated, spaces around items
+    allowed, empty meaning the default; the lookahead refuses a field named
+    twice (`[\s\S]` rather than `.`, which would stop at a newline).
     """
-    item = r"\s*(" + "|".join(SORT_FIELDS) + r")(:(" + "|".join(SORT_DIRECTIONS) + r"))?\s*"
-    return f"^{item}(,{item})*$"
+    fields = "|".join(SORT_FIELDS)
+    item = r"\s*(" + fields + r")(:(" + "|".join(SORT_DIRECTIONS) + r"))?\s*"
+    no_repeat = r"(?![\s\S]*\b(" + fields + r")\b[\s\S]*\b\1\b)"
+    return f"^{no_repeat}({item}(,{item})*)?$"
 
 
 # The query parameters of each list, and which of them are integers.

@@ -64,6 +64,22 @@ def _check_value(data: Any) -> None:
             stack.extend((item, depth + 1) for item in items)
 
 
+def json_integer(value: Any) -> int | None:
+    """A JSON number that is an integer, as JSON Schema's `integer` means it; else None.
+
+    `1999` and `1999.0` are the same number in JSON (and both match
+    `{"type": "integer"}` in the OpenAPI documents); `1999.5`, `"1999"` and
+    `true` are not integers. Every framework's integer field reads through here.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def loads_json(raw: bytes) -> Any:
     """Parse a UTF-8 JSON document under the contract's rules (any JSON value).
 

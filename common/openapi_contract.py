@@ -177,6 +177,11 @@ def _refresh_fields() -> dict[str, Json]:
     return {"refresh_token": {"minLength": 1, "pattern": NO_NUL}}
 
 
+def _logout_fields() -> dict[str, Json]:
+    # Optional there: empty or null means "only this access token".
+    return {"refresh_token": {"pattern": NO_NUL}}
+
+
 def _bf_demo_fields() -> dict[str, Json]:
     return {"username": {"minLength": 1}, "password": {"minLength": 1, "format": "password"}}
 
@@ -204,7 +209,7 @@ BODY_FIELDS: dict[tuple[str, str], Callable[[], dict[str, Json]]] = {
     ("/bf-demo/login", "post"): _bf_demo_fields,
     ("/auth/register", "post"): _register_fields,
     ("/auth/refresh", "post"): _refresh_fields,
-    ("/auth/logout", "post"): _refresh_fields,
+    ("/auth/logout", "post"): _logout_fields,
     ("/users/{id}", "patch"): _user_update_fields,
     ("/books", "post"): _book_fields,
     ("/books/{id}", "put"): _book_fields,
@@ -261,6 +266,10 @@ PUBLIC = {
     ("/rl-demo/ping", "get"), ("/rl-demo/login-sim", "post"),
     ("/bf-demo/login", "post"), ("/bf-demo/status", "get"),
 }
+# Public operations that ignore any Authorization header; the other public
+# ones read an optional token, and a bad one is a 401.
+TOKEN_IGNORED = {("/auth/register", "post"), ("/auth/token", "post"),
+                 ("/auth/refresh", "post"), ("/health", "get")}
 # Statuses raised by shared code that a framework's own declarations miss.
 EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("/bf-demo/login", "post"): (401, 422),  # wrong demo pair; a missing field
@@ -286,7 +295,7 @@ def _shared_statuses(where: str, method: str, operation: Json, public: bool) -> 
     statuses = list(EXTRA_STATUSES.get((where, method), ()))
     if "requestBody" in operation:
         statuses += [400, 413]
-    if not public:
+    if (where, method) not in TOKEN_IGNORED:
         statuses.append(401)
     if where != "/health":  # health is neither limited nor in the envelope when down
         statuses += [429, 503]

@@ -161,3 +161,25 @@ def test_drf_spectacular_validates_without_warnings(tmp_path: Path) -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
                  "--file", str(target))
     assert target.stat().st_size > 0
+
+
+# --- JSON Schema's "integer" ------------------------------------------------------------------
+
+
+def test_an_integral_number_is_an_integer(api: Api, alice_tokens: Any) -> None:
+    """1999.0 is the integer 1999 in JSON, and matches `{"type": "integer"}`."""
+    response = api.post("/books", json={"title": "Dune", "author": "F. H.", "year": 1999.0},
+                        headers=alice_tokens.headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["year"] == 1999
+    assert '"year":1999,' in response.text
+
+
+@pytest.mark.parametrize("year", [1999.5, "1999", True])
+def test_other_numbers_strings_and_booleans_are_not(
+    api: Api, alice_tokens: Any, year: object
+) -> None:
+    response = api.post("/books", json={"title": "Dune", "author": "F. H.", "year": year},
+                        headers=alice_tokens.headers)
+    assert_error(response, 422, "validation_error")
+    assert detail_fields(response) == ["year"]

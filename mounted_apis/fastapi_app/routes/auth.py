@@ -26,7 +26,7 @@ from ..deps import (
     AUTHENTICATED_THEN_LIMITED,
     CurrentAccess,
     CurrentUser,
-    default_rate_limit,
+    anonymous_rate_limit,
     request_client_ip,
     strict_anonymous_rate_limit,
 )
@@ -70,7 +70,7 @@ _TOKEN_FORM_SCHEMA: dict[str, Any] = {
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
-    dependencies=[Depends(default_rate_limit)],
+    dependencies=[Depends(anonymous_rate_limit)],
     responses=error_responses(400, 409, 422, 429, resource=USERS),
 )
 async def register(payload: UserRegister) -> UserEnvelope:
