@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
+from common.constraints import SEARCH_MAX
 from common.errors import FieldError
 
 # The order in which parameter errors are reported.
@@ -42,7 +43,7 @@ class StrictBooleanFilter(django_filters.Filter):
 
 
 class UserFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX)
     role = django_filters.ChoiceFilter(choices=Role.choices)
     is_active = StrictBooleanFilter(field_name="is_active")
 

@@ -28,8 +28,16 @@ from django.http import QueryDict
 
 from accounts.services import authenticate_password, user_record_login
 from accounts.tokens import InvalidGrant, token_service
-from common.errors import LockedOut, OAuthError, RateLimited, ServiceUnavailable
+from common.errors import (
+    FieldInvalid,
+    LockedOut,
+    OAuthError,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from common.media_types import FORM_MEDIA_TYPE, media_type
+from common.text import reject_nul
 
 if TYPE_CHECKING:
     from throttling.lockout import LoginGuard
@@ -41,6 +49,7 @@ MSG_BAD_CREDENTIALS = "Invalid username or password."
 MSG_MISSING_PARAMETER = "The {name} parameter is required."
 MSG_UNSUPPORTED_GRANT = "The grant type {grant_type!r} is not supported."
 MSG_FORM_ENCODED = "The request must be form-encoded (application/x-www-form-urlencoded)."
+MSG_NUL_PARAMETER = "The {name} parameter must not contain NUL characters."
 
 
 TokenForm = dict[str, str | None]
@@ -88,6 +97,10 @@ def token_grant(*, form: Mapping[str, str | None], client_ip: str) -> dict[str, 
     `grant_type` may be omitted: it then means `password` (what simple
     clients and the contract expect).
     """
+    for name, value in form.items():
+        # Refused before any lookup: PostgreSQL cannot even compare a NUL.
+        if value and "\x00" in value:
+            raise OAuthError("invalid_request", MSG_NUL_PARAMETER.format(name=name))
     grant_type = form.get("grant_type") or GRANT_PASSWORD
     if grant_type == GRANT_PASSWORD:
         username = _require(form, "username")
@@ -128,6 +141,25 @@ def password_grant(*, username: str, password: str, client_ip: str) -> dict[str,
 def refresh_grant(refresh_token: str) -> dict[str, Any]:
     """Rotate a refresh token (shared by the token endpoint and /auth/refresh).
 
+    :raise ValidationFailed: the token contains NUL (422 on `refresh_token`).
     :raise InvalidGrant: the token is bad, expired, revoked or reused.
     """
+    _reject_nul_field("refresh_token", refresh_token)
     return token_service.rotate(refresh_token).as_oauth_body()
+
+
+def logout(*, claims: dict[str, Any], refresh_token: str | None) -> None:
+    """Revoke the caller's access token and, when given, a refresh token's family.
+
+    :raise ValidationFailed: the refresh token contains NUL (422 on `refresh_token`).
+    """
+    if refresh_token:
+        _reject_nul_field("refresh_token", refresh_token)
+    token_service.logout(claims=claims, refresh_token=refresh_token)
+
+
+def _reject_nul_field(name: str, value: str) -> None:
+    try:
+        reject_nul(value)
+    except FieldInvalid as exc:
+        raise ValidationFailed.single(name, exc.message) from None

@@ -16,14 +16,14 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+# The numbers live in common.constraints, shared with the OpenAPI documents.
+from common.constraints import EMAIL_MAX, USERNAME_MAX, USERNAME_MIN
 from common.errors import MSG_BLANK, MSG_INVALID_CHOICE, FieldInvalid
+from common.text import reject_nul
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-USERNAME_MIN = 3
-USERNAME_MAX = 150
-EMAIL_MAX = 254  # RFC 5321's limit on a forward path, and EmailField's max_length
 
 MSG_TOO_SHORT = "Ensure this field has at least {n} characters."
 MSG_TOO_LONG = "Ensure this field has no more than {n} characters."
@@ -42,6 +42,7 @@ def clean_username(value: str) -> str:
     """3–150 characters of letters, digits and @ . + - _ (no spaces, no trimming)."""
     if value == "":
         raise FieldInvalid(MSG_BLANK)
+    reject_nul(value)
     if len(value) < USERNAME_MIN:
         raise FieldInvalid(MSG_TOO_SHORT.format(n=USERNAME_MIN))
     if len(value) > USERNAME_MAX:
@@ -60,6 +61,7 @@ def clean_email(value: str) -> str:
     """
     if value == "":
         raise FieldInvalid(MSG_BLANK)
+    reject_nul(value)
     if len(value) > EMAIL_MAX:
         raise FieldInvalid(MSG_TOO_LONG.format(n=EMAIL_MAX))
     try:
@@ -78,6 +80,7 @@ def check_password(password: str, user: User | None = None) -> None:
     """
     if password == "":
         raise FieldInvalid(MSG_BLANK)
+    reject_nul(password)
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as exc:

@@ -11,8 +11,10 @@ from django.db.models import QuerySet
 
 from accounts.filters import user_filter_errors
 from accounts.models import User
+from common.constraints import USER_LIST_INTEGERS, USER_LIST_PARAMS
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 from common.pagination import PageResult, page_param_errors, paginate
+from common.query import check_query_shape
 
 # The largest primary key a BIGINT holds: a bigger id in a URL is simply not
 # found, instead of an out-of-range error from the database.
@@ -53,6 +55,7 @@ def user_page(*, params: Mapping[str, str]) -> PageResult:
 
     :raise ValidationFailed: bad filter or paging parameters.
     """
+    check_query_shape(params, names=USER_LIST_PARAMS, integers=USER_LIST_INTEGERS)
     queryset, errors = user_filter_errors(_all_users(), params)
     page_params, page_errors = page_param_errors(params)
     errors = [*errors, *page_errors]

@@ -25,6 +25,7 @@ from common.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from common.text import reject_nul
 
 MSG_USERNAME_TAKEN = "A user with that username already exists."
 MSG_EMAIL_TAKEN = "A user with that email already exists."
@@ -154,6 +155,9 @@ def user_update(
             current = changes.get("current_password")
             if current is None or current == "":
                 errors.add("current_password", MSG_REQUIRED)
+            elif "\x00" in current:
+                # Refused like any text field, before the guard counts a failure.
+                errors.check("current_password", lambda: reject_nul(current))
             elif not _current_password_matches(target, current, client_ip=client_ip):
                 errors.add("current_password", MSG_CURRENT_PASSWORD_WRONG)
     if "role" in changes:

@@ -49,7 +49,6 @@ from accounts.serializers import (
     UserPatchSerializer,
 )
 from accounts.services import user_register, user_soft_delete, user_update
-from accounts.tokens import token_service
 from common.background import run_in_background
 from common.drf.schema import error_responses
 from common.drf.views import ApiView, json_object
@@ -136,7 +135,7 @@ class LogoutApi(ApiView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
-        token_service.logout(
+        oauth.logout(
             claims=request.auth,
             refresh_token=serializer.validated_data.get("refresh_token"),
         )

@@ -18,13 +18,10 @@ from django.db.models import Q, QuerySet
 
 from books.models import Book
 from books.rules import YEAR_MIN, year_max
+from common.constraints import SEARCH_MAX, SORT_DIRECTIONS, SORT_FIELDS
 from common.errors import FieldError
 
-SORT_FIELDS = ("id", "title", "author", "year", "created_at")
-SORT_DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT: tuple[tuple[str, str], ...] = (("id", "asc"),)
-# Longer search strings only make the LIKE pattern slower, never more useful.
-SEARCH_MAX = 200
 
 MSG_SORT_FIELD = '"{field}" is not a sortable field; use one of: {allowed}.'
 MSG_SORT_DIRECTION = '"{direction}" is not a sort direction; use asc or desc.'

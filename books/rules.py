@@ -17,13 +17,10 @@ from typing import Any
 
 from django.utils import timezone
 
+# The numbers live in common.constraints, shared with the OpenAPI documents.
+from common.constraints import AUTHOR_MAX, DESCRIPTION_MAX, TITLE_MAX, YEAR_MIN
 from common.errors import MSG_BLANK, MSG_REQUIRED, FieldError, FieldInvalid, ValidationFailed
-
-TITLE_MAX = 200
-AUTHOR_MAX = 200
-DESCRIPTION_MAX = 5000
-# Movable-type printing in Europe starts around 1450 (the Gutenberg Bible).
-YEAR_MIN = 1450
+from common.text import reject_nul
 
 # Field order of `details`; also the order the contract lists the fields in.
 BOOK_FIELDS = ("title", "author", "year", "isbn", "description")
@@ -33,7 +30,6 @@ REQUIRED_FIELDS = ("title", "author", "year")
 # MSG_REQUIRED and MSG_BLANK are DRF's (common.errors), so generic and domain
 # messages read alike.
 MSG_TOO_LONG = "Ensure this field has no more than {max} characters."
-MSG_NULL_CHARACTERS = "Null characters are not allowed."
 MSG_YEAR_RANGE = "Ensure the year is between {min} and {max}."
 MSG_ISBN_FORMAT = "Enter a valid ISBN-10 or ISBN-13 (digits, optionally with hyphens or spaces)."
 MSG_ISBN_CHECK_DIGIT = "The ISBN check digit is wrong."
@@ -99,8 +95,7 @@ def normalize_isbn(raw: str) -> str:
 
 def _check_no_null_characters(value: str) -> None:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in SQL.
-    if "\x00" in value:
-        raise FieldInvalid(MSG_NULL_CHARACTERS)
+    reject_nul(value)
 
 
 def clean_title(value: str) -> str:

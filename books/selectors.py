@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from books.filters import DEFAULT_SORT, BookFilterSet, order_by_fields
 from books.models import Book
+from common.constraints import BOOK_LIST_INTEGERS, BOOK_LIST_PARAMS
 from common.errors import FieldError, ValidationFailed
 from common.keyset import MSG_CURSOR_OTHER_SORT, Cursor, CursorPageResult, keyset_page
 from common.pagination import (
@@ -21,6 +22,7 @@ from common.pagination import (
     page_param_errors,
     paginate,
 )
+from common.query import check_query_shape
 
 # The largest primary key a BIGINT holds: a bigger id in a URL is simply not
 # found, instead of an out-of-range error from the database.
@@ -50,6 +52,7 @@ def _parse_list_params(params: Mapping[str, str]) -> _ListParams:
     # Filters and paging are validated together so one 422 names every bad
     # parameter, filters first (in declaration order), then page, page_size,
     # cursor.
+    check_query_shape(params, names=BOOK_LIST_PARAMS, integers=BOOK_LIST_INTEGERS)
     filterset = BookFilterSet(data=params, queryset=Book.objects.all())
     errors = [] if filterset.is_valid() else filterset.field_errors()
     page_params, page_errors = page_param_errors(params)

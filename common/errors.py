@@ -22,6 +22,9 @@ from typing import Any, ClassVar
 MSG_BAD_JSON = "Request body is not valid JSON."
 MSG_NOT_AN_OBJECT = "Request body must be a JSON object."
 MSG_UNSUPPORTED_MEDIA = "Content type must be application/json."
+MSG_TOO_DEEP = "Request body is nested too deeply (at most {limit} levels)."
+MSG_LONE_SURROGATE = "Request body contains a lone surrogate, which is not valid Unicode text."
+MSG_PAYLOAD_TOO_LARGE = "Request body is larger than {limit} bytes."
 # RFC 6749 §5.1: token responses, successes and errors alike, are never stored.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -107,6 +110,16 @@ class BadRequest(ApplicationError):
     status = 400
     code = "bad_request"
     default_message = MSG_BAD_JSON
+
+
+class PayloadTooLarge(ApplicationError):
+    """413: the body is larger than MAX_BODY_BYTES (refused before it is read whole)."""
+
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(MSG_PAYLOAD_TOO_LARGE.format(limit=limit))
 
 
 class ValidationFailed(ApplicationError):

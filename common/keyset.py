@@ -38,10 +38,9 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
+from common.constraints import CURSOR_MAX_LENGTH
 from common.errors import FieldError, ValidationFailed
 
-# A cursor longer than this is not one of ours: refused before any decoding.
-CURSOR_MAX_LENGTH = 2000
 # Separates cursors from every other use of SECRET_KEY's signatures.
 _SIGNER = signing.Signer(salt="common.keyset.cursor")
 

@@ -18,12 +18,14 @@ USERS = "users"
 PASSWORD_RESET = "password-reset"
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "The body is not a JSON object, or not JSON (`bad_request`).",
+    400: "The body is not a JSON object, not JSON, nested deeper than 64 levels, or holds "
+    "a lone surrogate (`bad_request`).",
     401: "No or bad bearer token (`not_authenticated` / `invalid_token`), "
     "with `WWW-Authenticate: Bearer`.",
     403: "Authenticated but not allowed (`permission_denied`).",
     404: "No such resource (`not_found`).",
     409: "The value is already taken (`conflict`).",
+    413: "The body is larger than MAX_BODY_BYTES (`payload_too_large`); it was not read.",
     422: "A field or query parameter fails validation (`validation_error`).",
     429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
     503: "The database or the cache is down (`service_unavailable`).",

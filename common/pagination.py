@@ -25,19 +25,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import QuerySet
 
+from common.constraints import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAGE_MIN
 from common.counting import count_rows
 from common.errors import FieldError, ValidationFailed
 from common.keyset import MSG_CURSOR_WITH_PAGE, Cursor, CursorPageResult
-
-DEFAULT_PAGE_SIZE = 20
-# Bounds the work (and the response size) one request can ask for.
-MAX_PAGE_SIZE = 100
 
 
 class PageParamsForm(forms.Form):
     """`page` >= 1 and `page_size` 1..MAX_PAGE_SIZE; both optional."""
 
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(required=False, min_value=PAGE_MIN)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
 

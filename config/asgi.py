@@ -3,9 +3,11 @@
     uvicorn config.asgi:application
 
     request ──> RequestContextMiddleware      X-Request-ID, X-Served-By
+                 └─> SecurityHeaders           nosniff, X-Frame-Options, ... on every response
                  └─> AllowedHostsMiddleware    400 for a Host outside ALLOWED_HOSTS
                  └─> CORSMiddleware            only when CORS_ALLOWED_ORIGINS is set
                  └─> MetricsMiddleware         GET /metrics; counts and times the rest
+                 └─> BodySizeLimit             413 for a body over MAX_BODY_BYTES, unread
                       └─> PrefixDispatcher
                            ├─ /api/fastapi/...  FastAPI app        (native ASGI)
                            ├─ /api/flask/...    Flask app via a2wsgi (its own worker threads)
@@ -37,8 +39,10 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from common.asgi.body_limit import BodySizeLimit  # noqa: E402
 from common.asgi.docs_security import DocsContentSecurityPolicy  # noqa: E402
 from common.asgi.metrics import MetricsMiddleware, record_route  # noqa: E402
+from common.asgi.security_headers import SecurityHeaders, hsts_header  # noqa: E402
 from common.asgi.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 from common.errors import MSG_BAD_HOST, BadRequest  # noqa: E402
 
@@ -212,11 +216,19 @@ def build_application() -> ASGIApp:
         mounts=[("/api/fastapi", create_fastapi_app()), ("/api/flask", flask_app)],
         default=django_app,
     )
-    app: ASGIApp = MetricsMiddleware(dispatcher, framework_of=served_by)
+    app: ASGIApp = BodySizeLimit(dispatcher, settings.MAX_BODY_BYTES)
+    app = MetricsMiddleware(app, framework_of=served_by)
     if settings.CORS_ALLOWED_ORIGINS:
         app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
     app = DocsContentSecurityPolicy(app)
     app = AllowedHostsMiddleware(app, settings.ALLOWED_HOSTS)
+    # Another branch adds SECURE_HSTS_SECONDS to settings; read it defensively.
+    hsts = hsts_header(
+        int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0),
+        include_subdomains=bool(getattr(settings, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)),
+        preload=bool(getattr(settings, "SECURE_HSTS_PRELOAD", False)),
+    )
+    app = SecurityHeaders(app, hsts)
     return RequestContextMiddleware(app)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -118,6 +119,7 @@ def json_error_response(error: ApplicationError) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # a PUT to an unknown path is a 404, not Django's HTML CSRF page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Catch-all for unknown paths under /api/drf: the envelope, not Django's page."""
     return json_error_response(NotFound())

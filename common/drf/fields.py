@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.errors import MSG_INVALID_BOOL, MSG_INVALID_INT, MSG_INVALID_STRING
+from common.json_body import json_integer
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -34,14 +35,15 @@ class StrictCharField(serializers.Field):
 
 @extend_schema_field(OpenApiTypes.INT)
 class StrictIntegerField(serializers.Field):
-    """A JSON integer (not a string of digits, not a float, not a boolean)."""
+    """A JSON integer (`1999` or `1999.0`; not "1999", not 1999.5, not a boolean)."""
 
     default_error_messages = {"invalid": MSG_INVALID_INT}
 
     def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
+        value = json_integer(data)
+        if value is None:
             self.fail("invalid")
-        return data
+        return value
 
     def to_representation(self, value: Any) -> int:
         return value

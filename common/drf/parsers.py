@@ -15,6 +15,7 @@ from typing import Any
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
 
+from common.json_body import loads_json
 from common.media_types import media_type
 
 
@@ -31,9 +32,14 @@ class ExactContentNegotiation(DefaultContentNegotiation):
 
 
 class Utf8JSONParser(JSONParser):
-    """JSON bodies are UTF-8, whatever `charset` the client declares."""
+    """JSON bodies under the shared rule (`common.json_body.loads_json`).
+
+    UTF-8 whatever `charset` the client declares, no NaN, at most 64 levels
+    deep, no lone surrogates: a `BadRequest` from here reaches the
+    exception handler as the contract's 400.
+    """
 
     def parse(
         self, stream: Any, media_type: str | None = None, parser_context: Any = None
     ) -> Any:
-        return super().parse(stream, media_type, {**(parser_context or {}), "encoding": "utf-8"})
+        return loads_json(stream.read())

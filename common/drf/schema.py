@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
+from common.openapi_contract import apply_contract
 from common.openapi_text import error_descriptions
 
 
@@ -60,3 +63,12 @@ def error_responses(*codes: int, resource: str | None = None) -> dict[int, OpenA
         code: OpenApiResponse(ErrorEnvelopeSerializer, description=description)
         for code, description in error_descriptions(*codes, resource=resource).items()
     }
+
+
+def postprocess_contract(result: dict[str, Any], generator: Any, request: Any, public: bool
+                         ) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the input rules every prefix documents alike."""
+    from django.conf import settings
+
+    prefix = settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", "")
+    return apply_contract(result, prefix=prefix)

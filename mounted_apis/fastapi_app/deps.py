@@ -188,6 +188,8 @@ class UnauthenticatedRateLimit(RateLimit):
 
 default_rate_limit = RateLimit(default_policy_for)
 strict_anonymous_rate_limit = UnauthenticatedRateLimit(default_policy_for, strict=True)
+# Registration authenticates nobody either (DRF: authentication_classes = []).
+anonymous_rate_limit = UnauthenticatedRateLimit(default_policy_for)
 ping_rate_limit = RateLimit(ping_policy_for)
 login_sim_rate_limit = RateLimit(login_sim_policy_for)
 

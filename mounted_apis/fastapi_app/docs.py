@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from common.docs_assets import SIDECAR_STATIC
+from common.openapi_contract import apply_contract
 from common.openapi_text import error_descriptions, oauth_error_descriptions
 
 from .schemas import ErrorEnvelope, OAuthErrorBody
@@ -75,7 +76,8 @@ def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
-    app.openapi_schema = schema
+    # The input rules every prefix documents alike (common.openapi_contract).
+    app.openapi_schema = apply_contract(schema)
     return schema
 
 

@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -31,9 +32,24 @@ from pydantic import (
     StrictStr,
 )
 
+from common.errors import MSG_INVALID_INT, FieldInvalid
+from common.json_body import json_integer
 from common.rendering import drf_datetime
 
 ApiDateTime = Annotated[datetime, PlainSerializer(drf_datetime, return_type=str)]
+
+
+def _json_integer(value: object) -> object:
+    if value is None:
+        return value  # StrictInt reports null in its own words ("may not be null")
+    number = json_integer(value)
+    if number is None:
+        raise FieldInvalid(MSG_INVALID_INT)
+    return number
+
+
+# A JSON integer as JSON Schema means it: 1999 or 1999.0, never "1999" or true.
+JsonInt = Annotated[StrictInt, BeforeValidator(_json_integer)]
 
 
 class InputModel(BaseModel):
@@ -59,8 +75,10 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     code: str = Field(description="validation_error, not_found, conflict, ...")
     message: str = Field(description="Human readable.")
-    details: list[ErrorDetail] | None = Field(
-        default=None, description="Present for validation_error only."
+    # Not `| None`: the key is absent, never null, outside validation_error.
+    details: list[ErrorDetail] = Field(
+        default=None,  # type: ignore[assignment]
+        description="Present for validation_error only.",
     )
 
 
@@ -116,7 +134,7 @@ class BookCreate(InputModel):
 
     title: StrictStr
     author: StrictStr
-    year: StrictInt
+    year: JsonInt
     isbn: StrictStr | None = Field(default=None, description="ISBN-10 or ISBN-13, hyphens ok.")
     description: StrictStr | None = None
 
@@ -135,7 +153,7 @@ class BookUpdate(InputModel):
 
     title: StrictStr = None  # type: ignore[assignment]
     author: StrictStr = None  # type: ignore[assignment]
-    year: StrictInt = None  # type: ignore[assignment]
+    year: JsonInt = None  # type: ignore[assignment]
     isbn: StrictStr | None = None
     description: StrictStr | None = None
 
@@ -231,7 +249,7 @@ class TokenResponse(BaseModel):
 
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"]
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 

@@ -28,7 +28,7 @@ from flask import Flask
 from . import db, docs, errors, metrics, ratelimit
 from .blueprints import auth, books, demos, health, users
 from .rendering import ContractJSONProvider
-from .routing import ContractRule, DigitsConverter
+from .routing import ContractRule, DigitsConverter, reject_empty_segments
 
 
 class ContractFlask(Flask):
@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["digits"] = DigitsConverter
     # /books//1 is an unknown path (404), not a redirect to /books/1.
     app.url_map.merge_slashes = False
+    app.before_request(reject_empty_segments)
 
     errors.init_app(app)
     ratelimit.init_app(app)

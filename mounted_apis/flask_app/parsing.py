@@ -35,7 +35,7 @@ from common.errors import (
     FieldError,
     ValidationFailed,
 )
-from common.json_body import json_object_body
+from common.json_body import json_integer, json_object_body
 
 
 def json_object() -> dict[str, Any]:
@@ -80,6 +80,10 @@ class Field:
     def accepts(self, value: Any) -> bool:
         raise NotImplementedError(".accepts() must be overridden")
 
+    def convert(self, value: Any) -> Any:
+        """The accepted value as the domain gets it (unchanged unless overridden)."""
+        return value
+
 
 class String(Field):
     invalid = MSG_INVALID_STRING
@@ -92,8 +96,11 @@ class Integer(Field):
     invalid = MSG_INVALID_INT
 
     def accepts(self, value: Any) -> bool:
-        # bool is an int subclass in Python, not in JSON.
-        return isinstance(value, int) and not isinstance(value, bool)
+        # bool is an int subclass in Python, not in JSON; 1999.0 is 1999.
+        return json_integer(value) is not None
+
+    def convert(self, value: Any) -> Any:
+        return json_integer(value)
 
 
 class Boolean(Field):
@@ -129,7 +136,7 @@ def validate(data: Mapping[str, Any], schema: Schema, *, partial: bool = False) 
             else:
                 errors.append(FieldError(name, MSG_NULL))
         elif field.accepts(value):
-            values[name] = value
+            values[name] = field.convert(value)
         else:
             errors.append(FieldError(name, field.invalid))
     if errors:

@@ -6,6 +6,9 @@ Two of werkzeug's defaults differ from the contract (and from DRF):
   the contract answers both with 405 and leaves them out of `Allow`.
   `ContractRule` drops HEAD (the factory turns off PROVIDE_AUTOMATIC_OPTIONS),
   so werkzeug itself raises the 405 with the right list of methods;
+- werkzeug strips leading slashes before matching (`//books` is `/books`,
+  even with `merge_slashes` off); `reject_empty_segments` makes it the 404
+  it is at the other prefixes;
 - `<int:...>` matches any Unicode digit ("٣" is 3); `<digits:...>`
   (`DigitsConverter`) takes ASCII digits only, as DRF's `[0-9]+` does, so
   /books/abc and /books/٣ are the plain 404 of an unknown path.
@@ -15,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter, Rule
 
 
@@ -37,3 +42,12 @@ class DigitsConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         return str(int(value))
+
+
+def reject_empty_segments() -> None:
+    """before_request: a path with an empty segment (`//books`) names nothing.
+
+    Reads PATH_INFO itself: `request.path` has the leading slashes stripped.
+    """
+    if "//" in request.environ.get("PATH_INFO", ""):
+        raise NotFound()

@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 
 from accounts import oauth, password_reset
 from accounts.services import user_register
-from accounts.tokens import token_service
 from common.errors import NO_STORE
 from common.media_types import FORM_MEDIA_TYPE
 from common.openapi_text import PASSWORD_RESET, USERS
@@ -27,7 +26,7 @@ from ..deps import (
     AUTHENTICATED_THEN_LIMITED,
     CurrentAccess,
     CurrentUser,
-    default_rate_limit,
+    anonymous_rate_limit,
     request_client_ip,
     strict_anonymous_rate_limit,
 )
@@ -73,7 +72,7 @@ _TOKEN_FORM_SCHEMA: dict[str, Any] = {
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
-    dependencies=[Depends(default_rate_limit)],
+    dependencies=[Depends(anonymous_rate_limit)],
     responses=error_responses(400, 409, 422, 429, resource=USERS),
 )
 async def register(payload: UserRegister) -> UserEnvelope:
@@ -123,7 +122,7 @@ async def refresh(payload: RefreshRequest) -> JSONResponse:
     responses=error_responses(400, 401, 422, 429),
 )
 async def logout(payload: LogoutRequest, access: CurrentAccess) -> Response:
-    await run_db(token_service.logout, claims=access.claims, refresh_token=payload.refresh_token)
+    await run_db(oauth.logout, claims=access.claims, refresh_token=payload.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

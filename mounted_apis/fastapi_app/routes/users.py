@@ -8,9 +8,9 @@ Who may see or change whom is decided by accounts.selectors/services.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from accounts.models import User
 from accounts.selectors import user_get_for, user_page
@@ -49,13 +49,8 @@ def _soft_delete(*, actor: User, user_id: int) -> None:
 )
 async def list_users(
     request: Request,
-    # Documented here, validated by accounts.filters / common.pagination.
-    search: Annotated[str | None, Query(description="Username or email contains.")] = None,
-    role: Annotated[str | None, Query(description="`user` or `admin`.")] = None,
-    is_active: Annotated[str | None, Query(description="`true` or `false`.")] = None,
-    page: Annotated[str | None, Query(description="Page number, from 1 (default 1).")] = None,
-    page_size: Annotated[str | None, Query(description="Items per page, 1..100 (default 20).")]
-    = None,
+    # search, role, is_active, page, page_size: read by accounts.filters and
+    # common.pagination; documented from common.openapi_contract.
 ) -> UsersPage:
     params = query_params(request)
     result = await run_db(user_page, params=params)

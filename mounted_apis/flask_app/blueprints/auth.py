@@ -16,7 +16,6 @@ from flask import Blueprint, Response, g, request
 
 from accounts import oauth, password_reset
 from accounts.services import user_register
-from accounts.tokens import token_service
 from common.db import release_connections
 from common.errors import NO_STORE, ApplicationError, OAuthError
 
@@ -94,7 +93,7 @@ def refresh() -> tuple[dict[str, Any], int, dict[str, str]]:
 def logout() -> Response:
     """Revoke this access token's login (and the given refresh token's)."""
     values = validate(json_object(), LOGOUT_INPUT)
-    token_service.logout(claims=g.access.claims, refresh_token=values.get("refresh_token"))
+    oauth.logout(claims=g.access.claims, refresh_token=values.get("refresh_token"))
     return no_content()
 
 

@@ -1,0 +1,74 @@
+"""Every limit the API enforces on input, as plain constants: the one source.
+
+The domain validation imports them (books.rules, books.filters,
+accounts.rules, accounts.filters, common.pagination), and so does
+`common.openapi_contract`, which writes them into all three OpenAPI
+documents. Change a number here and both the check and the documentation
+change with it; nothing else may spell these values out.
+
+Framework-free on purpose: no Django, no DRF, no Pydantic.
+"""
+
+from __future__ import annotations
+
+# --- Users ---------------------------------------------------------------------
+
+USERNAME_MIN = 3
+USERNAME_MAX = 150
+# Django's UnicodeUsernameValidator: letters, digits and @ . + - _
+USERNAME_PATTERN = r"^[\w.@+-]+$"
+EMAIL_MAX = 254  # RFC 5321's limit on a forward path, and EmailField's max_length
+ROLES = ("user", "admin")
+BOOLEAN_QUERY_VALUES = ("true", "false")
+
+# --- Books ---------------------------------------------------------------------
+
+TITLE_MAX = 200
+AUTHOR_MAX = 200
+DESCRIPTION_MAX = 5000
+# Movable-type printing in Europe starts around 1450 (the Gutenberg Bible).
+# The upper bound is next year (books.rules.year_max), so it moves every New Year.
+YEAR_MIN = 1450
+
+# --- List query parameters -------------------------------------------------------
+
+SORT_FIELDS = ("id", "title", "author", "year", "created_at")
+SORT_DIRECTIONS = ("asc", "desc")
+DEFAULT_SORT = "id:asc"
+# Longer search strings only make the LIKE pattern slower, never more useful.
+SEARCH_MAX = 200
+PAGE_MIN = 1
+DEFAULT_PAGE_SIZE = 20
+# Bounds the work (and the response size) one request can ask for.
+MAX_PAGE_SIZE = 100
+
+# --- Request bodies (common.json_body) ----------------------------------------------
+
+# Objects and arrays inside each other, counted from the outermost (depth 1).
+MAX_JSON_DEPTH = 64
+
+
+def sort_pattern() -> str:
+    r"""The grammar of `sort` as a regular expression (JSON Schema's dialect too).
+
+    `field` or `field:asc|desc`, comma-separated, spaces around items
+    allowed, empty meaning the default; the lookahead refuses a field named
+    twice (`[\s\S]` rather than `.`, which would stop at a newline).
+    """
+    fields = "|".join(SORT_FIELDS)
+    item = r"\s*(" + fields + r")(:(" + "|".join(SORT_DIRECTIONS) + r"))?\s*"
+    no_repeat = r"(?![\s\S]*\b(" + fields + r")\b[\s\S]*\b\1\b)"
+    return f"^{no_repeat}({item}(,{item})*)?$"
+
+
+# A cursor longer than this is not one of ours: refused before any decoding.
+CURSOR_MAX_LENGTH = 2000
+
+# The query parameters of each list, and which of them are integers.
+BOOK_LIST_PARAMS = (
+    "search", "title_contains", "author", "year_from", "year_to", "sort", "page", "page_size",
+    "cursor",
+)
+BOOK_LIST_INTEGERS = ("year_from", "year_to", "page", "page_size")
+USER_LIST_PARAMS = ("search", "role", "is_active", "page", "page_size")
+USER_LIST_INTEGERS = ("page", "page_size")
