@@ -31,6 +31,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from common.errors import MSG_INVALID_INT, FieldInvalid
 from common.json_body import json_integer
@@ -109,11 +110,13 @@ class PageMeta(BaseModel):
     domain's `meta()` that the other two frameworks render as it is.
     """
 
-    page: int | None = Field(default=None, exclude_if=_absent)
+    # SkipJsonSchema[None]: absent, never null, so the document says "integer"
+    # (optional), as DRF's and Flask's do.
+    page: int | SkipJsonSchema[None] = Field(default=None, exclude_if=_absent)
     page_size: int
-    total: int | None = Field(default=None, exclude_if=_absent)
-    pages: int | None = Field(default=None, exclude_if=_absent)
-    total_is_estimate: bool | None = Field(
+    total: int | SkipJsonSchema[None] = Field(default=None, exclude_if=_absent)
+    pages: int | SkipJsonSchema[None] = Field(default=None, exclude_if=_absent)
+    total_is_estimate: bool | SkipJsonSchema[None] = Field(
         default=None,
         exclude_if=_absent,
         description="Present (true) when `total` is the database's estimate, not a count.",

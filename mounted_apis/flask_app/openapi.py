@@ -346,11 +346,11 @@ def _schemas() -> Json:
             "expires_in": {**_INT, "description": "Seconds until the access token expires."},
         }),
         "RefreshInput": _object({"refresh_token": _STR}),
-        "PasswordResetInput": _object({"email": {**_STR, "format": "email"}}),
+        "PasswordResetInput": _object({"email": _STR}),
         "PasswordResetConfirmInput": _object({
             "uid": {**_STR, "description": "The `uid` from the reset email."},
             "token": {**_STR, "description": "The `token` from the reset email."},
-            "new_password": {**_STR, "format": "password"},
+            "new_password": _STR,
         }),
         "LogoutInput": _object({"refresh_token": {
             **_NULLABLE_STR, "description": "Also revoke this refresh token's login."}},

@@ -139,6 +139,7 @@ async def me(user: CurrentUser) -> UserEnvelope:
 @router.post(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # 202 with no body: nothing for the document to describe
     summary="Ask for a password reset email (202 whether or not the address is known)",
     dependencies=[Depends(strict_anonymous_rate_limit)],
     responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
