@@ -102,6 +102,8 @@ def server_command(python: str | Path, *, host: str, port: int, workers: int = 1
         str(python), "-m", "uvicorn", "config.asgi:application",
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--no-proxy-headers",
+        # The project logs one line per request itself (common/asgi/request_log.py).
+        "--no-access-log",
     ]
 
 

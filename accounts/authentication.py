@@ -29,6 +29,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.models import User
 from accounts.tokens import bearer_from_header, token_service
+from common.asgi.metrics import record_user
 from common.errors import MSG_INVALID_TOKEN, InvalidToken
 
 TOKEN_URL = "/api/drf/auth/token"
@@ -42,6 +43,12 @@ class BearerTokenAuthentication(JWTAuthentication):
     nothing that reads request.user later (throttles, middleware)
     authenticates again. common.drf.exceptions maps it to our envelope.
     """
+
+    def authenticate(self, request: Any) -> tuple[User, dict[str, Any]] | None:  # type: ignore[override]
+        result = super().authenticate(request)
+        if result is not None:  # the access log names the user (common/asgi/request_log.py)
+            record_user(request.META.get("asgi.scope"), result[0].pk)
+        return result
 
     def get_raw_token(self, header: bytes) -> str | None:  # type: ignore[override]
         """The token of a Bearer header; None for another scheme (anonymous)."""

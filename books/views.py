@@ -46,6 +46,7 @@ from books.serializers import (
     BookPageSerializer,
 )
 from books.services import book_create, book_delete, book_update
+from common.asgi.metrics import record_user
 from common.drf.schema import error_responses
 from common.drf.views import ApiViewSet, json_object
 from common.errors import NotAuthenticated, NotFound
@@ -141,6 +142,7 @@ class BookViewSet(ApiViewSet):
             remember_decision(request._request, outcome.decision)
         if claims is not None and not outcome.token_vouched:
             plan.confirm_token(outcome, claims)
+        record_user(request.META.get("asgi.scope"), user_id)  # for the access log
         return plan, outcome
 
     def _from_cache(

@@ -1,4 +1,4 @@
-"""Plain Django views outside the API prefixes: the landing page and /health."""
+"""Plain Django views outside the API prefixes: the landing page, /compare and /health."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from common.health import health_report
+from config.compare import compare_page
+
+# /compare is self-contained (inline CSS, no script, no image): the browser
+# may load nothing else, as on the docs pages (common/asgi/docs_security.py).
+COMPARE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 FRAMEWORKS = [
     {
@@ -31,6 +36,13 @@ FRAMEWORKS = [
 
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html", {"frameworks": FRAMEWORKS})
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """The three implementations of each concept, side by side, read from the source now."""
+    response = render(request, "compare.html", {"concepts": compare_page()})
+    response["Content-Security-Policy"] = COMPARE_CSP
+    return response
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -13,10 +13,15 @@ How each framework reports its template to the middleware:
 - Starlette-based apps (FastAPI) leave the matched route in scope["route"],
   which the dispatcher copies into the dict after the app returns.
 A request no route matched is labelled "<unmatched>".
+
+The same dict carries the authenticated user's id (`record_user`), noted by
+each framework where it authenticates, and once the response is sent the
+middleware writes the request's one access line (common/asgi/request_log.py).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +29,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from common.asgi.request_log import log_request
+from common.asgi.types import Scope
+
+# The request's notes: {"template": ..., "user_id": ...}, filled further in.
 ROUTE_SCOPE_KEY = "metrics.route"
 UNMATCHED = "<unmatched>"
 
@@ -41,7 +50,7 @@ LATENCY = Histogram(
 
 
 class MetricsMiddleware:
-    """ASGI middleware: time each HTTP request and count it by its labels."""
+    """ASGI middleware: time each HTTP request, count it by its labels, log it once."""
 
     def __init__(self, app: Callable[..., Any], framework_of: Callable[[str], str]) -> None:
         self.app = app
@@ -56,7 +65,7 @@ class MetricsMiddleware:
             return
 
         framework = self.framework_of(scope["path"])
-        route: dict[str, str] = {}
+        route: dict[str, Any] = {}
         scope[ROUTE_SCOPE_KEY] = route
         status = {"code": 500}
         started = time.perf_counter()
@@ -74,12 +83,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            REQUESTS.labels(
-                framework,
-                route.get("template", UNMATCHED),
-                scope["method"],
-                str(status["code"]),
-            ).inc()
+            template = route.get("template", UNMATCHED)
+            REQUESTS.labels(framework, template, scope["method"], str(status["code"])).inc()
+            log_request(
+                scope=scope,
+                framework=framework,
+                route=template,
+                status=status["code"],
+                duration_ms=(time.perf_counter() - started) * 1000,
+                user_id=route.get("user_id"),
+            )
 
     @staticmethod
     async def _serve_metrics(send: Callable) -> None:
@@ -101,6 +114,22 @@ def record_route(scope: dict, template: str) -> None:
         holder["template"] = template
 
 
+# A regex pattern's named group, as DRF's routers write them: (?P<id>[0-9]+).
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def readable_route(route: str) -> str:
+    """A regex route (DRF's routers) as a template: "books/(?P<id>[0-9]+)$" -> "books/{id}"."""
+    return _NAMED_GROUP.sub(r"{\1}", route).replace("^", "").rstrip("$")
+
+
+def record_user(scope: Scope | None, user_id: int | None) -> None:
+    """Called where a framework authenticates a user: the access line names them."""
+    holder = scope.get(ROUTE_SCOPE_KEY) if scope is not None else None
+    if isinstance(holder, dict) and user_id is not None:
+        holder["user_id"] = user_id
+
+
 class RouteTemplateMiddleware:
     """Django middleware: report the matched URL pattern to MetricsMiddleware."""
 
@@ -113,6 +142,6 @@ class RouteTemplateMiddleware:
         scope = request.META.get("asgi.scope")
         unmatched = match is None or match.url_name == "drf-unmatched"
         if not unmatched and isinstance(scope, dict) and match.route:
-            # resolver_match.route joins the include()d patterns: "api/drf/books/<pk>".
-            record_route(scope, "/" + match.route)
+            # resolver_match.route joins the include()d patterns: "api/drf/users/<int:id>".
+            record_route(scope, "/" + readable_route(match.route))
         return response

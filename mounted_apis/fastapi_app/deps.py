@@ -39,6 +39,7 @@ from pydantic import BaseModel
 from accounts.models import User
 from accounts.tokens import AccessContext, bearer_from_header, token_service
 from books.fast_read import ReadOutcome, ReadPlan
+from common.asgi.metrics import record_user
 from common.errors import NotAuthenticated, PermissionDenied
 from throttling.identity import client_ip
 from throttling.limiter import (
@@ -85,7 +86,9 @@ async def get_access(
     if token is None:
         return None
     # One query (the token's login family with its user): a worker thread.
-    return await run_db(token_service.authenticate_access, token)
+    access = await run_db(token_service.authenticate_access, token)
+    record_user(request.scope, access.user.pk)  # the access log names the user
+    return access
 
 
 Access = Annotated[AccessContext | None, Depends(get_access)]
@@ -258,6 +261,7 @@ async def cached_read(
         setattr(request.state, RATE_LIMIT_STATE, outcome.decision)
     if claims is not None and not outcome.token_vouched:
         await run_db(plan.confirm_token, outcome, claims)
+    record_user(request.scope, user_id)  # the access log names the user
     return CachedRead(plan, outcome)
 
 

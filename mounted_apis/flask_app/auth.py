@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 
 from accounts.tokens import bearer_from_header, token_service
+from common.asgi.metrics import record_user
 from common.errors import NotAuthenticated, PermissionDenied
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -69,6 +70,7 @@ def load_user() -> None:
         return
     g.access = token_service.authenticate_access(token)  # one query; raises InvalidToken
     g.user = g.access.user
+    record_user(request.environ.get("asgi.scope"), g.user.pk)  # the access log names the user
 
 
 def require_login(view: View) -> View:

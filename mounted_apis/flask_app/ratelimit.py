@@ -30,6 +30,7 @@ from flask import Flask, Response, current_app, g, request
 
 from accounts.tokens import bearer_from_header, token_service
 from books.fast_read import ReadPlan, wsgi_url
+from common.asgi.metrics import record_user
 from throttling.identity import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
@@ -132,6 +133,7 @@ def cached_read(view: View) -> View:
             g.ratelimit_decision = outcome.decision
         if claims is not None and not outcome.token_vouched:
             plan.confirm_token(outcome, claims)
+        record_user(request.environ.get("asgi.scope"), user_id)  # for the access log
         if outcome.page is not None:
             return Response(outcome.page.body, mimetype="application/json",
                             headers={"X-Cache": "HIT"})
