@@ -23,11 +23,13 @@ same thing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.exceptions import ImproperlyConfigured
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -58,7 +60,28 @@ def uses_redis() -> bool:
 
 def raw_key(key: str) -> str:
     """The key as stored: Django's KEY_PREFIX and version applied."""
-    return str(cache.make_key(key))
+    return _key_prefix(_cache_key_settings()) + key
+
+
+def _cache_key_settings() -> tuple[str, int, Any]:
+    config = settings.CACHES["default"]
+    return (config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
+            config.get("KEY_FUNCTION"))
+
+
+@functools.lru_cache(maxsize=8)
+def _key_prefix(key_settings: tuple[str, int, Any]) -> str:
+    """What Django's default key function puts before every key ("api:1:").
+
+    Computed once per cache configuration: `cache.make_key` goes through
+    Django's connection proxy (a context-local lookup) on every call, and the
+    hot path builds five keys per request. A custom KEY_FUNCTION is refused:
+    the raw keys would no longer be Django's.
+    """
+    prefix, version, key_function = key_settings
+    if key_function is not None:
+        raise ImproperlyConfigured("the hot read path needs Django's default cache KEY_FUNCTION")
+    return f"{prefix}:{version}:"
 
 
 def sync_redis() -> Any | None:

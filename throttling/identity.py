@@ -74,12 +74,20 @@ def client_ip(*, peer: str | None, forwarded_for: str | None) -> str:
     not an IP address (Starlette's test client says "testclient") is used
     as-is: it is still the connection's own word, not the client's.
     """
+    return _client_ip(peer, forwarded_for, trusted_networks())
+
+
+@lru_cache(maxsize=4096)
+def _client_ip(
+    peer: str | None, forwarded_for: str | None, networks: tuple[IPNetwork, ...]
+) -> str:
+    # Memoised per (peer, header, proxies): asked on every request, and the
+    # same few clients repeat. Bounded, so varied forged headers cannot grow it.
     if not peer:
         return UNKNOWN_CLIENT
     peer_address = _parse_ip(peer)
     if peer_address is None:
         return peer.strip()
-    networks = trusted_networks()
     if not forwarded_for or not _is_trusted(peer_address, networks):
         return str(peer_address)
 

@@ -49,6 +49,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
@@ -205,6 +206,12 @@ async def acheck_rate(
     return counter.decide(count, strict=strict)
 
 
+@lru_cache(maxsize=4096)
+def _window_key(group: str, window_end: int, rate: tuple[int, int], identity: str) -> str:
+    """django-ratelimit's key for one identity's window (a SHA-256 per call: memoised)."""
+    return ratelimit_cache_key(group, window_end, rate, identity, ALL_METHODS)
+
+
 class Counter:
     """One request's count in django-ratelimit's window for a policy.
 
@@ -220,9 +227,8 @@ class Counter:
         self.policy = policy
         self.parsed: Rate = parse_rate(policy.rate)
         self.window_end = ratelimit_window(policy.identity, self.parsed.window)
-        self.key = ratelimit_cache_key(
-            policy.name, self.window_end, self.parsed.as_tuple(), policy.identity, ALL_METHODS
-        )
+        self.key = _window_key(policy.name, self.window_end, self.parsed.as_tuple(),
+                               policy.identity)
         # django-ratelimit's own switch (RATELIMIT_ENABLE): off, nothing is
         # counted and nothing limited. Only the bench turns it off, to measure
         # what the limiter costs.
