@@ -2,6 +2,7 @@
 """The project's two commands, for a fresh machine with nothing but Python 3.11+.
 
     python3 dev.py serve    # venv, install, migrate, seed demo data, serve on :8000
+    python3 dev.py serve --port 8001 --host 0.0.0.0
     python3 dev.py test     # venv, install, run the whole test suite
 
 Both use the embedded default (an SQLite database file, and a cache in SQLite
@@ -14,12 +15,17 @@ is installed.
 from __future__ import annotations
 
 import argparse
-import contextlib
+import errno
 import hashlib
 import os
 import secrets
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -97,16 +103,106 @@ def server_command(python: str | Path, *, host: str, port: int, workers: int = 1
     ]
 
 
+# --- serve -------------------------------------------------------------------------------
+
+# How long the server may take to answer its first request before we stop waiting.
+READY_TIMEOUT_SECONDS = 60
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, or None when it can.
+
+    Checked before anything is installed, migrated or seeded, so a second
+    `serve` (or any other program on the port) costs one line, not a
+    minute of set-up followed by uvicorn's traceback. SO_REUSEADDR, as
+    uvicorn sets it, so a port that only lingers in TIME_WAIT counts as free.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"Cannot listen on {host}:{port}: unknown host ({exc.strerror})."
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} on {host} is already in use (another server?). "
+                    f"Stop it, or pick another port: python3 dev.py serve --port {port + 1}"
+                )
+            return f"Cannot listen on {host}:{port}: {exc.strerror}."
+    return None
+
+
+def browse_url(host: str, port: int) -> str:
+    """The URL a browser on this machine opens: a wildcard address means this machine."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def wait_until_ready(base_url: str, server: subprocess.Popen[bytes]) -> bool:
+    """Poll /health until the server answers at all (any HTTP status), or gives up."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False  # it exited: its own error is already on the terminal
+        try:
+            with urllib.request.urlopen(f"{base_url}/health", timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # an answer (503: a dependency is down; /health names it)
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def ready_banner(base_url: str) -> str:
+    """What a newcomer opens first; the demo logins were printed by seed_demo above."""
+    rows = [
+        ("Landing page", f"{base_url}/", "the three APIs side by side"),
+        ("Admin", f"{base_url}/admin/", "log in as admin (password above)"),
+        ("API docs", f"{base_url}/api/drf/docs", "Django REST framework"),
+        ("", f"{base_url}/api/fastapi/docs", "FastAPI"),
+        ("", f"{base_url}/api/flask/docs", "Flask"),
+        ("Health", f"{base_url}/health", ""),
+    ]
+    width = max(len(url) for _, url, _ in rows)
+    lines = [f"  {label:13}{url:{width}}  {note}".rstrip() for label, url, note in rows]
+    return "\n".join(["", "Ready. Open:", *lines, "", "Ctrl+C stops the server.", ""])
+
+
 def serve(args: argparse.Namespace) -> None:
+    problem = cannot_listen(args.host, args.port)
+    if problem:
+        sys.exit(problem)
     ensure_environment()
     ensure_dev_secrets()
     python = venv_python()
     run(python, "manage.py", "migrate", "--noinput")
+    # Creates the demo users and books once; never resets them (see its --reset).
     run(python, "manage.py", "seed_demo")
-    print(f"\nServing on http://{args.host}:{args.port}/  (Ctrl+C to stop)\n", flush=True)
     command = server_command(python, host=args.host, port=args.port, workers=args.workers)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a dev server stops
-        subprocess.run(command, cwd=ROOT, check=True)
+    print("+", " ".join(command[1:]), flush=True)
+    server = subprocess.Popen(command, cwd=ROOT)
+    # A `kill` of this script stops the server too, instead of orphaning it.
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    try:
+        base_url = browse_url(args.host, args.port)
+        if wait_until_ready(base_url, server):
+            print(ready_banner(base_url), flush=True)
+        server.wait()
+    except KeyboardInterrupt:  # Ctrl+C is how a dev server stops; uvicorn got it too
+        server.wait()
+        return
+    if server.returncode not in (0, None):
+        sys.exit(server.returncode)
 
 
 def test(args: argparse.Namespace) -> None:
@@ -124,10 +220,24 @@ def main() -> None:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve_parser = commands.add_parser("serve", help="set up, seed the demo and serve")
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser = commands.add_parser(
+        "serve",
+        help="set up, seed the demo and serve",
+        description="Create .venv, install, migrate, create the demo data (once) and serve "
+        "the three APIs with uvicorn. Prints the URLs to open when the server answers.",
+    )
+    serve_parser.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; "
+        "0.0.0.0 for every interface)",
+    )
+    serve_parser.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default 8000)"
+    )
+    serve_parser.add_argument(
+        "--workers", type=int, default=1,
+        help="uvicorn worker processes (default 1)",
+    )
     serve_parser.set_defaults(handler=serve)
 
     test_parser = commands.add_parser(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
 
-from accounts.services import authenticate_password
+from accounts.services import authenticate_password, user_record_login
 from accounts.tokens import InvalidGrant, token_service
 from common.errors import LockedOut, OAuthError, RateLimited, ServiceUnavailable
 from common.media_types import FORM_MEDIA_TYPE, media_type
@@ -121,6 +121,7 @@ def password_grant(*, username: str, password: str, client_ip: str) -> dict[str,
         raise OAuthError.from_application_error(exc) from None
     if user is None:
         raise OAuthError("invalid_grant", MSG_BAD_CREDENTIALS)
+    user_record_login(user)
     return token_service.issue_for_login(user).as_oauth_body()
 
 

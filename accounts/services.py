@@ -196,7 +196,6 @@ def user_update(
     return target
 
 
-@transaction.atomic
 def user_soft_delete(*, actor: User, target: User) -> None:
     """Deactivate and stamp `deleted_at`; the row (and its books) stay.
 
@@ -204,11 +203,50 @@ def user_soft_delete(*, actor: User, target: User) -> None:
     """
     if not (actor.pk == target.pk or actor.is_admin):
         raise PermissionDenied()
+    user_mark_deleted(target=target)
+
+
+@transaction.atomic
+def user_mark_deleted(*, target: User) -> None:
+    """The soft delete itself, for callers that already checked who may (the API, the admin).
+
+    Deactivates, stamps `deleted_at` (kept if already set) and revokes every login.
+    """
     target.is_active = False
     if target.deleted_at is None:
         target.deleted_at = timezone.now()
     target.save(update_fields=["is_active", "deleted_at"])
     token_service.revoke_all_for_user(target, RevokedReason.DELETED)
+
+
+def user_restore(*, target: User) -> None:
+    """Undo a soft delete: active again, no `deleted_at`. Revoked logins stay revoked."""
+    target.is_active = True
+    target.deleted_at = None
+    target.save(update_fields=["is_active", "deleted_at"])
+
+
+def email_taken(email: str, *, exclude_id: int | None = None) -> bool:
+    """Whether another user has this address, in any letter case (the DB's rule too)."""
+    return _email_taken(email, exclude_id=exclude_id)
+
+
+def username_taken(username: str, *, exclude_id: int | None = None) -> bool:
+    """Whether another user has this username, in any letter case (the DB's rule too)."""
+    return _username_taken(username, exclude_id=exclude_id)
+
+
+def user_record_login(user: User) -> None:
+    """Stamp `last_login`, as Django's own `login()` does, for every API's password grant.
+
+    The admin shows it; and Django's reset tokens hash it, so a reset link
+    mailed before this login stops working (the user remembered after all).
+    An UPDATE of one column: no save() side effects, no race with a
+    concurrent change of another field.
+    """
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    user.last_login = now
 
 
 def authenticate_password(username: str, password: str) -> User | None:

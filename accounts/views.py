@@ -29,7 +29,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import oauth
+from accounts import oauth, password_reset
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import User
 from accounts.permissions import IsAdminRole
@@ -37,6 +37,8 @@ from accounts.selectors import user_get_for, user_page
 from accounts.serializers import (
     LogoutInputSerializer,
     OAuthErrorSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
     TokenFormSerializer,
@@ -48,10 +50,11 @@ from accounts.serializers import (
 )
 from accounts.services import user_register, user_soft_delete, user_update
 from accounts.tokens import token_service
+from common.background import run_in_background
 from common.drf.schema import error_responses
 from common.drf.views import ApiView, json_object
 from common.errors import NO_STORE, ApplicationError, OAuthError
-from common.openapi_text import USERS, oauth_error_descriptions
+from common.openapi_text import PASSWORD_RESET, USERS, oauth_error_descriptions
 from common.pagination import page_links
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
@@ -148,6 +151,48 @@ class MeApi(ApiView):
         return _user_response(request.user)
 
 
+class PasswordResetApi(ApiView):
+    """202 at once; the email (if the address belongs to anyone) goes out after.
+
+    DRF has no after-response hook, so the lookup and the sending run on
+    `common.background`'s thread pool: the answer takes the same time
+    whether or not the address exists, and a slow mail server delays nobody.
+    """
+
+    authentication_classes: list = []
+    # Counted per IP here, then per IP and per address by the domain; 503
+    # without the cache (an unmetered endpoint that sends mail is a spam cannon).
+    throttle_classes = [StrictDefaultRateThrottle]
+
+    InputSerializer = PasswordResetInputSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=json_object(request))
+        serializer.is_valid(raise_exception=True)
+        email = password_reset.password_reset_accept(
+            email=serializer.validated_data["email"], client_ip=request_client_ip(request)
+        )
+        run_in_background(
+            password_reset.password_reset_deliver,
+            email=email,
+            site_url=request.build_absolute_uri("/"),
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(ApiView):
+    authentication_classes: list = []
+    throttle_classes = [StrictDefaultRateThrottle]
+
+    InputSerializer = PasswordResetConfirmInputSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=json_object(request))
+        serializer.is_valid(raise_exception=True)
+        password_reset.password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # --- /users -------------------------------------------------------------------------------
 
 
@@ -240,6 +285,23 @@ def _document() -> None:
         summary="The caller", tags=tags,
         responses={200: UserEnvelopeSerializer, **_errors(401, 429)},
     )(MeApi.get)
+    extend_schema(
+        summary="Ask for a password reset email (202 whether or not the address is known)",
+        tags=tags, request=PasswordResetApi.InputSerializer, auth=[],
+        responses={
+            202: OpenApiResponse(description="Accepted: an email goes out if the address "
+                                 "belongs to an account."),
+            **error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
+        },
+    )(PasswordResetApi.post)
+    extend_schema(
+        summary="Set a new password with the uid and token from the reset email",
+        tags=tags, request=PasswordResetConfirmApi.InputSerializer, auth=[],
+        responses={
+            204: OpenApiResponse(description="Password changed; every earlier token revoked."),
+            **error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
+        },
+    )(PasswordResetConfirmApi.post)
 
     tags = ["users"]
     extend_schema(

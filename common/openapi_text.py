@@ -15,6 +15,7 @@ from __future__ import annotations
 
 BOOKS = "books"
 USERS = "users"
+PASSWORD_RESET = "password-reset"
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "The body is not a JSON object, or not JSON (`bad_request`).",
@@ -37,6 +38,11 @@ RESOURCE_ERROR_DESCRIPTIONS: dict[str, dict[int, str]] = {
         404: "No user with that id (`not_found`).",
         409: "Another user has that username or email (`conflict`).",
     },
+    PASSWORD_RESET: {
+        400: "The body is not a JSON object (`bad_request`), or the reset token is "
+        "invalid, expired or already used (`invalid_token`).",
+        503: "The cache is down: reset requests cannot be counted (`service_unavailable`).",
+    },
 }
 
 OAUTH_ERROR_DESCRIPTIONS: dict[int, str] = {
@@ -49,8 +55,8 @@ OAUTH_ERROR_DESCRIPTIONS: dict[int, str] = {
 def error_descriptions(*codes: int, resource: str | None = None) -> dict[int, str]:
     """`{status: description}` for the listed statuses, in the order given.
 
-    With `resource` (BOOKS, USERS), its own 404/409 wording replaces the
-    generic one.
+    With `resource` (BOOKS, USERS, PASSWORD_RESET), its own wording replaces
+    the generic one.
     """
     specific = RESOURCE_ERROR_DESCRIPTIONS.get(resource, {}) if resource else {}
     return {code: specific.get(code, ERROR_DESCRIPTIONS[code]) for code in codes}

@@ -20,6 +20,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from config import env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A `.env` file is a convenience for development; real environment variables win.
@@ -82,6 +84,9 @@ if TESTING:
     ALLOWED_HOSTS.append("testserver")
 
 INSTALLED_APPS = [
+    # First: its `createsuperuser` replaces django.contrib.auth's (the first
+    # app that has a command of a given name wins).
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -93,7 +98,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
-    "accounts",
     "books",
     "throttling",
     # Only for `manage.py bench` (benchmarks/): no models, nothing on the request path.
@@ -160,7 +164,12 @@ def _database_from_env() -> dict:
             },
             "TEST": {"NAME": BASE_DIR / "test_db.sqlite3"},
         }
-    config = dj_database_url.parse(url, conn_max_age=0)
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except (ValueError, KeyError):  # dj-database-url's UnknownSchemeError is a ValueError
+        raise env.SettingError(
+            "DATABASE_URL", env.redact(url), "postgres://user:pass@host:5432/name or sqlite:///path/to/file"
+        ) from None
     if config["ENGINE"] == "django.db.backends.postgresql":
         # CONN_MAX_AGE=0 plus psycopg's pool: each request borrows a connection
         # and gives it back. Persistent per-thread connections leak under ASGI
@@ -182,7 +191,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
 
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"),
+                    example="redis://127.0.0.1:6379/0")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -245,8 +255,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # of it are the project's own (accounts/tokens.py). Code reads these through
 # rest_framework_simplejwt.settings.api_settings, never as flat settings.
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME", 900)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME", 604_800)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.seconds("ACCESS_TOKEN_LIFETIME", 900)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=env.seconds("REFRESH_TOKEN_LIFETIME", 604_800)),
     # The pin: TokenBackend hands PyJWT `algorithms=[ALGORITHM]`, so a token
     # whose header says "none", HS512, RS256... is refused unread.
     "ALGORITHM": "HS256",
@@ -269,23 +279,23 @@ SIMPLE_JWT = {
 }
 # However often a login is refreshed, its chain ends this long after the
 # password was given (the project's own setting: simplejwt has no login chain).
-REFRESH_FAMILY_LIFETIME = timedelta(seconds=env_int("REFRESH_FAMILY_LIFETIME", 30 * 86_400))
+REFRESH_FAMILY_LIFETIME = timedelta(seconds=env.seconds("REFRESH_FAMILY_LIFETIME", 30 * 86_400))
 
 
 # --- Rate limiting and brute force ----------------------------------------------
 
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
-RATE_LIMIT_ANON = env_str("RATE_LIMIT_ANON", "100/minute")
-RATE_LIMIT_USER = env_str("RATE_LIMIT_USER", "1000/minute")
-RL_DEMO_PING = env_str("RL_DEMO_PING", "10/minute")
-RL_DEMO_LOGIN_SIM = env_str("RL_DEMO_LOGIN_SIM", "3/minute")
+RATE_LIMIT_ANON = env.rate("RATE_LIMIT_ANON", "100/minute")
+RATE_LIMIT_USER = env.rate("RATE_LIMIT_USER", "1000/minute")
+RL_DEMO_PING = env.rate("RL_DEMO_PING", "10/minute")
+RL_DEMO_LOGIN_SIM = env.rate("RL_DEMO_LOGIN_SIM", "3/minute")
 RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
 # django-ratelimit's own master switch. Off only in `manage.py bench`'s
 # "limiter off" runs, which measure what counting costs; never in production.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
-LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
-LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900)
+LOGIN_MAX_FAILURES = env.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_FAILURE_WINDOW = env.seconds("LOGIN_FAILURE_WINDOW", 900)
+LOGIN_LOCKOUT = env.seconds("LOGIN_LOCKOUT", 900)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 
 
@@ -311,6 +321,19 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 # forwarded headers count. The server runs with --no-proxy-headers (dev.py),
 # so uvicorn does not rewrite the scheme or the client on its own.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+
+
+# --- Password reset by email ----------------------------------------------------------
+
+# EMAIL_URL -> EMAIL_BACKEND, EMAIL_HOST, ... (config/env.py lists the forms).
+# Unset: the console backend, which prints each email (development). Under
+# pytest Django swaps in the locmem backend whatever this says.
+globals().update(env.email_settings("EMAIL_URL", "console://"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost>")
+# How long a reset link works (Django's own setting; its default is 3 days).
+PASSWORD_RESET_TIMEOUT = env.seconds("PASSWORD_RESET_TIMEOUT", 3 * 3_600)
+# Reset requests, per client IP and, separately, per email address.
+RATE_LIMIT_PASSWORD_RESET = env.rate("RATE_LIMIT_PASSWORD_RESET", "5/hour")
 
 
 # --- Django REST framework ------------------------------------------------------

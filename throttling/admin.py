@@ -1,15 +1,29 @@
-"""Lockouts in the admin: browse them, and lift the ones that hurt a real user."""
+"""Lockouts in the admin: browse them, and lift the ones that hurt a real user.
+
+The rows are an audit trail written by the login guard: they are viewed,
+never added, edited or deleted (no Save or Delete buttons). Lifting a lock
+is an action on the list ("Unlock selected") and a button on a lockout's own
+page ("Unlock"); both call `throttling.lockout.unlock`, as `manage.py unlock`
+does, and need the model's change permission.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from common.errors import ServiceUnavailable
 from throttling.lockout import unlock
 from throttling.models import Lockout
+
+MSG_CACHE_DOWN = "The cache is unavailable: locks could not be lifted."
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -30,43 +44,89 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _lift(lockout: Lockout, *, by: str) -> int:
+    """Lift the lock a row records: its username's or its IP's, in every namespace."""
+    if lockout.scope == Lockout.Scope.USERNAME:
+        return unlock(username=lockout.username, by=by)
+    return unlock(ip=lockout.ip, by=by)
+
+
 @admin.register(Lockout)
 class LockoutAdmin(admin.ModelAdmin):
+    # "active" first: at 1280 px the columns past the fifth are off-screen.
     list_display = [
-        "namespace", "scope", "username", "ip", "locked_at", "locked_until", "active",
+        "active", "namespace", "scope", "username", "ip", "locked_until", "locked_at",
         "lifted_at", "lifted_by",
     ]
+    list_display_links = ["active", "namespace"]
     list_filter = ["namespace", ActiveFilter, "scope"]
     search_fields = ["username", "ip"]
     date_hierarchy = "locked_at"
     actions = ["unlock_selected"]
-    # An audit trail: rows are written by the login guard, never by hand.
-    readonly_fields = [
-        "namespace", "scope", "username", "ip", "locked_at", "locked_until", "lifted_at",
-        "lifted_by",
-    ]
+    change_form_template = "admin/throttling/lockout/change_form.html"
+
+    # --- Read-only: an audit trail ----------------------------------------------------
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # Django then renders the view-only page: no Save buttons
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        """Lifting a lock needs what editing would have: the model's change permission."""
+        return request.user.has_perm("throttling.change_lockout")
 
     @admin.display(boolean=True, description="active")
     def active(self, obj: Lockout) -> bool:
         return obj.is_active
 
-    @admin.action(description="Unlock selected", permissions=["change"])
+    # --- Unlocking ------------------------------------------------------------------------
+
+    @admin.action(description="Unlock selected", permissions=["unlock"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[Lockout]) -> None:
         """Lift each selected lock (its username's or its IP's, in every namespace)."""
         by = request.user.get_username()
-        lifted = 0
         try:
-            for lockout in queryset:
-                if lockout.scope == Lockout.Scope.USERNAME:
-                    lifted += unlock(username=lockout.username, by=by)
-                else:
-                    lifted += unlock(ip=lockout.ip, by=by)
+            lifted = sum(_lift(lockout, by=by) for lockout in queryset)
         except ServiceUnavailable:
-            self.message_user(
-                request, "The cache is unavailable: locks could not be lifted.", messages.ERROR
-            )
+            self.message_user(request, MSG_CACHE_DOWN, messages.ERROR)
             return
         self.message_user(request, f"Lifted {lifted} active lockout(s).", messages.SUCCESS)
+
+    def get_urls(self) -> list[URLPattern]:
+        unlock_url = path(
+            "<path:object_id>/unlock/",
+            self.admin_site.admin_view(self.unlock_view),
+            name="throttling_lockout_unlock",
+        )
+        return [unlock_url, *super().get_urls()]
+
+    def unlock_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """POST from the "Unlock" button of a lockout's page; back to that page after."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        lockout = get_object_or_404(Lockout, pk=object_id)
+        page = reverse("admin:throttling_lockout_change", args=[lockout.pk])
+        if not self.has_unlock_permission(request):
+            raise PermissionDenied
+        try:
+            lifted = _lift(lockout, by=request.user.get_username())
+        except ServiceUnavailable:
+            self.message_user(request, MSG_CACHE_DOWN, messages.ERROR)
+        else:
+            self.message_user(request, f"Lifted {lifted} active lockout(s).", messages.SUCCESS)
+        return HttpResponseRedirect(page)
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        obj = kwargs.get("obj")
+        context["show_unlock"] = (
+            obj is not None and obj.is_active and self.has_unlock_permission(request)
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+

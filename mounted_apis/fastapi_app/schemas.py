@@ -197,6 +197,20 @@ class LogoutRequest(InputModel):
     )
 
 
+class PasswordResetRequest(InputModel):
+    """POST /auth/password-reset. The address is checked (and looked up) by the domain."""
+
+    email: StrictStr
+
+
+class PasswordResetConfirmRequest(InputModel):
+    """POST /auth/password-reset/confirm: the two values from the email, and the new password."""
+
+    uid: StrictStr
+    token: StrictStr
+    new_password: StrictStr
+
+
 class TokenResponse(BaseModel):
     """RFC 6749 §5.1."""
 

@@ -18,7 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from common.media_types import FORM_MEDIA_TYPE
-from common.openapi_text import BOOKS, USERS, error_descriptions, oauth_error_descriptions
+from common.openapi_text import (
+    BOOKS,
+    PASSWORD_RESET,
+    USERS,
+    error_descriptions,
+    oauth_error_descriptions,
+)
 
 Json = dict[str, Any]
 
@@ -115,6 +121,17 @@ def _auth_paths() -> Json:
         "/auth/me": {"get": _operation(
             "auth", "The caller", {"200": _ok("UserEnvelope"), **_errors(401, 429)},
             security=_BEARER,
+        )},
+        "/auth/password-reset": {"post": _operation(
+            "auth", "Ask for a password reset email (202 whether or not the address is known)",
+            {"202": {"description": "Accepted: an email goes out if the address belongs to "
+                     "an account."}, **_errors(400, 422, 429, 503, resource=PASSWORD_RESET)},
+            requestBody=_body("PasswordResetInput"), security=[],
+        )},
+        "/auth/password-reset/confirm": {"post": _operation(
+            "auth", "Set a new password with the uid and token from the reset email",
+            {**_NO_CONTENT, **_errors(400, 422, 429, 503, resource=PASSWORD_RESET)},
+            requestBody=_body("PasswordResetConfirmInput"), security=[],
         )},
     }
 
@@ -347,6 +364,12 @@ def _schemas() -> Json:
             "expires_in": {**_INT, "description": "Seconds until the access token expires."},
         }),
         "RefreshInput": _object({"refresh_token": _STR}),
+        "PasswordResetInput": _object({"email": {**_STR, "format": "email"}}),
+        "PasswordResetConfirmInput": _object({
+            "uid": {**_STR, "description": "The `uid` from the reset email."},
+            "token": {**_STR, "description": "The `token` from the reset email."},
+            "new_password": {**_STR, "format": "password"},
+        }),
         "LogoutInput": _object({"refresh_token": {
             **_NULLABLE_STR, "description": "Also revoke this refresh token's login."}},
             required=[]),

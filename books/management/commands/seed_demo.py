@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: demo users and a few hundred real books, idempotently.
+"""`manage.py seed_demo [--reset]`: demo users and a few hundred real books, once.
 
 Users: `admin` (role admin, staff, superuser), `alice` and `bob` (role user),
 with the passwords printed below; the books come from books/data/books.csv
@@ -8,10 +8,16 @@ too): its `isbn` column (ISBN-10, leading zeros lost to a spreadsheet) padded
 back, check digit verified, converted to ISBN-13; first listed author only;
 rows without an ISBN or with a year before 1450 left out.
 
-Running it twice changes nothing: users are matched by username, books by
-ISBN, and a row is written only when a value differs. Books are saved one by
-one through the ORM, so the cache signals bump the version (bulk_create
-would not send them).
+Created once, never reset silently: `python3 dev.py serve` runs this at
+every start, and a developer who changed alice's password or edited a demo
+book must find them as they left them. So a plain run only creates what is
+missing (users matched by username, books by ISBN) and says which demo users
+no longer have their demo password. `--reset` is the deliberate way back:
+demo users get their demo password, role and flags again (and so lose their
+logins), demo books their original values.
+
+Books are saved one by one through the ORM, so the cache signals bump the
+version (bulk_create would not send them).
 """
 
 from __future__ import annotations
@@ -53,22 +59,38 @@ DEMO_USERS = (
 
 
 class Command(BaseCommand):
-    help = "Create the demo users (admin, alice, bob) and load books/data/books.csv."
+    help = (
+        "Create the demo users (admin, alice, bob) and books/data/books.csv's books, "
+        "leaving existing ones as they are (--reset restores them)."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Restore the demo users (password, role, flags) and the demo books' values.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        reset = bool(options["reset"])
         with transaction.atomic():
-            users = {demo.username: self._user(demo) for demo in DEMO_USERS}
-            created, updated, unchanged = self._books(owner=users["admin"])
-        self.stdout.write(
-            f"Books: {created} created, {updated} updated, {unchanged} unchanged."
-        )
+            users = {demo.username: self._user(demo, reset=reset) for demo in DEMO_USERS}
+            created, updated, unchanged = self._books(owner=users["admin"], reset=reset)
+        kept = "unchanged" if reset else "already there, left as they are"
+        self.stdout.write(f"Books: {created} created, {updated} updated, {unchanged} {kept}.")
         self.stdout.write("Demo users (username / password / role):")
         for demo in DEMO_USERS:
-            self.stdout.write(f"  {demo.username:6} {demo.password:20} {demo.role}")
+            user = users[demo.username]
+            note = "" if user.check_password(demo.password) else (
+                "  (password changed since; `manage.py seed_demo --reset` restores it)"
+            )
+            self.stdout.write(f"  {demo.username:6} {demo.password:20} {demo.role}{note}")
 
-    def _user(self, demo: DemoUser) -> Any:
+    def _user(self, demo: DemoUser, *, reset: bool) -> Any:
         User = get_user_model()
         user = User.objects.filter(username=demo.username).first()
+        if user is not None and not reset:
+            return user  # created once: never changed behind the developer's back
         wanted = {
             "email": demo.email,
             "role": demo.role,
@@ -93,7 +115,7 @@ class Command(BaseCommand):
             user.save()
         return user
 
-    def _books(self, *, owner: Any) -> tuple[int, int, int]:
+    def _books(self, *, owner: Any, reset: bool) -> tuple[int, int, int]:
         created = updated = unchanged = 0
         existing = {book.isbn: book for book in Book.objects.exclude(isbn=None)}
         with DATA_FILE.open(encoding="utf-8", newline="") as handle:
@@ -108,7 +130,9 @@ class Command(BaseCommand):
                     book = Book.objects.create(**values, created_by=owner)
                     existing[book.isbn] = book
                     created += 1
-                elif any(getattr(book, field) != value for field, value in values.items()):
+                elif reset and any(
+                    getattr(book, field) != value for field, value in values.items()
+                ):
                     for field, value in values.items():
                         setattr(book, field, value)
                     book.save()

@@ -1,4 +1,4 @@
-"""/auth: register, the OAuth2 token endpoint, refresh, logout, me.
+"""/auth: register, the OAuth2 token endpoint, refresh, logout, me, password reset.
 
 The grant logic (password and refresh grants, lockout, error codes) is
 accounts.oauth, shared with DRF; this module parses, calls it once in a
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from accounts import oauth
+from accounts import oauth, password_reset
 from accounts.services import user_register
 from accounts.tokens import token_service
 from common.errors import NO_STORE
 from common.media_types import FORM_MEDIA_TYPE
-from common.openapi_text import USERS
+from common.openapi_text import PASSWORD_RESET, USERS
 
 from ..db import run_db
 from ..deps import (
@@ -35,6 +35,8 @@ from ..docs import error_responses, oauth_error_responses
 from ..routing import ContractRoute, OAuthRoute
 from ..schemas import (
     LogoutRequest,
+    PasswordResetConfirmRequest,
+    PasswordResetRequest,
     RefreshRequest,
     TokenResponse,
     UserEnvelope,
@@ -133,3 +135,43 @@ async def logout(payload: LogoutRequest, access: CurrentAccess) -> Response:
 )
 async def me(user: CurrentUser) -> UserEnvelope:
     return UserEnvelope(data=UserPublic.model_validate(user))
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask for a password reset email (202 whether or not the address is known)",
+    dependencies=[Depends(strict_anonymous_rate_limit)],
+    responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
+)
+async def password_reset_request(
+    payload: PasswordResetRequest, request: Request, background: BackgroundTasks
+) -> Response:
+    """Count the request, answer 202, then look the address up and send, after the response.
+
+    FastAPI's BackgroundTasks run once the response has been sent, so the
+    answer takes the same time whether or not the address belongs to anyone.
+    """
+    email = await run_db(
+        password_reset.password_reset_accept,
+        email=payload.email,
+        client_ip=request_client_ip(request),
+    )
+    # The site root (not the /api/fastapi mount point): the link opens Django's page.
+    site_url = str(request.url.replace(path="/", query="", fragment=""))
+    background.add_task(
+        run_db, password_reset.password_reset_deliver, email=email, site_url=site_url
+    )
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with the uid and token from the reset email",
+    dependencies=[Depends(strict_anonymous_rate_limit)],
+    responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
+)
+async def password_reset_confirm(payload: PasswordResetConfirmRequest) -> Response:
+    await run_db(password_reset.password_reset_confirm, **payload.model_dump())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-"""/auth: register, the OAuth2 token endpoint, refresh, logout, me.
+"""/auth: register, the OAuth2 token endpoint, refresh, logout, me, password reset.
 
 The grant logic (password and refresh grants, lockout, error codes) is
 accounts.oauth, shared with DRF and FastAPI; these views parse, call it and
@@ -12,11 +12,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response, g, request
 
-from accounts import oauth
+from accounts import oauth, password_reset
 from accounts.services import user_register
 from accounts.tokens import token_service
+from common.db import release_connections
 from common.errors import NO_STORE, ApplicationError, OAuthError
 
 from ..auth import ignore_credentials, load_user, require_login
@@ -32,6 +33,8 @@ bp.before_app_request(load_user)
 REGISTER_INPUT = {"username": String(), "email": String(), "password": String()}
 REFRESH_INPUT = {"refresh_token": String()}
 LOGOUT_INPUT = {"refresh_token": String(required=False, allow_null=True)}
+PASSWORD_RESET_INPUT = {"email": String()}
+PASSWORD_RESET_CONFIRM_INPUT = {"uid": String(), "token": String(), "new_password": String()}
 
 
 def oauth_errors(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,3 +103,49 @@ def logout() -> Response:
 @rate_limited()
 def me() -> dict[str, Any]:
     return {"data": user_public(g.user)}
+
+
+@bp.post("/password-reset")
+@ignore_credentials
+@rate_limited(strict=True)
+def password_reset_request() -> Response:
+    """Count the request and answer 202; the email goes out after the response.
+
+    `response.call_on_close` is Flask's (werkzeug's) hook for work after the
+    response: it runs when the server closes the response, after the body
+    was handed over, so the answer takes the same time whether or not the
+    address belongs to anyone. The teardown that gives connections back has
+    already run by then, so the job releases its own.
+
+    :raise 422: the email is missing or not a valid address.
+    :raise 429: too many reset requests from this IP or for this address.
+    """
+    values = validate(json_object(), PASSWORD_RESET_INPUT)
+    email = password_reset.password_reset_accept(
+        email=values["email"], client_ip=request_client_ip()
+    )
+    site_url = request.host_url
+
+    def deliver() -> None:
+        try:
+            password_reset.password_reset_deliver(email=email, site_url=site_url)
+        finally:
+            release_connections()
+
+    response = Response(status=202)
+    response.call_on_close(deliver)
+    return response
+
+
+@bp.post("/password-reset/confirm")
+@ignore_credentials
+@rate_limited(strict=True)
+def password_reset_confirm() -> Response:
+    """Set a new password with the uid and token from the email.
+
+    :raise 400: `invalid_token`: a used, expired or forged token.
+    :raise 422: a field is missing, or the new password fails the validators.
+    """
+    values = validate(json_object(), PASSWORD_RESET_CONFIRM_INPUT)
+    password_reset.password_reset_confirm(**values)
+    return no_content()

@@ -16,9 +16,9 @@ from books.rules import YEAR_MIN, normalize_isbn, year_max
 pytestmark = pytest.mark.django_db
 
 
-def run() -> str:
+def run(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
 
 
@@ -51,12 +51,30 @@ def test_seed_then_reseed_changes_nothing() -> None:
     snapshot_users = list(User.objects.values_list("id", "password", "email", "role"))
     snapshot_books = list(Book.objects.values_list("id", "isbn", "title", "updated_at"))
     second = run()
-    assert f"0 created, 0 updated, {count} unchanged" in second
+    assert f"0 created, 0 updated, {count} already there" in second
     assert list(User.objects.values_list("id", "password", "email", "role")) == snapshot_users
     assert list(Book.objects.values_list("id", "isbn", "title", "updated_at")) == snapshot_books
 
 
-def test_reseed_repairs_drift() -> None:
+def test_reseed_leaves_changes_alone_and_says_so() -> None:
+    run()
+    book = Book.objects.order_by("id").first()
+    book.title = "Renamed on purpose"
+    book.save()
+    user = get_user_model().objects.get(username="alice")
+    user.set_password("something-else-entirely-9")
+    user.role = "admin"
+    user.save()
+    output = run()
+    assert "0 created, 0 updated" in output
+    assert "password changed since" in output and "--reset" in output
+    book.refresh_from_db()
+    user.refresh_from_db()
+    assert book.title == "Renamed on purpose"
+    assert user.check_password("something-else-entirely-9") and user.role == "admin"
+
+
+def test_reset_restores_users_and_books() -> None:
     run()
     book = Book.objects.order_by("id").first()
     original = book.title
@@ -64,8 +82,18 @@ def test_reseed_repairs_drift() -> None:
     book.save()
     user = get_user_model().objects.get(username="alice")
     user.set_password("something-else-entirely-9")
+    user.role = "admin"
     user.save()
-    assert "0 created, 1 updated" in run()
+    output = run("--reset")
+    assert "0 created, 1 updated" in output and "password changed since" not in output
     book.refresh_from_db()
     user.refresh_from_db()
-    assert book.title == original and user.check_password(DEMO_USERS[1].password)
+    assert book.title == original
+    assert user.check_password(DEMO_USERS[1].password) and user.role == "user"
+
+
+def test_a_deleted_demo_user_is_created_again() -> None:
+    run()
+    get_user_model().objects.filter(username="bob").delete()
+    run()
+    assert get_user_model().objects.get(username="bob").check_password(DEMO_USERS[2].password)

@@ -1,0 +1,47 @@
+"""`manage.py createsuperuser`, with usernames and emails unique in any letter case.
+
+Django's command checks the username with an exact match and the email not
+at all, so "Alice" beside "alice", or an email that differs only in case,
+reached the database's unique constraints (on LOWER(...)) and ended in an
+IntegrityError traceback. Here the same cases are a clean error: asked
+again in interactive mode, a CommandError with --noinput.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.contrib.auth.management.commands import createsuperuser
+from django.core.management.base import CommandError
+from django.db import IntegrityError
+
+from accounts.services import MSG_EMAIL_TAKEN, email_taken, username_taken
+
+
+class Command(createsuperuser.Command):
+    def _validate_username(self, username: str, verbose_field_name: str, database: str) -> Any:
+        if username and username_taken(username):
+            return f"Error: That {verbose_field_name} is already taken (letter case aside)."
+        return super()._validate_username(username, verbose_field_name, database)
+
+    def get_input_data(self, field: Any, message: str, default: Any = None) -> Any:
+        value = super().get_input_data(field, message, default)
+        if field.name == "email" and value and email_taken(value):
+            self.stderr.write(f"Error: {MSG_EMAIL_TAKEN}")
+            return None  # asked again
+        return value
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        email = options.get("email") or (
+            None if options["interactive"] else os.environ.get("DJANGO_SUPERUSER_EMAIL")
+        )
+        if email and email_taken(email):
+            raise CommandError(MSG_EMAIL_TAKEN)
+        try:
+            super().handle(*args, **options)
+        except IntegrityError:
+            # Someone took the name or address between the check and the INSERT.
+            raise CommandError(
+                "A user with that username or email already exists (letter case aside)."
+            ) from None
