@@ -7,8 +7,8 @@ usernames and emails are unique whatever their letter case, checked in the
 forms so a duplicate is a form error, never an IntegrityError page.
 
 Login families are an audit trail: they can be read, filtered and revoked,
-never edited or deleted (no Save buttons). The login page
-itself is guarded like the token endpoint (see accounts.admin_login).
+never edited or deleted (no Save buttons). The login page itself is guarded
+like the token endpoint (see accounts.admin_login).
 """
 
 from __future__ import annotations

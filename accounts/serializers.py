@@ -64,6 +64,18 @@ class LogoutInputSerializer(serializers.Serializer):
     refresh_token = StrictCharField(required=False, allow_null=True)
 
 
+@extend_schema_serializer(component_name="PasswordResetInput")
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = StrictCharField()
+
+
+@extend_schema_serializer(component_name="PasswordResetConfirmInput")
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = StrictCharField()
+    token = StrictCharField()
+    new_password = StrictCharField()
+
+
 @extend_schema_serializer(component_name="UserPatch")
 class UserPatchSerializer(serializers.Serializer):
     email = StrictCharField(required=False)

@@ -1,6 +1,6 @@
 """Django settings, read from the environment (and a `.env` file when present).
 
-Every variable of the Settings table in ../shared/API.md is read here and
+Every variable of the Settings table in docs/API.md is read here and
 nowhere else. The defaults give the embedded set-up (an SQLite database file,
 and a cache in SQLite files under .cache/ that every process shares);
 `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis without a code

@@ -1,4 +1,4 @@
-"""The FastAPI implementation of the contract (../../shared/API.md), at /api/fastapi.
+"""The FastAPI implementation of the contract (docs/API.md), at /api/fastapi.
 
     from mounted_apis.fastapi_app.main import create_app
     app = create_app()      # config.asgi mounts it with root_path="/api/fastapi"

@@ -1,4 +1,4 @@
-"""The Flask implementation of the contract (../../shared/API.md), at /api/flask.
+"""The Flask implementation of the contract (docs/API.md), at /api/flask.
 
     from mounted_apis.flask_app import create_app
     app = create_app()      # config.asgi mounts it behind a2wsgi at /api/flask

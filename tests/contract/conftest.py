@@ -1,4 +1,4 @@
-"""Black-box contract tests: the same HTTP contract (../shared/API.md) at every prefix.
+"""Black-box contract tests: the same HTTP contract (docs/API.md) at every prefix.
 
 Every test talks HTTP to `config.asgi.application`, in process, through
 Starlette's TestClient. Tests that depend on one framework take the `api`
