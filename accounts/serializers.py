@@ -106,15 +106,3 @@ class OAuthErrorSerializer(serializers.Serializer):
         help_text="invalid_request, invalid_grant, unsupported_grant_type, locked_out, ..."
     )
     error_description = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="PasswordResetInput")
-class PasswordResetInputSerializer(serializers.Serializer):
-    email = StrictCharField()
-
-
-@extend_schema_serializer(component_name="PasswordResetConfirmInput")
-class PasswordResetConfirmInputSerializer(serializers.Serializer):
-    uid = StrictCharField()
-    token = StrictCharField()
-    new_password = StrictCharField()
