@@ -13,7 +13,7 @@ connections seen against the pool's maximum.
 
 What it checks (issues 2 and 4): zero 5xx under load, and the database's
 connection count never above DB_POOL_MAX_SIZE (Django under ASGIHandler with
-persistent connections leaks one per request; see ../shared/NOTES.md).
+persistent connections leaks one per request; see the README).
 Rate limits are raised for the run so the limiter does not answer 429s.
 Traffic goes to 127.0.0.1 only, and every loop is bounded in time.
 """

@@ -11,7 +11,7 @@ on the thread that used the ORM, from its own hook:
 
 Without it, every worker thread would keep the connection it opened (with
 psycopg's pool: keep it checked out) for good, and requests beyond the
-pool's size would wait for a connection nobody returns (../shared/NOTES.md).
+pool's size would wait for a connection nobody returns (measured: see the README).
 """
 
 from __future__ import annotations

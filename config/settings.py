@@ -174,7 +174,7 @@ def _database_from_env() -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # CONN_MAX_AGE=0 plus psycopg's pool: each request borrows a connection
         # and gives it back. Persistent per-thread connections leak under ASGI
-        # (a new thread per request, see ../shared/NOTES.md); the pool caps the
+        # (a new thread per request, see the README, "Architecture"); the pool caps the
         # process at DB_POOL_MAX_SIZE connections however many threads ask.
         config["OPTIONS"] = {
             "pool": {

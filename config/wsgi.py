@@ -2,7 +2,7 @@
 
 `config.asgi` wraps this with a2wsgi rather than using Django's ASGIHandler:
 measured on this stack it is about three times faster and does not leak a
-database connection per request (see ../shared/NOTES.md and the README).
+database connection per request (see the README, "Architecture").
 """
 
 import os

@@ -4,7 +4,7 @@ In the style of DRF's SimpleRateThrottle, with one extension point: a
 subclass overrides `get_policy(request, view)` to say which budget a request
 spends (policy name, identity, rate). The base counts it with `enforce`,
 which is exact under concurrency where SimpleRateThrottle's
-read-modify-write is not (../shared/NOTES.md).
+read-modify-write is not (measured: see the README, "Rate limiting").
 
     REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["throttling.throttles.DefaultRateThrottle"]
 
