@@ -253,7 +253,8 @@ class BenchRun:
 
     def _deep_cursor(self, project: UvicornServer, prefix: str) -> str | None:
         """Follow `links.next` CURSOR_HOPS times; the path of the page reached."""
-        url: str | None = project.url(prefix + "/books?page_size=100")
+        # An empty `cursor=` starts keyset paging; links.next then carries cursors.
+        url: str | None = project.url(prefix + "/books?page_size=100&cursor=")
         base = project.url(prefix)
         path = None
         for _ in range(CURSOR_HOPS):
