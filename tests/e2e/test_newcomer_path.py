@@ -17,23 +17,28 @@ would lock 127.0.0.1 too (the guard counts per username AND per IP), and
 with it the admin's own login page. The live server runs in this process
 (tests/e2e/conftest.py), so it sees the same database and cache.
 
-Playwright's sync API keeps an asyncio event loop on this thread, so Django
-would refuse the test's own ORM calls ("cannot call this from an async
-context"); DJANGO_ALLOW_ASYNC_UNSAFE lifts that check for this test only. It
-is safe here: the loop runs only inside Playwright's calls, never at the
-same time as the test's queries.
-Screenshots of each step land in the test's tmp_path, to look at.
+Playwright's sync API runs an asyncio event loop on the test's thread, and
+Django then refuses the ORM there ("cannot call this from an async
+context"). Worse, in that context a query would open a connection that no
+teardown closes (PostgreSQL then refuses to drop the test database). So
+the users are created by a fixture before the browser starts, and the
+checks in between run on a short-lived thread of their own (`off_loop`),
+which gives its connections back when it ends.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from accounts.models import User
+from common.db import release_connections
 from tests.e2e.conftest import PASSWORD, open_page
 from throttling.lockout import login_guard
 from throttling.models import Lockout
@@ -42,6 +47,41 @@ ADMIN_USERNAME = "keeper"
 LOCKED_USERNAME = "mallory-target"
 # A documentation address (RFC 5737): a client somewhere else, not this machine.
 ELSEWHERE_IP = "203.0.113.7"
+
+T = TypeVar("T")
+
+
+def off_loop(work: Callable[[], T]) -> T:
+    """`work()` on a thread outside Playwright's event loop; its connections closed after."""
+
+    def run_and_release() -> T:
+        try:
+            return work()
+        finally:
+            release_connections()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run_and_release).result()
+
+
+def lock_out(username: str) -> Lockout:
+    """LOGIN_MAX_FAILURES wrong passwords for `username` from elsewhere; its username lockout."""
+    for _ in range(5):
+        login_guard.reserve(username, ELSEWHERE_IP)
+        login_guard.record_failure(username, ELSEWHERE_IP)
+    return Lockout.objects.get(scope=Lockout.Scope.USERNAME, username=username)
+
+
+@pytest.fixture
+def people(transactional_db: None) -> None:
+    """The admin who logs in, a user to delete and restore, a user to lock out."""
+    User.objects.create_superuser(
+        username=ADMIN_USERNAME, email="keeper@example.com", password=PASSWORD
+    )
+    User.objects.create_user(username="bob", email="bob@example.com", password=PASSWORD)
+    User.objects.create_user(
+        username=LOCKED_USERNAME, email="target@example.com", password=PASSWORD
+    )
 
 
 def _token_login_status(server: str, username: str) -> int:
@@ -66,17 +106,7 @@ def _is_active_icon(row: Locator) -> str | None:
     return row.locator("td.field-is_active img").get_attribute("alt")
 
 
-def test_the_newcomer_path(
-    server: str, browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    User.objects.create_superuser(
-        username=ADMIN_USERNAME, email="keeper@example.com", password=PASSWORD
-    )
-    User.objects.create_user(username="bob", email="bob@example.com", password=PASSWORD)
-    User.objects.create_user(
-        username=LOCKED_USERNAME, email="target@example.com", password=PASSWORD
-    )
+def test_the_newcomer_path(people: None, server: str, browser: Browser, tmp_path: Path) -> None:
 
     # 1. Landing page → /compare, three columns.
     page, elsewhere = open_page(browser, f"{server}/", server)
@@ -104,11 +134,8 @@ def test_the_newcomer_path(
     page.screenshot(path=str(tmp_path / "3-admin.png"))
 
     # 3. A lockout, lifted with the "Unlock" button.
-    for _ in range(5):  # LOGIN_MAX_FAILURES wrong passwords
-        login_guard.reserve(LOCKED_USERNAME, ELSEWHERE_IP)
-        login_guard.record_failure(LOCKED_USERNAME, ELSEWHERE_IP)
+    lockout = off_loop(lambda: lock_out(LOCKED_USERNAME))
     assert _token_login_status(server, LOCKED_USERNAME) == 429
-    lockout = Lockout.objects.get(scope=Lockout.Scope.USERNAME, username=LOCKED_USERNAME)
 
     page.get_by_role("link", name="Lockouts").click()
     row = page.locator("#result_list tbody tr").filter(has_text=LOCKED_USERNAME).filter(
@@ -127,7 +154,7 @@ def test_the_newcomer_path(
     # Back in the list, the same row is no longer active.
     page.get_by_role("link", name="Lockouts", exact=True).first.click()
     expect(row.locator(".field-active img")).to_have_attribute("alt", "False")
-    lockout.refresh_from_db()
+    off_loop(lockout.refresh_from_db)
     assert lockout.lifted_at is not None and not lockout.is_active
     assert _token_login_status(server, LOCKED_USERNAME) == 400
 
@@ -147,7 +174,7 @@ def test_the_newcomer_path(
     expect(bob_row.locator("td.field-deleted_at")).not_to_have_text("-")
     page.screenshot(path=str(tmp_path / "7-deleted.png"))
     # The row stayed (a soft delete) and the database agrees with the page.
-    bob = User.objects.get(username="bob")
+    bob = off_loop(lambda: User.objects.get(username="bob"))
     assert bob.deleted_at is not None and not bob.is_active
 
     bob_row.locator("input.action-select").check()
@@ -158,7 +185,7 @@ def test_the_newcomer_path(
     assert _is_active_icon(bob_row) == "True"
     expect(bob_row.locator("td.field-deleted_at")).to_have_text("-")
     page.screenshot(path=str(tmp_path / "8-restored.png"))
-    bob.refresh_from_db()
+    off_loop(bob.refresh_from_db)
     assert bob.deleted_at is None and bob.is_active
 
     assert elsewhere == []
