@@ -48,7 +48,7 @@ def runserver(transactional_db: None) -> Iterator[str]:
     finally:
         # SIGTERM to manage.py; it passes it on to uvicorn, which must not outlive it.
         process.terminate()
-        assert process.wait(timeout=30) is not None
+        process.wait(timeout=30)
 
 
 def test_runserver_serves_every_prefix(runserver: str) -> None:

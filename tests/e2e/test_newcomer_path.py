@@ -66,7 +66,7 @@ def off_loop(work: Callable[[], T]) -> T:
 
 def lock_out(username: str) -> Lockout:
     """LOGIN_MAX_FAILURES wrong passwords for `username` from elsewhere; its username lockout."""
-    for _ in range(5):
+    for _ in range(login_guard.max_failures()):
         login_guard.reserve(username, ELSEWHERE_IP)
         login_guard.record_failure(username, ELSEWHERE_IP)
     return Lockout.objects.get(scope=Lockout.Scope.USERNAME, username=username)

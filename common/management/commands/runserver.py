@@ -35,7 +35,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT))  # dev.py lives at the project root, next to manage.py
+if str(ROOT) not in sys.path:  # dev.py lives at the project root, next to manage.py
+    sys.path.insert(0, str(ROOT))
 from dev import server_command  # noqa: E402  (one source for the uvicorn flags)
 
 DEFAULT_HOST = "127.0.0.1"
