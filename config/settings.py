@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     # First: its `createsuperuser` replaces django.contrib.auth's (the first
     # app that has a command of a given name wins).
     "accounts",
+    # Before django.contrib.staticfiles: its `runserver` (uvicorn serving the
+    # composed app) replaces staticfiles' and Django's own.
+    "common",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -98,7 +101,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "common",
     "books",
     "throttling",
     # Only for `manage.py bench` (benchmarks/): no models, nothing on the request path.
