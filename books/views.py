@@ -160,10 +160,20 @@ class BookViewSet(ApiViewSet):
         return HttpResponse(body, content_type=JSON, headers=MISS)
 
     def list(self, request: Request) -> HttpResponse | Response:
+        params = request.query_params
+        if not self._answers_from_cache(request):
+            # The browsable API's filter form submits every field, the empty
+            # ones too; for that page an empty field means "not given" (an API
+            # client sending `year_to=` still gets the contract's 422).
+            params = params.copy()
+            # (`cursor=` is kept: empty, it starts keyset paging.)
+            for name in [n for n, value in params.items() if value == "" and n != "cursor"]:
+                del params[name]
+
         def compute() -> dict[str, Any]:
-            result = book_page(params=request.query_params)
+            result = book_page(params=params)
             url = request.build_absolute_uri(request.path)
-            links = page_links(url, request.query_params, result)
+            links = page_links(url, params, result)
             data = self.OutputSerializer(result.items, many=True).data
             return {"data": data, "meta": result.meta(), "links": links}
 
