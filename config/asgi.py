@@ -223,7 +223,7 @@ def build_application() -> ASGIApp:
         app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
     app = DocsContentSecurityPolicy(app)
     app = AllowedHostsMiddleware(app, settings.ALLOWED_HOSTS)
-    # Another branch adds SECURE_HSTS_SECONDS to settings; read it defensively.
+    # Strict-Transport-Security only when production asks for it (settings, HTTPS).
     hsts = hsts_header(
         int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0),
         include_subdomains=bool(getattr(settings, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)),
