@@ -110,11 +110,13 @@ def clean_author(value: str) -> str:
 
 def _clean_line(value: str, max_length: int) -> str:
     _check_no_null_characters(value)
+    # The length as sent, before trimming: what the OpenAPI documents'
+    # maxLength says, so a client validating against them is never surprised.
+    if len(value) > max_length:
+        raise FieldInvalid(MSG_TOO_LONG.format(max=max_length))
     cleaned = value.strip()
     if not cleaned:
         raise FieldInvalid(MSG_BLANK)
-    if len(cleaned) > max_length:
-        raise FieldInvalid(MSG_TOO_LONG.format(max=max_length))
     return cleaned
 
 

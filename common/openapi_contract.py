@@ -184,6 +184,18 @@ def _logout_fields() -> dict[str, Json]:
     return {"refresh_token": {"pattern": NO_NUL}}
 
 
+def _password_reset_fields() -> dict[str, Json]:
+    return {"email": {"format": "email", "maxLength": c.EMAIL_MAX}}
+
+
+def _password_reset_confirm_fields() -> dict[str, Json]:
+    return {
+        "uid": {"minLength": 1, "pattern": NO_NUL},
+        "token": {"minLength": 1, "pattern": NO_NUL},
+        "new_password": {**_password(STRENGTH), "format": "password"},
+    }
+
+
 def _bf_demo_fields() -> dict[str, Json]:
     return {"username": {"minLength": 1}, "password": {"minLength": 1, "format": "password"}}
 
@@ -211,6 +223,8 @@ BODY_FIELDS: dict[tuple[str, str], Callable[[], dict[str, Json]]] = {
     ("/bf-demo/login", "post"): _bf_demo_fields,
     ("/auth/register", "post"): _register_fields,
     ("/auth/refresh", "post"): _refresh_fields,
+    ("/auth/password-reset", "post"): _password_reset_fields,
+    ("/auth/password-reset/confirm", "post"): _password_reset_confirm_fields,
     ("/auth/logout", "post"): _logout_fields,
     ("/users/{id}", "patch"): _user_update_fields,
     ("/books", "post"): _book_fields,

@@ -74,8 +74,11 @@ class TestTextFields:
         with pytest.raises(FieldInvalid, match="may not be blank"):
             rules.clean_author(value)
 
-    def test_length_counted_after_trim(self) -> None:
-        assert rules.clean_title(" " + "a" * 200 + " ") == "a" * 200
+    def test_length_counted_as_sent_then_trimmed(self) -> None:
+        # As the documents' maxLength says: the value as sent, spaces included.
+        assert rules.clean_title(" " + "a" * 198 + " ") == "a" * 198
+        with pytest.raises(FieldInvalid, match="no more than 200"):
+            rules.clean_title(" " + "a" * 200 + " ")
         with pytest.raises(FieldInvalid, match="no more than 200"):
             rules.clean_title("a" * 201)
 
