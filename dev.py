@@ -192,7 +192,11 @@ def serve(args: argparse.Namespace) -> None:
     run(python, "manage.py", "seed_demo")
     command = server_command(python, host=args.host, port=args.port, workers=args.workers)
     print("+", " ".join(command[1:]), flush=True)
-    server = subprocess.Popen(command, cwd=ROOT)
+    # A developer reads the log in a terminal: readable lines unless told otherwise
+    # (production's default, with DEBUG off, is one JSON object per line).
+    server_env = dict(os.environ)
+    server_env.setdefault("LOG_FORMAT", "text")
+    server = subprocess.Popen(command, cwd=ROOT, env=server_env)
     # A `kill` of this script stops the server too, instead of orphaning it.
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:
