@@ -42,6 +42,7 @@ from django.http.request import split_domain_port, validate_host  # noqa: E402
 
 from common.asgi.body_limit import BodySizeLimit  # noqa: E402
 from common.asgi.docs_security import DocsContentSecurityPolicy  # noqa: E402
+from common.asgi.errors import send_error  # noqa: E402
 from common.asgi.metrics import MetricsMiddleware, record_route  # noqa: E402
 from common.asgi.security_headers import SecurityHeaders, hsts_header  # noqa: E402
 from common.asgi.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
@@ -135,19 +136,7 @@ class AllowedHostsMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._allowed(scope):
-            error = BadRequest(MSG_BAD_HOST)
-            body = error.compact_json()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": error.status,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, BadRequest(MSG_BAD_HOST))
             return
         await self.app(scope, receive, send)
 

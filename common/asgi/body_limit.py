@@ -16,6 +16,7 @@ request's body in memory, whichever prefix it sends to.
 
 from __future__ import annotations
 
+from common.asgi.errors import send_error
 from common.asgi.types import ASGIApp, Message, Receive, Scope, Send
 from common.errors import PayloadTooLarge
 
@@ -69,21 +70,9 @@ class BodySizeLimit:
         await self.app(dict(scope, headers=headers), _replay(body, receive), send)
 
     async def _refuse(self, send: Send) -> None:
-        error = PayloadTooLarge(self.max_bytes)
-        body = error.compact_json()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": error.status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    # The unread rest of the body makes the connection unusable.
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        # The unread rest of the body makes the connection unusable.
+        await send_error(send, PayloadTooLarge(self.max_bytes),
+                         extra_headers=((b"connection", b"close"),))
 
 
 def _content_length(scope: Scope) -> int | None:
