@@ -151,7 +151,5 @@ def email_settings(name: str = "EMAIL_URL", default: str = "console://") -> dict
             EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
             EMAIL_USE_TLS=use_tls,
             EMAIL_USE_SSL=use_ssl,
-            # A dead mail server must not hang a sending thread for ever.
-            EMAIL_TIMEOUT=10,
         )
     return config

@@ -310,6 +310,9 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 LOGIN_MAX_FAILURES = env.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = env.seconds("LOGIN_FAILURE_WINDOW", 900)
 LOGIN_LOCKOUT = env.seconds("LOGIN_LOCKOUT", 900)
+# An IP has its own, higher threshold: one person's typos behind a shared
+# address (an office, the admin's own machine) lock no one else out.
+LOGIN_MAX_FAILURES_PER_IP = env.integer("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=1)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 
 # --- Request bodies ---------------------------------------------------------------
@@ -318,6 +321,16 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576)
 # Django's own cap agrees, so it never fires first with a 500 through DRF.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+# A body not fully received within this many seconds gets 408 at the edge.
+BODY_TIMEOUT = env.seconds("BODY_TIMEOUT", 10)
+# More query parameters or form fields than this: 400 at the edge. Django's
+# own cap agrees, so a QueryDict never raises TooManyFieldsSent behind it.
+MAX_QUERY_PARAMS = env.integer("MAX_QUERY_PARAMS", 1000, minimum=1)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_QUERY_PARAMS
+# All request header lines together, in bytes: more gets 431 at the edge.
+MAX_HEADER_BYTES = env.integer("MAX_HEADER_BYTES", 16_384, minimum=1024)
+# Who may read GET /metrics; anyone else gets 404.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS") or ["127.0.0.1", "::1"]
 
 
 # --- HTTPS (production) -----------------------------------------------------------
@@ -354,6 +367,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost
 PASSWORD_RESET_TIMEOUT = env.seconds("PASSWORD_RESET_TIMEOUT", 3 * 3_600)
 # Reset requests, per client IP and, separately, per email address.
 RATE_LIMIT_PASSWORD_RESET = env.rate("RATE_LIMIT_PASSWORD_RESET", "5/hour")
+# Seconds a mail server may take per SMTP operation before the send gives up.
+EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
+# The origin links in emails point at (https://books.example.com). Unset:
+# the scheme and host the request came in on, never a port the client chose.
+PUBLIC_URL = env_str("PUBLIC_URL", "").rstrip("/")
 
 
 # --- Django REST framework ------------------------------------------------------
