@@ -49,8 +49,16 @@ def requirements_digest() -> str:
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    """Run one step; a failed step ends dev.py with its status, not a traceback.
+
+    The step has already said what went wrong (a bad setting prints one
+    `Configuration error: ...` line): repeating it as a Python stack would
+    bury that line.
+    """
     print("+", " ".join(str(a) for a in args), flush=True)
-    subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=True)
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
 
 
 def ensure_environment() -> None:

@@ -16,13 +16,11 @@ def main() -> None:
         # `manage.py test` runs pytest (common/management/commands/test.py);
         # like `dev.py test`, it needs no production secrets.
         os.environ.setdefault("TESTING", "1")
-    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    try:
-        execute_from_command_line(sys.argv)
-    except ImproperlyConfigured as exc:
-        sys.exit(f"Configuration error: {exc}")
+    from config.env import exit_on_setting_error
+
+    exit_on_setting_error(lambda: execute_from_command_line(sys.argv))
 
 
 if __name__ == "__main__":

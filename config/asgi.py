@@ -33,7 +33,10 @@ import uuid
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django.setup()
+# A bad variable ends uvicorn with one line naming it, not an import traceback.
+from config.env import exit_on_setting_error  # noqa: E402
+
+exit_on_setting_error(django.setup)
 
 from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
 from django.conf import settings  # noqa: E402
@@ -196,11 +199,11 @@ def build_application() -> ASGIApp:
 
     # Worker threads for Django's WSGI side; each borrows a pooled connection
     # only while it handles a request.
-    django_workers = int(os.environ.get("DJANGO_WORKERS", "10"))
+    django_workers = settings.DJANGO_WORKERS
     django_app = WSGIMiddleware(get_wsgi_application(), workers=django_workers)
     # Flask's own pool of worker threads; each request gives its connection
     # back to the pool when it ends (mounted_apis/flask_app/db.py).
-    flask_workers = int(os.environ.get("FLASK_WORKERS", "10"))
+    flask_workers = settings.FLASK_WORKERS
     flask_app = WSGIMiddleware(create_flask_app(), workers=flask_workers)
     dispatcher = PrefixDispatcher(
         mounts=[("/api/fastapi", create_fastapi_app()), ("/api/flask", flask_app)],

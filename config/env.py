@@ -1,28 +1,46 @@
-"""Environment variables read *and checked* when the settings load.
+"""Environment variables, read through environs: typed, range-checked, one line on error.
 
+    DEBUG = env.flag("DEBUG", False)
     RATE_LIMIT_ANON = env.rate("RATE_LIMIT_ANON", "100/minute")
-    ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.seconds("ACCESS_TOKEN_LIFETIME", 900))
+    MAX_BODY_BYTES = env.integer("MAX_BODY_BYTES", 1_048_576, minimum=1)
+
+Why environs: it parses and validates with marshmallow (a bad boolean, a
+word where a number belongs, a number out of range are errors, never a quiet
+default), reads the `.env` file, and lets the project add parsers of its own
+(`rate`, `flag`) that fail the same way. django-environ was the other
+candidate; its booleans read any unknown word as false (`DEBUG=maybe` would
+start with DEBUG off), which is the very slip this module exists to stop.
 
 A value that cannot work stops the process at start (uvicorn, every
-`manage.py` command, the test run) with a `SettingError` that names the
-variable, shows its value and says what is expected. Without this, a typo
-such as RATE_LIMIT_ANON=abc started fine and then answered every request
-with a 500. `manage.py` prints a SettingError as one line, no traceback.
+`manage.py` command, `dev.py`) with a `SettingError` whose message is one
+line: the variable, its value (passwords masked) and what is expected. The
+entry points print that line and exit, with no traceback
+(`config.env.exit_on_setting_error`).
 
-Only the standard library and the rate parser the limiter itself uses
-(`throttling.rates.parse_rate`, so "valid at start" and "valid at request
-time" can never disagree).
+A variable set to an empty string counts as unset: a blank line in a `.env`
+file or `FOO=` in a compose file means "the default", as people expect.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from typing import Any
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env, EnvError
+from marshmallow import ValidationError, fields
+from marshmallow.validate import OneOf, Range
 
 RATE_FORMAT = "N/second, N/minute, N/hour or N/day (for example 100/minute)"
+FLAG_WORDS = "true/false, 1/0, yes/no or on/off"
+
+T = TypeVar("T")
 
 
 class SettingError(ImproperlyConfigured):
@@ -33,53 +51,128 @@ class SettingError(ImproperlyConfigured):
         self.name = name
 
 
+_env = Env(eager=True, expand_vars=False)
+
+
+@_env.parser_for("flag")
+def _parse_flag(value: str) -> bool:
+    """A boolean in any case; anything else is an error, never a quiet False."""
+    words = fields.Boolean(truthy={"true", "1", "yes", "on"}, falsy={"false", "0", "no", "off"})
+    return bool(words.deserialize(value.strip().lower()))
+
+
+@_env.parser_for("rate")
+def _parse_rate(value: str) -> str:
+    # The limiter's own parser: "valid at start" and "valid at request time"
+    # can never disagree.
+    from throttling.rates import parse_rate  # pure; no app registry needed
+
+    try:
+        parse_rate(value)
+    except ImproperlyConfigured as exc:
+        raise EnvError(str(exc)) from None
+    return value
+
+
+def read_dotenv(path: Path) -> None:
+    """Load a `.env` file; variables already in the real environment win."""
+    if path.is_file():
+        _env.read_env(str(path), recurse=False, override=False)
+
+
 def _raw(name: str) -> str | None:
     value = os.environ.get(name)
     return None if value is None or value.strip() == "" else value.strip()
 
 
-def integer(name: str, default: int, *, minimum: int = 0) -> int:
-    """A whole number >= `minimum`."""
+@contextmanager
+def _checked(name: str, raw: str, expected: str) -> Iterator[None]:
+    """Turn environs' error for `name` into the project's one-line SettingError."""
+    try:
+        yield
+    except (EnvError, ValidationError):
+        raise SettingError(name, redact(raw), expected) from None
+
+
+def _read(name: str, default: T, expected: str, parse: Callable[[], T]) -> T:
     raw = _raw(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        raise SettingError(name, raw, f"a whole number of at least {minimum}")
+    with _checked(name, raw, expected):
+        return parse()
+
+
+def flag(name: str, default: bool) -> bool:
+    return _read(name, default, FLAG_WORDS, lambda: _env.flag(name))  # type: ignore[attr-defined]
+
+
+def text(name: str, default: str = "") -> str:
+    return _raw(name) or default
+
+
+def choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, case-insensitive (LOG_FORMAT=JSON is json)."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    value = raw.lower()
+    with _checked(name, raw, "one of " + ", ".join(choices)):
+        OneOf(choices)(value)
     return value
+
+
+def integer(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number within [minimum, maximum]."""
+    expected = f"a whole number of at least {minimum}"
+    if maximum is not None:
+        expected = f"a whole number from {minimum} to {maximum}"
+    return _read(
+        name, default, expected, lambda: _env.int(name, validate=Range(min=minimum, max=maximum))
+    )
 
 
 def seconds(name: str, default: int) -> int:
     """A positive number of seconds (lifetimes, windows, timeouts)."""
-    raw = _raw(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingError(name, raw, "a whole number of seconds, at least 1 (for example 900)")
-    return int(raw)
+    expected = "a whole number of seconds, at least 1 (for example 900)"
+    return _read(name, default, expected, lambda: _env.int(name, validate=Range(min=1)))
 
 
 def rate(name: str, default: str) -> str:
     """A rate string the limiter accepts: N/second|minute|hour|day, N >= 1."""
-    from throttling.rates import parse_rate  # pure; no app registry needed
+    return _read(name, default, RATE_FORMAT, lambda: _env.rate(name))  # type: ignore[attr-defined]
 
-    value = _raw(name) or default
-    try:
-        parse_rate(value)
-    except ImproperlyConfigured:
-        raise SettingError(name, value, RATE_FORMAT) from None
-    return value
+
+def items(name: str, default: list[str] | None = None) -> list[str]:
+    """A comma list; blanks between commas are dropped."""
+    raw = _raw(name)
+    if raw is None:
+        return list(default or [])
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def networks(name: str, default: list[str] | None = None) -> list[str]:
+    """A comma list of IP addresses or CIDR networks (10.0.0.0/8, ::1)."""
+    values = items(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise SettingError(
+                name, ",".join(values), "a comma list of IP addresses or networks (10.0.0.0/8)"
+            ) from None
+    return values
 
 
 def redact(value: str) -> str:
     """A URL fit for an error message: its password replaced by `***`."""
-    parts = urlsplit(value)
-    if parts.password is None:
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
         return value
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    if password is None:
+        return value
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
 
 
@@ -122,7 +215,9 @@ def email_settings(name: str = "EMAIL_URL", default: str = "console://") -> dict
         smtp://mail.example.org:25?tls=false    plain SMTP (a local relay)
         smtps://user:pass@mail.example.org:465  SMTP over TLS (port 465, the default)
 
-    User and password are percent-decoded (`p%40ss` is `p@ss`).
+    User and password are percent-decoded (`p%40ss` is `p@ss`). The forms
+    are this project's (STARTTLS unless `tls=false`), so the URL is split
+    here rather than by a generic email-URL package.
     """
     example = "smtp://user:pass@mail.example.org:587"
     raw = url(name, schemes=EMAIL_SCHEMES, example=example) or default
@@ -153,3 +248,20 @@ def email_settings(name: str = "EMAIL_URL", default: str = "console://") -> dict
             EMAIL_USE_SSL=use_ssl,
         )
     return config
+
+
+# --- Entry points ------------------------------------------------------------------------
+
+
+def exit_on_setting_error(start: Callable[[], T]) -> T:
+    """Run `start` (django.setup, a command); a settings error ends the process in one line.
+
+    Used by manage.py and config/asgi.py (so uvicorn too), so every entry
+    point answers a bad variable the same way: `Configuration error: ...` on
+    stderr, exit status 1, no traceback.
+    """
+    try:
+        return start()
+    except ImproperlyConfigured as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

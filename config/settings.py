@@ -18,7 +18,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from dotenv import load_dotenv
 
 from common.logs import logging_config
 from config import env
@@ -26,37 +25,11 @@ from config import env
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A `.env` file is a convenience for development; real environment variables win.
-load_dotenv(BASE_DIR / ".env", override=False)
+env.read_dotenv(BASE_DIR / ".env")
 
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env.flag("DEBUG", False)
 # Under pytest the generated development keys are fine (see _secret below).
-TESTING = env_bool("TESTING", False) or "pytest" in sys.modules
+TESTING = env.flag("TESTING", False) or "pytest" in sys.modules
 
 
 def _secret(name: str) -> str:
@@ -65,10 +38,10 @@ def _secret(name: str) -> str:
     A generated key changes at every start, which logs everyone out: fine for a
     laptop, never for production, hence the refusal when DEBUG is off.
     """
-    value = env_str(name)
+    value = env.text(name)
     if value:
         return value
-    if DEBUG or TESTING or env_bool("DEV_SERVER", False):
+    if DEBUG or TESTING or env.flag("DEV_SERVER", False):
         return secrets.token_urlsafe(48)
     raise ImproperlyConfigured(f"{name} is required when DEBUG is off")
 
@@ -80,7 +53,10 @@ JWT_SIGNING_KEY = _secret("JWT_SIGNING_KEY")
 if len(JWT_SIGNING_KEY.encode()) < 32:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must hold at least 256 bits (32 bytes)")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
+ALLOWED_HOSTS = env.items("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
+if not ALLOWED_HOSTS and not DEBUG:
+    # Django would start and then answer every request 400.
+    raise env.SettingError("ALLOWED_HOSTS", "", "a comma list of host names (api.example.com)")
 if TESTING:
     ALLOWED_HOSTS.append("testserver")
 
@@ -151,7 +127,13 @@ ASGI_APPLICATION = "config.asgi.application"
 
 
 def _database_from_env() -> dict:
-    url = env_str("DATABASE_URL")
+    # PostgreSQL or SQLite: the two backends the suite runs on. Any other
+    # scheme (mysql2://, a typo) is refused here, not by a driver's import error.
+    url = env.url(
+        "DATABASE_URL",
+        schemes=("postgres", "postgresql", "pgsql", "sqlite"),
+        example="postgres://user:pass@host:5432/name or sqlite:///path/to/file",
+    )
     if not url:
         # SQLite, tuned for many threads: WAL lets readers run beside one
         # writer, the busy timeout waits instead of failing with "database is
@@ -180,16 +162,16 @@ def _database_from_env() -> dict:
         # process at DB_POOL_MAX_SIZE connections however many threads ask.
         config["OPTIONS"] = {
             "pool": {
-                "min_size": env_int("DB_POOL_MIN_SIZE", 2),
-                "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+                "min_size": env.integer("DB_POOL_MIN_SIZE", 2, minimum=0),
+                "max_size": env.integer("DB_POOL_MAX_SIZE", 10, minimum=1),
                 # How long a request waits for a connection before its 503. A
                 # server that cannot hand one out in 2 s is down for a client.
-                "timeout": env_int("DB_POOL_TIMEOUT", 2),
+                "timeout": env.seconds("DB_POOL_TIMEOUT", 2),
                 # Give up a failed reconnection after 2 s (psycopg's default is
                 # 5 min of backoff, 1, 2, 4 ... 32 s apart: after an outage the
                 # pool kept answering 503 for ~36 s). The next request that
                 # needs a connection starts a fresh attempt at once.
-                "reconnect_timeout": env_int("DB_POOL_RECONNECT_TIMEOUT", 2),
+                "reconnect_timeout": env.seconds("DB_POOL_RECONNECT_TIMEOUT", 2),
             },
         }
         # With the pool, Django turns this into psycopg's `check`: a pooled
@@ -212,7 +194,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "api"),
+            "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "api"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 # Fail fast when Redis is down: callers degrade (cache MISS,
@@ -230,7 +212,7 @@ else:
     # two runs on one machine must not clear each other's); tests/conftest.py
     # removes it at the end.
     CACHE_DIR = Path(
-        env_str("CACHE_DIR")
+        env.text("CACHE_DIR")
         or BASE_DIR / ".cache" / (f"test-{os.getpid()}" if TESTING else "default")
     ).resolve()
     CACHES = {
@@ -277,8 +259,8 @@ SIMPLE_JWT = {
     # Its own secret, not simplejwt's default (SECRET_KEY).
     "SIGNING_KEY": JWT_SIGNING_KEY,
     # Set on every token and required on every token.
-    "AUDIENCE": env_str("JWT_AUDIENCE", "three-frameworks-api"),
-    "ISSUER": env_str("JWT_ISSUER", "three-frameworks-api"),
+    "AUDIENCE": env.text("JWT_AUDIENCE", "three-frameworks-api"),
+    "ISSUER": env.text("JWT_ISSUER", "three-frameworks-api"),
     # The registered claim for "who", holding the user id as a string.
     "USER_ID_CLAIM": "sub",
     "USER_ID_FIELD": "id",
@@ -298,27 +280,34 @@ REFRESH_FAMILY_LIFETIME = timedelta(seconds=env.seconds("REFRESH_FAMILY_LIFETIME
 
 # --- Rate limiting and brute force ----------------------------------------------
 
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 RATE_LIMIT_ANON = env.rate("RATE_LIMIT_ANON", "100/minute")
 RATE_LIMIT_USER = env.rate("RATE_LIMIT_USER", "1000/minute")
 RL_DEMO_PING = env.rate("RL_DEMO_PING", "10/minute")
 RL_DEMO_LOGIN_SIM = env.rate("RL_DEMO_LOGIN_SIM", "3/minute")
-RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
+RATE_LIMIT_FAIL_OPEN = env.flag("RATE_LIMIT_FAIL_OPEN", True)
 # django-ratelimit's own master switch. Off only in `manage.py bench`'s
 # "limiter off" runs, which measure what counting costs; never in production.
-RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_ENABLE = env.flag("RATELIMIT_ENABLE", True)
 LOGIN_MAX_FAILURES = env.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = env.seconds("LOGIN_FAILURE_WINDOW", 900)
 LOGIN_LOCKOUT = env.seconds("LOGIN_LOCKOUT", 900)
 # An IP has its own, higher threshold: one person's typos behind a shared
 # address (an office, the admin's own machine) lock no one else out.
 LOGIN_MAX_FAILURES_PER_IP = env.integer("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=1)
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOWED_ORIGINS = env.items("CORS_ALLOWED_ORIGINS")
+
+# --- Serving ---------------------------------------------------------------------
+
+# Worker threads of the two WSGI frameworks (a2wsgi); each borrows a pooled
+# database connection only while it handles a request (config/asgi.py).
+DJANGO_WORKERS = env.integer("DJANGO_WORKERS", 10, minimum=1, maximum=256)
+FLASK_WORKERS = env.integer("FLASK_WORKERS", 10, minimum=1, maximum=256)
 
 # --- Request bodies ---------------------------------------------------------------
 
 # Larger bodies get 413 before they are read (common/asgi/body_limit.py).
-MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 1_048_576)
+MAX_BODY_BYTES = env.integer("MAX_BODY_BYTES", 1_048_576, minimum=1)
 # Django's own cap agrees, so it never fires first with a 500 through DRF.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 # A body not fully received within this many seconds gets 408 at the edge.
@@ -330,7 +319,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_QUERY_PARAMS
 # All request header lines together, in bytes: more gets 431 at the edge.
 MAX_HEADER_BYTES = env.integer("MAX_HEADER_BYTES", 16_384, minimum=1024)
 # Who may read GET /metrics; anyone else gets 404.
-METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS") or ["127.0.0.1", "::1"]
+METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 
 # --- HTTPS (production) -----------------------------------------------------------
@@ -340,15 +329,15 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS") or ["127.0.0.1", "::1"]
 
 # Seconds browsers remember "HTTPS only" (Strict-Transport-Security). Start
 # small: a long value cannot be taken back from browsers that saw it.
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0, minimum=0)
 # Only meaningful with SECURE_HSTS_SECONDS; check --deploy asks for both.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", False)
 # Redirect plain HTTP to HTTPS (Django's pages: the admin, /api/drf, /).
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", False)
 # Session and CSRF cookies (the admin, the browsable API) only over HTTPS.
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env.flag("CSRF_COOKIE_SECURE", False)
 # Behind a TLS-terminating proxy the connection is plain HTTP and the proxy
 # says "https" in X-Forwarded-Proto. That header is believed only when proxies
 # are configured at all: one setting (TRUSTED_PROXIES) decides which
@@ -362,7 +351,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES
 # Unset: the console backend, which prints each email (development). Under
 # pytest Django swaps in the locmem backend whatever this says.
 globals().update(env.email_settings("EMAIL_URL", "console://"))
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost>")
 # How long a reset link works (Django's own setting; its default is 3 days).
 PASSWORD_RESET_TIMEOUT = env.seconds("PASSWORD_RESET_TIMEOUT", 3 * 3_600)
 # Reset requests, per client IP and, separately, per email address.
@@ -371,7 +360,9 @@ RATE_LIMIT_PASSWORD_RESET = env.rate("RATE_LIMIT_PASSWORD_RESET", "5/hour")
 EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
 # The origin links in emails point at (https://books.example.com). Unset:
 # the scheme and host the request came in on, never a port the client chose.
-PUBLIC_URL = env_str("PUBLIC_URL", "").rstrip("/")
+PUBLIC_URL = env.url(
+    "PUBLIC_URL", schemes=("http", "https"), example="https://books.example.com"
+).rstrip("/")
 
 
 # --- Django REST framework ------------------------------------------------------
@@ -442,8 +433,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # LOG_FORMAT=json|text: one JSON object per line in production (what a log
 # collector parses), readable text in development. Default: json when DEBUG is off.
-LOG_FORMAT = (env_str("LOG_FORMAT") or ("text" if DEBUG else "json")).lower()
-try:
-    LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
-except ValueError as exc:
-    raise ImproperlyConfigured(str(exc)) from exc
+LOG_FORMAT = env.choice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+LOGGING = logging_config(
+    log_format=LOG_FORMAT, level=env.choice("LOG_LEVEL", "info", LOG_LEVELS).upper()
+)

@@ -26,4 +26,4 @@ def test_the_default_follows_debug(env: dict[str, str], expected: str) -> None:
 def test_an_unknown_format_stops_the_start() -> None:
     result = manage("check", env={"DEBUG": "true", "LOG_FORMAT": "xml"})
     assert result.returncode != 0
-    assert "LOG_FORMAT must be one of json, text" in result.stderr
+    assert "LOG_FORMAT='xml' is invalid: expected one of json, text" in result.stderr

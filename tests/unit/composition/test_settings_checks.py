@@ -24,7 +24,7 @@ def _check(**variables: str) -> subprocess.CompletedProcess[str]:
         if key not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}
     }
     # TESTING: development keys are generated (no SECRET_KEY needed here).
-    environment.update(TESTING="1", **variables)
+    environment.update({"TESTING": "1", **variables})
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
@@ -91,3 +91,71 @@ def test_email_url_forms(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_redact_masks_only_the_password() -> None:
     assert env.redact("postgres://u:secret@db:5432/x") == "postgres://u:***@db:5432/x"
     assert env.redact("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+# Values that used to slip through: read as a quiet default, accepted and then
+# failing every request, or dying with a bare traceback.
+SLIPPED_THROUGH = [
+    ("DEBUG", "maybe", "true/false"),
+    ("SECURE_SSL_REDIRECT", "ture", "true/false"),
+    ("MAX_BODY_BYTES", "-5", "at least 1"),
+    ("DJANGO_WORKERS", "ten", "whole number"),
+    ("DATABASE_URL", "mysql2://u:secret@db/books", "postgres://"),
+    ("TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip", "IP addresses"),
+    ("PUBLIC_URL", "books.example.com", "https://"),
+    ("LOG_LEVEL", "loud", "one of debug"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), SLIPPED_THROUGH)
+def test_values_that_used_to_slip_through_stop_the_start(
+    name: str, value: str, expected: str
+) -> None:
+    result = _check(**{name: value})
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith(f"Configuration error: {name}="), result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
+
+
+def test_an_empty_allowed_hosts_stops_a_production_start() -> None:
+    result = _check(
+        TESTING="", DEBUG="false", ALLOWED_HOSTS=" , ",
+        SECRET_KEY="x" * 50, JWT_SIGNING_KEY="y" * 48,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("Configuration error: ALLOWED_HOSTS="), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["TRUE", "Yes", "on", "1"])
+def test_booleans_read_in_any_case(value: str) -> None:
+    result = _check(DEBUG=value)
+    assert result.returncode == 0, result.stderr
+
+
+def test_uvicorn_stops_with_one_line_naming_the_variable() -> None:
+    """The server's own entry point (config/asgi.py under uvicorn) answers alike."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environment.update(TESTING="1", RATE_LIMIT_ANON="abc")
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", "0"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Configuration error: RATE_LIMIT_ANON='abc' is invalid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dev_py_serve_stops_with_one_line_naming_the_variable(tmp_path: Path) -> None:
+    """`dev.py serve` runs migrate first: its one line is the whole message."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environment.update(TESTING="1", DJANGO_WORKERS="ten")
+    result = subprocess.run(
+        [sys.executable, "dev.py", "serve", "--port", "0"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert "Configuration error: DJANGO_WORKERS='ten' is invalid" in result.stderr
+    assert "Traceback" not in result.stderr
