@@ -17,11 +17,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from books.models import Book
-from books.rules import validate_book
-from common.errors import Conflict, NotAuthenticated, PermissionDenied
+from books.rules import MSG_TOO_LONG, validate_book
+from common.errors import (
+    Conflict,
+    FieldError,
+    NotAuthenticated,
+    PermissionDenied,
+    ValidationFailed,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -79,6 +85,24 @@ def _save(book: Book) -> None:
         ).exists():
             raise Conflict(MSG_ISBN_TAKEN) from exc
         raise
+    except DataError as exc:
+        # The rules check every length before this point; a value the column
+        # still refuses means a limit and the table disagree. The client gets
+        # the field's error, never a 500 (PostgreSQL enforces max_length).
+        too_long = _too_long_fields(book)
+        if not too_long:
+            raise
+        raise ValidationFailed(too_long) from exc
+
+
+def _too_long_fields(book: Book) -> list[FieldError]:
+    errors = []
+    for field in Book._meta.concrete_fields:
+        value = getattr(book, field.attname)
+        limit = getattr(field, "max_length", None)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            errors.append(FieldError(field.name, MSG_TOO_LONG.format(max=limit)))
+    return errors
 
 
 @transaction.atomic
