@@ -16,20 +16,22 @@ shard) that every process opens. Its `add` and `incr` each run in one
 what django-ratelimit's counting (`add` + `incr`) and the login guard
 (throttling/lockout.py) rely on.
 
-`SharedDiskCache` is diskcache's `DjangoCache` with three changes, and why:
+`SharedDiskCache` is a Django cache backend over diskcache's public `Cache`
+(one SQLite file per shard), and each choice has a reason:
 
-1. One store per process. Django builds a cache backend per thread and per
-   async context: measured here, a new instance for every request (two for
-   a FastAPI one). `DjangoCache.__init__` opens a new FanoutCache each time
-   (8 SQLite files, schema checks). Here every instance shares one
-   FanoutCache per configuration; its SQLite connections are per thread and
+1. One set of shards per process. Django builds a cache backend per thread
+   and per async context: measured here, a new instance for every request
+   (two for a FastAPI one). diskcache's own `DjangoCache` opens a new
+   FanoutCache (8 SQLite files, schema checks) in each. Here every instance
+   shares the process's shards; their SQLite connections are per thread and
    reused from request to request.
 2. A stuck cache fails like a Redis that is down, and soon. DjangoCache
    retries a locked write forever (`retry=True`); with `retry=False` its
    FanoutCache turns a lock timeout into a believable answer instead
    (`add` -> False, "already there", so a lockout would silently not be set;
    `incr` -> None; `get` -> the default). Here each operation goes to its
-   shard itself, retries for at most LOCK_WAIT seconds, then raises
+   shard (`zlib.crc32` of the key picks it: stable across processes and
+   Python runs, unlike `hash()`), retries for at most LOCK_WAIT seconds, then raises
    `CacheBusy`, which callers already treat as "cache down": the limiter
    fails open (or 503), the login guard answers 503, the books cache misses.
 3. `close()` keeps the connections. Django calls it after every request
@@ -47,10 +49,12 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-from diskcache import Cache, DjangoCache, FanoutCache, Timeout
+from diskcache import Cache, Timeout
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 T = TypeVar("T")
@@ -65,8 +69,8 @@ DEFAULT_DATABASE_TIMEOUT = 0.010
 DEFAULT_LOCK_WAIT = 0.5
 DEFAULT_SHARDS = 8
 
-# One FanoutCache per configuration and process, shared by every backend instance.
-_stores: dict[tuple[Any, ...], FanoutCache] = {}
+# One tuple of shards per configuration and process, shared by every backend instance.
+_stores: dict[tuple[Any, ...], tuple[Cache, ...]] = {}
 _stores_lock = threading.Lock()
 
 
@@ -74,20 +78,30 @@ class CacheBusy(Exception):
     """A cache shard stayed write-locked longer than LOCK_WAIT seconds."""
 
 
-def shared_store(
+def shared_shards(
     directory: str, *, shards: int, database_timeout: float, options: dict[str, Any]
-) -> FanoutCache:
-    """The process's FanoutCache for this directory and settings, opened on first use."""
+) -> tuple[Cache, ...]:
+    """The process's shards for this directory and settings, opened on first use.
+
+    Shard N lives in `<directory>/<NNN>`; a `size_limit` in `options` is the
+    whole cache's, split evenly between the shards.
+    """
     key = (str(directory), shards, database_timeout, tuple(sorted(options.items())))
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = FanoutCache(str(directory), shards, database_timeout, **options)
+            per_shard = dict(options)
+            if "size_limit" in per_shard:
+                per_shard["size_limit"] = int(per_shard["size_limit"]) // shards
+            store = tuple(
+                Cache(str(Path(directory) / f"{number:03d}"), database_timeout, **per_shard)
+                for number in range(shards)
+            )
             _stores[key] = store
         return store
 
 
-class SharedDiskCache(DjangoCache):
+class SharedDiskCache(BaseCache):
     """A Django cache in SQLite files, shared by every process that opens the directory.
 
     Settings beside BACKEND and LOCATION (the directory): SHARDS (SQLite
@@ -97,16 +111,23 @@ class SharedDiskCache(DjangoCache):
     """
 
     def __init__(self, directory: str, params: dict[str, Any]) -> None:
-        # Not DjangoCache.__init__: it would open a FanoutCache of its own for
-        # every instance (see the module docstring, point 1).
-        BaseCache.__init__(self, params)
-        self._cache = shared_store(
+        super().__init__(params)
+        self.directory = str(directory)
+        self._shards = shared_shards(
             directory,
             shards=int(params.get("SHARDS", DEFAULT_SHARDS)),
             database_timeout=float(params.get("DATABASE_TIMEOUT", DEFAULT_DATABASE_TIMEOUT)),
             options=dict(params.get("OPTIONS", {})),
         )
         self.lock_wait = float(params.get("LOCK_WAIT", DEFAULT_LOCK_WAIT))
+
+    def get_backend_timeout(self, timeout: Any = DEFAULT_TIMEOUT) -> float | None:
+        """Seconds until expiry, as diskcache takes them (Django's base gives an epoch time)."""
+        if timeout is DEFAULT_TIMEOUT:
+            timeout = self.default_timeout
+        elif timeout == 0:
+            timeout = -1  # expired at once (Django ticket 21147: no clock rounding)
+        return None if timeout is None else float(timeout)
 
     # --- Django's cache API, each operation on its shard ----------------------
 
@@ -171,16 +192,17 @@ class SharedDiskCache(DjangoCache):
     def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return self.incr(key, -delta, version=version)
 
+    def clear(self) -> None:
+        for shard in self._shards:
+            self._within_lock_wait(lambda shard=shard: shard.clear(retry=False))
+
     def close(self, **kwargs: Any) -> None:
         """Keep the connections open: Django calls this after every request (point 3)."""
 
     # --- internals ----------------------------------------------------------------
 
     def _shard(self, key: str) -> Cache:
-        # FanoutCache's own routing (diskcache 5.6, pinned), so a key lives in
-        # the same file whichever API wrote it; test_disk_cache.py checks it.
-        store = self._cache
-        return store._shards[store._hash(key) % store._count]
+        return self._shards[zlib.crc32(key.encode()) % len(self._shards)]
 
     def _within_lock_wait(self, operation: Callable[[], T]) -> T:
         """Run `operation`, retrying while its shard is write-locked, up to LOCK_WAIT s.

@@ -6,6 +6,8 @@ same whichever cache the settings chose (REDIS_URL set or not).
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -120,12 +122,23 @@ def test_clear_empties_every_shard(disk_cache: SharedDiskCache) -> None:
     assert disk_cache.get_many([f"key-{number}" for number in range(50)]) == {}
 
 
-def test_keys_live_where_fanout_cache_puts_them(disk_cache: SharedDiskCache) -> None:
-    """`_shard` copies diskcache's private routing: a changed diskcache fails here."""
-    for number in range(50):
-        disk_cache.set(f"key-{number}", number, timeout=60)
-        db_key = disk_cache.make_key(f"key-{number}")
-        assert disk_cache._cache.get(db_key) == number  # FanoutCache's own lookup
+def test_a_key_lives_in_the_same_shard_in_every_process(tmp_path: Path) -> None:
+    """Routing is crc32 of the key, not Python's per-process salted hash()."""
+    script = (
+        "import sys; from common.disk_cache import SharedDiskCache\n"
+        "cache = SharedDiskCache(sys.argv[1], {})\n"
+        "print([cache._shards.index(cache._shard(cache.make_key(f'key-{n}'))) for n in range(20)])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / "routing")],
+            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[3],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1
+    assert len(set(json.loads(runs.pop()))) > 1  # the keys spread over several shards
 
 
 # --- process-wide store, connections kept ---------------------------------------------
@@ -135,8 +148,8 @@ def test_instances_share_one_store_per_directory(tmp_path: Path) -> None:
     first = SharedDiskCache(str(tmp_path / "one"), dict(PARAMS))
     second = SharedDiskCache(str(tmp_path / "one"), dict(PARAMS))
     other = SharedDiskCache(str(tmp_path / "two"), dict(PARAMS))
-    assert first._cache is second._cache
-    assert other._cache is not first._cache
+    assert first._shards is second._shards
+    assert other._shards is not first._shards
     first.set("k", "v", timeout=60)
     assert second.get("k") == "v" and other.get("k") is None
 
