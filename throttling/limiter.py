@@ -56,15 +56,11 @@ from django.conf import settings
 from django.core.cache import cache as default_cache
 from django_ratelimit.core import EXPIRATION_FUDGE, get_usage
 
-# django-ratelimit's window and key functions: private names, so a test
-# (tests/unit/throttling/test_counter.py) pins that Counter counts into the
-# very key get_usage does.
-from django_ratelimit.core import _get_window as ratelimit_window
-from django_ratelimit.core import _make_cache_key as ratelimit_cache_key
-
 from common.errors import RateLimited, ServiceUnavailable
 from common.redis_client import async_redis, raw_key, script, sync_redis
 from throttling.identity import bucket_for_ip
+from throttling.ratelimit_internals import cache_key as ratelimit_cache_key
+from throttling.ratelimit_internals import window as ratelimit_window
 from throttling.rates import Rate, parse_rate, rate_setting
 
 logger = logging.getLogger(__name__)
