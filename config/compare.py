@@ -11,8 +11,8 @@ services, the limiter, the token service) are written once; the `shared`
 references show them under the columns.
 
 The page is built once per process (`compare_html()`, cached): the source
-does not change under a running server, and the development server restarts
-on an edit anyway. tests/unit/composition/test_compare.py resolves every
+does not change under a running server (after an edit, restart it;
+`manage.py runserver` does so by itself). tests/unit/composition/test_compare.py resolves every
 reference, so a rename breaks a test, not the page.
 """
 
