@@ -1,20 +1,29 @@
 """What /compare shows: each concept, implemented three times, side by side.
 
-Each concept names, per framework, the objects that implement it (as
-references `config.compare_source` reads at run time, never copies) and one
-sentence on what that framework does for you there. The domain rules each
-implementation calls (selectors, services, the limiter, the token service)
-are written once; the `shared` references show them where it helps.
+Each concept (one row of the page) has a short paragraph on what differs
+between the three and why, and per framework one sentence on what the
+framework does for you there and the objects that implement it, named by
+reference (`config.compare_source` reads them from the source files, never
+copies). Each column shows the idiomatic code first; where the project tuned
+a path for speed (the cached reads: one Redis round trip), that code comes
+after, under its own label. The domain rules all three call (selectors,
+services, the limiter, the token service) are written once; the `shared`
+references show them under the columns.
 
-tests/unit/composition/test_compare.py resolves every reference, so a rename
-breaks a test, not the page.
+The page is built once per process (`compare_html()`, cached): the source
+does not change under a running server (after an edit, restart it;
+`manage.py runserver` does so by itself). tests/unit/composition/test_compare.py resolves every
+reference, so a rename breaks a test, not the page.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from config.compare_source import Snippet, snippet
+from django.template.loader import render_to_string
+
+from config.compare_source import Snippet, highlight_css, snippet
 
 FASTAPI = "mounted_apis.fastapi_app"
 FLASK = "mounted_apis.flask_app"
@@ -24,7 +33,8 @@ FLASK = "mounted_apis.flask_app"
 class Implementation:
     framework: str  # "drf", "fastapi" or "flask"
     does_for_you: str  # one sentence: what the framework gives, what the project adds
-    references: tuple[str, ...]
+    references: tuple[str, ...]  # the idiom: shown first
+    tuned: tuple[str, ...] = ()  # the same job tuned for speed: shown after, labelled
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Concept:
     slug: str
     title: str
     question: str  # what the three columns answer
+    differs: str  # a short paragraph: what differs between the three, and why
     drf: Implementation
     fastapi: Implementation
     flask: Implementation
@@ -43,18 +54,24 @@ class Concept:
 
 
 FRAMEWORK_NAMES = {"drf": "Django REST framework", "fastapi": "FastAPI", "flask": "Flask"}
+# Each framework's own guide, next to its code.
+FRAMEWORK_GUIDES = {
+    "drf": "docs/drf.md",
+    "fastapi": "mounted_apis/fastapi_app/README.md",
+    "flask": "mounted_apis/flask_app/README.md",
+}
 
 
-def _drf(does_for_you: str, *references: str) -> Implementation:
-    return Implementation("drf", does_for_you, references)
+def _drf(does_for_you: str, *references: str, tuned: tuple[str, ...] = ()) -> Implementation:
+    return Implementation("drf", does_for_you, references, tuned)
 
 
-def _fastapi(does_for_you: str, *references: str) -> Implementation:
-    return Implementation("fastapi", does_for_you, references)
+def _fastapi(does_for_you: str, *references: str, tuned: tuple[str, ...] = ()) -> Implementation:
+    return Implementation("fastapi", does_for_you, references, tuned)
 
 
-def _flask(does_for_you: str, *references: str) -> Implementation:
-    return Implementation("flask", does_for_you, references)
+def _flask(does_for_you: str, *references: str, tuned: tuple[str, ...] = ()) -> Implementation:
+    return Implementation("flask", does_for_you, references, tuned)
 
 
 CONCEPTS: tuple[Concept, ...] = (
@@ -62,11 +79,19 @@ CONCEPTS: tuple[Concept, ...] = (
         slug="routing",
         title="Routing",
         question="How does GET /books/{id} reach the code that answers it?",
+        differs=(
+            "DRF routes resources, not functions: a router reads a ViewSet's conventional "
+            "actions (list, retrieve, create, update, destroy) and writes the URL patterns. "
+            "FastAPI and Flask route one function per endpoint with a decorator; FastAPI "
+            "reads the path parameter's type from the signature, Flask from a werkzeug "
+            "converter in the rule. All three are then joined under one prefix: include() "
+            "in Django, include_router in FastAPI, register_blueprint in Flask."
+        ),
         drf=_drf(
-            "A router turns a ViewSet's actions (list, retrieve, create, ...) into URL "
-            "patterns, and Django's resolver matches them under the include()d prefix.",
+            "A router turns a ViewSet's actions into URL patterns; Django's resolver matches "
+            "them under the include()d prefix and calls the action with the captured id.",
             "books.urls",
-            "config.urls:urlpatterns",
+            "books.views:BookViewSet.retrieve",
         ),
         fastapi=_fastapi(
             "Each path-operation decorator registers a route on an APIRouter, with its path "
@@ -84,60 +109,16 @@ CONCEPTS: tuple[Concept, ...] = (
         ),
     ),
     Concept(
-        slug="current-user",
-        title="The current user",
-        question="Who is calling? The Bearer token becomes a user, once per request.",
-        drf=_drf(
-            "DRF runs the authentication classes on the first read of request.user and sets "
-            "request.user and request.auth; simplejwt's JWTAuthentication gives the steps.",
-            "accounts.authentication:BearerTokenAuthentication",
-            "accounts.views:MeApi",
-        ),
-        fastapi=_fastapi(
-            "Dependencies in a signature are resolved (and cached) per request; an Annotated "
-            "alias makes \"the current user\" a type the endpoint simply asks for.",
-            f"{FASTAPI}.deps:get_access",
-            f"{FASTAPI}.deps:get_current_user",
-            f"{FASTAPI}.deps:CurrentUser",
-            f"{FASTAPI}.routes.auth:me",
-        ),
-        flask=_flask(
-            "Nothing built in: a before_app_request hook puts the user on `g` (one request's "
-            "globals) and a small decorator refuses a request without one.",
-            f"{FLASK}.auth:load_user",
-            f"{FLASK}.auth:require_login",
-            f"{FLASK}.blueprints.auth:me",
-        ),
-        shared=("accounts.tokens:bearer_from_header",),
-    ),
-    Concept(
-        slug="roles",
-        title="Role checks",
-        question="Only an admin may list users: 401 without a token, 403 for a plain user.",
-        drf=_drf(
-            "Permission classes run in APIView.initial, after authentication and before "
-            "throttles; DRF answers 401 or 403 depending on whether a user is known.",
-            "accounts.permissions:IsAdminRole",
-            "accounts.views:UserListApi",
-        ),
-        fastapi=_fastapi(
-            "A permission is a dependency on the current-user dependency; `dependencies=` on "
-            "the route runs it, in list order, before the endpoint.",
-            f"{FASTAPI}.deps:require_admin",
-            f"{FASTAPI}.deps:ADMIN_THEN_LIMITED",
-            f"{FASTAPI}.routes.users:list_users",
-        ),
-        flask=_flask(
-            "A decorator factory built with functools.wraps; the order of the decorators "
-            "above a view is the order of the checks.",
-            f"{FLASK}.auth:require_role",
-            f"{FLASK}.blueprints.users:list_users",
-        ),
-    ),
-    Concept(
         slug="validation",
-        title="Request validation",
+        title="Validation",
         question="POST /books: which fields are required, of which JSON type?",
+        differs=(
+            "The frameworks check the shape of the input (presence, JSON type) three ways: a "
+            "DRF Serializer, a Pydantic model FastAPI applies before the endpoint runs, a "
+            "small schema the Flask view applies itself. The rules on values (lengths, year "
+            "range, ISBN check digit) are written once, in the domain service, so every prefix "
+            "answers the same 422 with the same messages, in DRF's words."
+        ),
         drf=_drf(
             "Parsers decode the body lazily by content type; a Serializer checks presence and "
             "types and collects every field's error into one ValidationError.",
@@ -161,60 +142,85 @@ CONCEPTS: tuple[Concept, ...] = (
         shared=("books.services:book_create",),
     ),
     Concept(
-        slug="list-filters",
-        title="List filters and pagination",
-        question="GET /users?search=&role=&page=2: one selector, three ways to call it.",
+        slug="auth",
+        title="Authentication",
+        question="Who is calling? The Bearer token becomes a user, once per request.",
+        differs=(
+            "DRF has a slot for this (authentication classes, run on the first read of "
+            "request.user), so the project plugs a subclass of simplejwt's JWTAuthentication "
+            "into it. FastAPI has dependencies: the current user is a type an endpoint asks "
+            "for, resolved once per request. Flask has neither: a before-request hook puts "
+            "the user on `g` and a decorator refuses a request without one. The token check "
+            "itself is the same function at every prefix."
+        ),
         drf=_drf(
-            "request.query_params is Django's QueryDict, ready for the shared django-filter "
-            "FilterSet; the browsable API draws a FilterSet as its filter form.",
-            "accounts.views:UserListApi.get",
-            "books.filters:BookFilterSet",
+            "DRF runs the authentication classes on the first read of request.user and sets "
+            "request.user and request.auth; simplejwt's JWTAuthentication gives the steps.",
+            "accounts.authentication:BearerTokenAuthentication",
+            "accounts.views:MeApi",
         ),
         fastapi=_fastapi(
-            "Query(...) parameters are parsed and documented from the signature; the "
-            "project passes the raw query on, so every prefix gives the same messages.",
-            f"{FASTAPI}.routes.users:list_users",
-            f"{FASTAPI}.pagination:query_params",
-            f"{FASTAPI}.pagination:page_meta_and_links",
+            "Dependencies in a signature are resolved (and cached) per request; an Annotated "
+            "alias makes \"the current user\" a type the endpoint simply asks for.",
+            f"{FASTAPI}.deps:get_access",
+            f"{FASTAPI}.deps:get_current_user",
+            f"{FASTAPI}.deps:CurrentUser",
+            f"{FASTAPI}.routes.auth:me",
         ),
         flask=_flask(
-            "request.args is werkzeug's MultiDict; turned into a QueryDict it goes to the "
-            "same selector, and its ValidationFailed becomes the 422 envelope.",
-            f"{FLASK}.blueprints.users:list_users",
-            f"{FLASK}.parsing:query_params",
+            "Nothing built in: a before_app_request hook puts the user on `g` (one request's "
+            "globals) and a small decorator refuses a request without one.",
+            f"{FLASK}.auth:load_user",
+            f"{FLASK}.auth:require_login",
+            f"{FLASK}.blueprints.auth:me",
         ),
-        shared=("common.pagination:paginate", "common.pagination:page_links"),
+        shared=("accounts.tokens:bearer_from_header",
+                "accounts.tokens:TokenService.authenticate_access"),
     ),
     Concept(
-        slug="caching",
-        title="Caching (the books list)",
-        question="GET /books: token, rate limit and stored page in one Redis round trip.",
+        slug="permissions",
+        title="Permissions",
+        question="Only an admin may list users: 401 without a token, 403 for a plain user.",
+        differs=(
+            "DRF has permission classes, checked after authentication and before throttles. "
+            "FastAPI writes a permission as a dependency on the current user, and the order "
+            "of a route's `dependencies=` list is the order of the checks. Flask stacks "
+            "decorators, and their order on the page is their order at run time. Who may edit "
+            "which book is not a framework question: the domain services decide, once."
+        ),
         drf=_drf(
-            "DRF's documented hooks (perform_authentication, get_throttles) let the cached "
-            "reads skip its own steps; a hit is a plain HttpResponse of the stored bytes.",
-            "books.views:BookViewSet.list",
-            "books.views:BookViewSet._from_cache",
-            "books.views:BookViewSet._cached_read",
+            "Permission classes run in APIView.initial, after authentication and before "
+            "throttles; DRF answers 401 or 403 depending on whether a user is known.",
+            "accounts.permissions:IsAdminRole",
+            "accounts.views:UserListApi",
         ),
         fastapi=_fastapi(
-            "One async dependency does the checks and the lookup on the event loop; a "
-            "Response built from stored bytes skips FastAPI's encoder.",
-            f"{FASTAPI}.routes.books:list_books",
-            f"{FASTAPI}.deps:CachedRead",
-            f"{FASTAPI}.deps:cached_read",
+            "A permission is a dependency on the current-user dependency; `dependencies=` on "
+            "the route runs it, in list order, before the endpoint.",
+            f"{FASTAPI}.deps:require_admin",
+            f"{FASTAPI}.deps:ADMIN_THEN_LIMITED",
+            f"{FASTAPI}.routes.users:list_users",
         ),
         flask=_flask(
-            "A decorator wraps the view: it answers a hit itself and calls the view only on a "
-            "miss, storing the body the view rendered.",
-            f"{FLASK}.blueprints.books:list_books",
-            f"{FLASK}.ratelimit:cached_read",
+            "A decorator factory built with functools.wraps; the order of the decorators "
+            "above a view is the order of the checks.",
+            f"{FLASK}.auth:require_role",
+            f"{FLASK}.blueprints.users:list_users",
         ),
-        shared=("books.fast_read:ReadPlan.read", "books.fast_read:ReadPlan.aread"),
+        shared=("books.services:can_update",),
     ),
     Concept(
         slug="rate-limiting",
         title="Rate limiting",
         question="Every request spends one unit of the caller's budget, the same one everywhere.",
+        differs=(
+            "One limiter (a Redis counter per policy and caller) is written once; what "
+            "differs is how it is attached. DRF asks throttle classes, FastAPI runs a callable "
+            "class instance as a dependency, Flask wraps the view in a decorator. The "
+            "RateLimit headers must land on whatever response follows (a 200, a 404, a 422): "
+            "DRF's view finalizes the response, FastAPI needs a small ASGI middleware, Flask "
+            "an after_request hook."
+        ),
         drf=_drf(
             "Throttle classes run in APIView.initial after permissions; DRF asks "
             "allow_request() of each (the project's refusals raise its own 429).",
@@ -237,9 +243,50 @@ CONCEPTS: tuple[Concept, ...] = (
         shared=("throttling.limiter:enforce",),
     ),
     Concept(
+        slug="caching",
+        title="Caching",
+        question="GET /books: a stored page, and every stored page forgotten at any write.",
+        differs=(
+            "Invalidation is Django's: a signal on every save or delete of a Book moves a "
+            "version number on, so every stored page of every prefix becomes a MISS at once "
+            "(shared, below). Reading is each framework's own: DRF's view set answers from "
+            "its list and retrieve actions, FastAPI gives the endpoint a dependency that "
+            "holds the lookup, Flask wraps the view in a decorator that runs it only on a "
+            "MISS. The endpoint is shown first; the lookup after it is tuned for speed "
+            "(rate limit, token and page in one Redis round trip)."
+        ),
+        drf=_drf(
+            "The actions stay DRF's (list, retrieve); the stored body is answered as a plain "
+            "HttpResponse, and a MISS is rendered by the negotiated renderer, then stored.",
+            "books.views:BookViewSet.retrieve",
+            tuned=("books.views:BookViewSet._from_cache", "books.views:BookViewSet._cached_read"),
+        ),
+        fastapi=_fastapi(
+            "The endpoint asks for the cached read like any other dependency and only "
+            "computes on a MISS; a Response built from stored bytes skips the encoder.",
+            f"{FASTAPI}.routes.books:get_book",
+            f"{FASTAPI}.deps:CachedBooksRead",
+            tuned=(f"{FASTAPI}.deps:cached_read", f"{FASTAPI}.deps:CachedRead"),
+        ),
+        flask=_flask(
+            "A decorator wraps the view: it answers a hit itself and calls the view only on a "
+            "miss, storing the body the view rendered.",
+            f"{FLASK}.blueprints.books:get_book",
+            tuned=(f"{FLASK}.ratelimit:cached_read",),
+        ),
+        shared=("books.cache:_bump_on_write", "books.cache:VersionedCache.bump"),
+    ),
+    Concept(
         slug="errors",
         title="Errors",
         question='Every failure answers {"error": {"code", "message", "details"?}}.',
+        differs=(
+            "The domain raises one family of exceptions (common.errors), each knowing its "
+            "status and body. Each framework has one place that turns an exception into a "
+            "response: DRF's single EXCEPTION_HANDLER setting, FastAPI's and Flask's handlers "
+            "registered per exception class. FastAPI's own validation errors and Flask's "
+            "werkzeug errors are translated too, so the bytes match across prefixes."
+        ),
         drf=_drf(
             "DRF catches what a view raises and hands it to the one EXCEPTION_HANDLER; "
             "whatever that returns None for becomes a 500.",
@@ -250,6 +297,7 @@ CONCEPTS: tuple[Concept, ...] = (
             "exception_handler maps exception classes to responses, including FastAPI's own "
             "RequestValidationError and Starlette's 404/405.",
             f"{FASTAPI}.errors:install_error_handlers",
+            f"{FASTAPI}.errors:application_error_handler",
             f"{FASTAPI}.errors:error_response",
         ),
         flask=_flask(
@@ -265,6 +313,13 @@ CONCEPTS: tuple[Concept, ...] = (
         slug="docs",
         title="API docs",
         question="An OpenAPI document, Swagger UI and ReDoc at every prefix, with no CDN.",
+        differs=(
+            "FastAPI writes the OpenAPI document from the signatures and models it already "
+            "has; drf-spectacular writes DRF's from the views and serializers, helped by "
+            "extend_schema where the code cannot say enough; Flask has no schema of its own, "
+            "so the project writes the document out as data. The three documents describe "
+            "one contract and are compared by a test."
+        ),
         drf=_drf(
             "drf-spectacular writes the document from the views, serializers and "
             "extend_schema decorations; its views serve Swagger UI and ReDoc (sidecar assets).",
@@ -275,14 +330,47 @@ CONCEPTS: tuple[Concept, ...] = (
             "FastAPI writes the document from the signatures and models by itself; the "
             "project only serves the two UIs from local assets instead of a CDN.",
             f"{FASTAPI}.docs:install_docs",
+            f"{FASTAPI}.docs:error_responses",
         ),
         flask=_flask(
             "Flask has no schema of its own: the document is assembled by the project "
             "(openapi.py) and the UIs are two small pages.",
+            f"{FLASK}.openapi:_book_paths",
             f"{FLASK}.docs:openapi_json",
-            f"{FLASK}.docs:swagger_ui",
             f"{FLASK}.docs:init_app",
         ),
+    ),
+    Concept(
+        slug="tests",
+        title="Tests",
+        question="How does a test call one framework, and how are all three held to one contract?",
+        differs=(
+            "Each framework has its own test client: DRF's APIClient (with force_authenticate "
+            "to skip the token), Starlette's TestClient for FastAPI, Flask's test_client() on "
+            "an app from the factory. The contract itself is tested once, over HTTP, against "
+            "the composed application, with every test run at each of the three prefixes "
+            "(shared, below): that is what keeps the three in step."
+        ),
+        drf=_drf(
+            "rest_framework.test.APIClient calls the Django stack in-process; "
+            "force_authenticate sets the user without a token.",
+            "tests.unit.books.test_api_drf:as_user",
+            "tests.unit.books.test_api_drf:TestUpdate.test_other_user_403",
+        ),
+        fastapi=_fastapi(
+            "Starlette's TestClient drives an ASGI app in-process through httpx; here the "
+            "composed app, so the request takes the real path.",
+            "tests.unit.fastapi_app.conftest:client",
+            "tests.unit.fastapi_app.test_app:test_permission_comes_before_the_budget_like_drf",
+        ),
+        flask=_flask(
+            "The application factory gives a fresh app per test; its test_client() calls it "
+            "without a server (the composed app is used where the route matters).",
+            "tests.unit.flask_app.conftest:flask_app",
+            "tests.unit.flask_app.conftest:flask_client",
+            "tests.unit.flask_app.test_auth:test_admin_only_is_403_for_a_user_before_the_rate_limit",
+        ),
+        shared=("tests.contract.conftest:PREFIXES", "tests.contract.conftest:api"),
     ),
 )
 
@@ -293,7 +381,7 @@ def all_references() -> list[str]:
         reference
         for concept in CONCEPTS
         for implementation in concept.implementations
-        for reference in implementation.references
+        for reference in (*implementation.references, *implementation.tuned)
     ] + [reference for concept in CONCEPTS for reference in concept.shared]
 
 
@@ -303,8 +391,10 @@ class Column:
 
     framework: str
     name: str
+    guide: str
     does_for_you: str
     snippets: list[Snippet]
+    tuned: list[Snippet]
 
 
 @dataclass(frozen=True)
@@ -326,8 +416,10 @@ def compare_page() -> list[ConceptPage]:
                 Column(
                     framework=implementation.framework,
                     name=FRAMEWORK_NAMES[implementation.framework],
+                    guide=FRAMEWORK_GUIDES[implementation.framework],
                     does_for_you=implementation.does_for_you,
                     snippets=[snippet(reference) for reference in implementation.references],
+                    tuned=[snippet(reference) for reference in implementation.tuned],
                 )
                 for implementation in concept.implementations
             ],
@@ -335,3 +427,13 @@ def compare_page() -> list[ConceptPage]:
         )
         for concept in CONCEPTS
     ]
+
+
+@functools.cache
+def compare_html() -> str:
+    """The whole page, read, highlighted and rendered once per process."""
+    return render_to_string(
+        "compare.html",
+        {"concepts": compare_page(), "highlight_css": highlight_css(),
+         "guides": FRAMEWORK_GUIDES},
+    )

@@ -1,30 +1,45 @@
-"""Read the project's own source at run time, for the /compare page.
+"""Read the project's own source for the /compare page, by name, and highlight it.
 
-A reference names one object by its import path:
+A reference names one object by its module and qualified name:
 
-    "books.views:BookViewSet.list"      a function, class or method: its source
+    "books.views:BookViewSet.create"    a function, class or method: its source,
+                                        decorators included
     "mounted_apis.fastapi_app.deps:CurrentUser"
                                         any other module-level name: the
                                         statement that assigns it (with the
                                         comment lines right above it)
     "books.urls"                        no name: the whole module
 
-Nothing is copied: a rename makes `snippet()` raise (and the unit test that
-resolves every reference fail), an edit shows up on the next page load.
+The file is found from the module's dotted name and *parsed* (ast), never
+imported: a test module can be shown without pytest installed, and showing
+code runs none of it. Nothing is copied either: a rename makes `snippet()`
+raise AttributeError (tests/unit/composition/test_compare.py resolves every
+reference, so the test fails, not the page).
+
+`highlight()` turns the code into HTML with Pygments: one `<span class=..>`
+per token, the colours in `highlight_css()`.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
-import inspect
+import functools
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+# Light, readable on white, and with enough contrast for comments.
+PYGMENTS_STYLE = "friendly"
+# Every token span is nested under this class (see highlight_css()).
+HIGHLIGHT_CLASS = "hl"
+
+_Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
 @dataclass(frozen=True)
@@ -37,61 +52,100 @@ class Snippet:
     last_line: int
     code: str
 
+    @property
+    def html(self) -> SafeString:
+        return highlight(self.code)
 
-def resolve(reference: str) -> tuple[ModuleType, Any]:
-    """The reference's module and object (the module itself when no name is given).
 
-    :raise ImportError, AttributeError: the module or the name no longer exists.
+def module_path(module_name: str) -> Path:
+    """The file of a project module (`books.views` -> books/views.py), without importing it.
+
+    :raise ImportError: no such module in the project.
     """
-    module_name, _, qualname = reference.partition(":")
-    module = importlib.import_module(module_name)
-    target: Any = module
-    for part in qualname.split(".") if qualname else ():
-        target = getattr(target, part)
-    return module, target
+    base = Path(settings.BASE_DIR).joinpath(*module_name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    raise ImportError(f"no project module {module_name!r}")
 
 
-def _has_own_source(target: Any) -> bool:
-    target = inspect.unwrap(target) if callable(target) else target
-    return inspect.isfunction(target) or inspect.isclass(target) or inspect.ismethod(target)
-
-
-def _assignment_lines(module: ModuleType, name: str) -> tuple[list[str], int]:
-    """The module-level statement assigning `name`, with the comments just above it."""
-    lines = Path(inspect.getfile(module)).read_text(encoding="utf-8").splitlines(keepends=True)
-    for node in ast.parse("".join(lines)).body:
+def _find(body: list[ast.stmt], name: str) -> _Definition | ast.Assign | ast.AnnAssign | None:
+    """The definition or assignment of `name` among the statements `body`."""
+    for node in body:
+        if isinstance(node, _Definition) and node.name == name:
+            return node
         targets = (
             node.targets if isinstance(node, ast.Assign)
             else [node.target] if isinstance(node, ast.AnnAssign)
             else []
         )
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            start = node.lineno  # 1-based
-            while start > 1 and lines[start - 2].lstrip().startswith("#"):
-                start -= 1
-            end = node.end_lineno or node.lineno
-            return lines[start - 1 : end], start
-    raise AttributeError(f"{module.__name__} assigns no module-level {name!r}")
+            return node  # type: ignore[return-value]
+    return None
+
+
+def _node_lines(node: ast.stmt, lines: list[str]) -> tuple[int, int]:
+    """1-based first and last line: decorators, and comments right above an assignment."""
+    first = node.lineno
+    if isinstance(node, _Definition) and node.decorator_list:
+        first = min(decorator.lineno for decorator in node.decorator_list)
+    elif isinstance(node, ast.Assign | ast.AnnAssign):
+        while first > 1 and lines[first - 2].lstrip().startswith("#"):
+            first -= 1
+    return first, node.end_lineno or node.lineno
+
+
+@functools.cache
+def _parsed(path: Path) -> tuple[list[str], ast.Module]:
+    text = path.read_text(encoding="utf-8")
+    return text.splitlines(keepends=True), ast.parse(text)
 
 
 def snippet(reference: str) -> Snippet:
-    """The current source of `reference` (see the module docstring)."""
-    module, target = resolve(reference)
-    _, _, qualname = reference.partition(":")
+    """The current source of `reference` (see the module docstring).
+
+    :raise ImportError: the module is gone. :raise AttributeError: the name is.
+    """
+    module_name, _, qualname = reference.partition(":")
+    path = module_path(module_name)
+    lines, tree = _parsed(path)
     if not qualname:
-        lines, first = inspect.getsourcelines(module)
-        first = max(first, 1)
-    elif _has_own_source(target):
-        lines, first = inspect.getsourcelines(target)  # unwraps functools.wraps decorators
-    elif "." not in qualname:
-        lines, first = _assignment_lines(module, qualname)
+        first, last = 1, len(lines)
     else:
-        raise TypeError(f"{reference}: an attribute that is not a function or class")
-    path = Path(inspect.getfile(module)).resolve().relative_to(Path(settings.BASE_DIR).resolve())
+        body: list[ast.stmt] = tree.body
+        node: ast.stmt | None = None
+        for part in qualname.split("."):
+            node = _find(body, part)
+            if node is None:
+                raise AttributeError(f"{module_name} defines no {qualname!r}")
+            body = node.body if isinstance(node, ast.ClassDef) else []
+        assert node is not None
+        first, last = _node_lines(node, lines)
     return Snippet(
         reference=reference,
-        path=str(path),
+        path=path.relative_to(Path(settings.BASE_DIR)).as_posix(),
         first_line=first,
-        last_line=first + len(lines) - 1,
-        code=textwrap.dedent("".join(lines)).rstrip(),  # a method loses its class's indent
+        last_line=last,
+        # dedent: a method loses its class's indent.
+        code=textwrap.dedent("".join(lines[first - 1 : last])).rstrip(),
     )
+
+
+def highlight(code: str) -> SafeString:
+    """`code` as HTML: one `<span class="line">` per source line, token spans inside.
+
+    Pygments closes its token spans at the end of every line, so the lines
+    can be wrapped one by one; the page's CSS gives each a hanging indent,
+    and a long line wraps inside its column instead of scrolling sideways.
+    No outer element: the template owns `<pre><code>`.
+    """
+    formatter = HtmlFormatter(nowrap=True, style=PYGMENTS_STYLE)
+    html = pygments_highlight(code, PythonLexer(), formatter).rstrip("\n")
+    lines = "".join(f'<span class="line">{line}</span>' for line in html.split("\n"))
+    return mark_safe(lines)  # noqa: S308  (Pygments escaped the source)
+
+
+def highlight_css() -> SafeString:
+    """The style sheet of the token classes, scoped to `.hl`."""
+    formatter = HtmlFormatter(style=PYGMENTS_STYLE)
+    return mark_safe(formatter.get_style_defs(f".{HIGHLIGHT_CLASS}"))  # noqa: S308  (our own CSS)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from common.health import health_report
-from config.compare import compare_page
+from config.compare import compare_html
 
 # /compare is self-contained (inline CSS, no script, no image): the browser
 # may load nothing else, as on the docs pages (common/asgi/docs_security.py).
@@ -39,8 +39,8 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def compare(request: HttpRequest) -> HttpResponse:
-    """The three implementations of each concept, side by side, read from the source now."""
-    response = render(request, "compare.html", {"concepts": compare_page()})
+    """The three implementations of each concept, side by side (built once per process)."""
+    response = HttpResponse(compare_html())
     response["Content-Security-Policy"] = COMPARE_CSP
     return response
 

@@ -17,7 +17,7 @@ from common import counting, pagination
 from common.counting import count_rows
 from common.errors import ValidationFailed
 from common.keyset import Cursor, keyset_page
-from common.pagination import PageParams, paginate
+from common.pagination import PageParams, page_links, paginate
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,26 @@ def test_keyset_page_walks_a_mixed_order(thirty: list[Book]) -> None:
     assert seen == expected
     with pytest.raises(ValidationFailed):
         keyset_page(Book.objects.all(), ordering=["title", "id"], page_size=7, cursor=cursor)
+
+
+def test_an_estimate_too_high_never_offers_an_empty_page(
+    thirty: list[Book], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A planner that overcounts, as on 200,000 books (10,015 estimated, 7,463 real):
+    # 60 rows, when there are 30. On both backends: the estimate is stood in for.
+    monkeypatch.setattr(pagination, "count_rows", lambda queryset: counting.RowCount(60, True))
+    books = Book.objects.order_by("id")
+    first = paginate(books, PageParams(page=1, page_size=10))
+    assert first.meta()["total_is_estimate"] is True
+    assert page_links("http://x/books", {}, first)["next"] == "http://x/books?page=2"
+    # Page 4 of an estimated 6 lies past the last real row (page 3): it is empty,
+    # offers no next page, its prev leads to the last page with rows, and its
+    # total is the exact count of the rows before it.
+    past = paginate(books, PageParams(page=4, page_size=10))
+    assert past.items == []
+    assert past.meta() == {"page": 4, "page_size": 10, "total": 30, "pages": 3}
+    links = page_links("http://x/books", {}, past)
+    assert links["next"] is None
+    assert links["prev"] == "http://x/books?page=3"
+    far = paginate(books, PageParams(page=6, page_size=10))
+    assert page_links("http://x/books", {}, far)["prev"] == "http://x/books?page=3"

@@ -1,4 +1,8 @@
-"""/compare: every named object resolves, and the page shows each concept three times."""
+"""/compare: every named object resolves, and the page shows each concept three times.
+
+The page quotes the source by name (config.compare_source): if a function,
+class or assignment it names is renamed or removed, the first test fails.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import html
 import pytest
 from django.test import Client
 
-from config.compare import CONCEPTS, all_references
-from config.compare_source import resolve, snippet
+from config import compare
+from config.compare import CONCEPTS, all_references, compare_html
+from config.compare_source import highlight, module_path, snippet
 
 
 @pytest.mark.parametrize("reference", sorted(set(all_references())))
@@ -21,19 +26,51 @@ def test_every_reference_resolves_to_its_current_source(reference: str) -> None:
     assert part.last_line >= part.first_line >= 1
     if name:  # the shown lines define or assign that very name
         assert any(
-            line.startswith((f"def {name}(", f"async def {name}(", f"class {name}", f"{name} ="))
+            line.startswith((f"def {name}(", f"async def {name}(", f"class {name}", f"{name} =",
+                             f"{name}: "))
             for line in part.code.splitlines()
         ), part.code[:200]
 
 
 def test_every_concept_has_three_columns_with_code() -> None:
-    assert len(CONCEPTS) == 9
+    # One row per concept, in the order a reader meets them.
+    assert [concept.slug for concept in CONCEPTS] == [
+        "routing", "validation", "auth", "permissions", "rate-limiting", "caching", "errors",
+        "docs", "tests",
+    ]
     for concept in CONCEPTS:
         frameworks = [implementation.framework for implementation in concept.implementations]
         assert frameworks == ["drf", "fastapi", "flask"]
+        assert concept.differs.endswith(".") and len(concept.differs) > 200, concept.slug
         for implementation in concept.implementations:
             assert implementation.references, (concept.slug, implementation.framework)
             assert implementation.does_for_you.endswith((".", "!"))
+
+
+def test_the_idiom_comes_before_the_tuned_read() -> None:
+    """The one-round-trip cached read is never the first code of a column."""
+    tuned = {"books.views:BookViewSet._cached_read", "books.views:BookViewSet._from_cache",
+             "mounted_apis.fastapi_app.deps:cached_read",
+             "mounted_apis.fastapi_app.deps:CachedRead",
+             "mounted_apis.flask_app.ratelimit:cached_read"}
+    for concept in CONCEPTS:
+        for implementation in concept.implementations:
+            assert not tuned & set(implementation.references), (concept.slug, implementation)
+    caching = next(concept for concept in CONCEPTS if concept.slug == "caching")
+    assert all(implementation.tuned for implementation in caching.implementations)
+
+
+def test_code_is_highlighted_line_by_line() -> None:
+    html = highlight('def f(x):\n    """Doc\n    string."""\n\n    return x  # <b>\n')
+    assert html.count('<span class="line">') == 5
+    assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
+    assert "&lt;b&gt;" in html and "<b>" not in html  # escaped by Pygments
+
+
+def test_a_test_module_is_read_without_importing_it() -> None:
+    part = snippet("tests.unit.flask_app.conftest:flask_client")
+    assert part.code.startswith("@pytest.fixture\ndef flask_client(")
+    assert part.path == "tests/unit/flask_app/conftest.py"
 
 
 def test_a_reference_that_moved_is_an_error() -> None:
@@ -42,7 +79,9 @@ def test_a_reference_that_moved_is_an_error() -> None:
     with pytest.raises(AttributeError):
         snippet("mounted_apis.fastapi_app.deps:NoSuchAlias")
     with pytest.raises(ImportError):
-        resolve("mounted_apis.no_such_module:thing")
+        module_path("mounted_apis.no_such_module")
+    with pytest.raises(ImportError):
+        snippet("mounted_apis.no_such_module:thing")
 
 
 def test_a_method_is_shown_without_its_class_indent() -> None:
@@ -60,13 +99,32 @@ def test_the_page_renders_each_concept_in_three_columns(client: Client) -> None:
     for concept in CONCEPTS:
         assert f'data-concept="{concept.slug}"' in body
         assert html.escape(concept.title) in body
+        assert html.escape(concept.differs) in body
     for framework in ("drf", "fastapi", "flask"):
         assert body.count(f'<article class="column" data-framework="{framework}">') == len(CONCEPTS)
-    # The real source, escaped: the FastAPI dependency alias and a Flask decorator.
-    assert html.escape("CurrentUser = Annotated[User, Depends(get_current_user)]") in body
-    assert '@require_role(&quot;admin&quot;)' in body
+    # The real source, highlighted: the FastAPI dependency alias and a Flask decorator.
+    assert '<span class="n">CurrentUser</span>' in body
+    assert '<span class="nd">@require_role</span>' in body
+    assert ".hl .k {" in body or ".hl .k{" in body  # Pygments' colours, inline
     # Nothing fetched from elsewhere: no script, no stylesheet link, no image.
     assert "<script" not in body and "<link" not in body and "<img" not in body
+
+
+@pytest.mark.django_db
+def test_the_page_is_built_once_per_process(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = []
+    real = compare.compare_page
+    monkeypatch.setattr(compare, "compare_page", lambda: built.append(1) or real())
+    compare_html.cache_clear()
+    try:
+        first = client.get("/compare").content
+        second = client.get("/compare").content
+    finally:
+        compare_html.cache_clear()
+    assert first == second
+    assert built == [1]
 
 
 @pytest.mark.django_db
