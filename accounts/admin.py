@@ -3,7 +3,7 @@
 Changes made here follow the same rules as the API, through the same
 services: deactivating a user or setting their password revokes their
 logins, "delete" is the API's soft delete (the row and its books stay), and
-usernames and emails are unique whatever their letter case, checked in the
+usernames and emails are unique in canonical form (NFKC + casefold), checked in the
 forms so a duplicate is a form error, never an IntegrityError page.
 
 Login families are an audit trail: they can be read, filtered and revoked,
@@ -45,10 +45,12 @@ MSG_SOFT_DELETE = (
 
 
 class _CaseInsensitiveUnique:
-    """clean_username / clean_email for a user form: taken in any letter case is an error.
+    """clean_username / clean_email for a user form: taken in canonical form is an error.
 
-    The database enforces the same rule (unique on LOWER(...)); checking it
-    here turns a duplicate into a message on the field instead of a crash.
+    The database enforces the same rule (unique `*_canonical` columns, see
+    accounts.identity); checking it here turns a duplicate into a message on
+    the field instead of a crash. (It also replaces Django's own
+    `UserCreationForm.clean_username`, whose `iexact` is the database's UPPER.)
     """
 
     instance: User

@@ -1,7 +1,11 @@
 """Users and login families.
 
 `User` extends Django's AbstractUser with a role and a soft-delete stamp, so
-the admin, `createsuperuser` and the password machinery keep working.
+the admin, `createsuperuser` and the password machinery keep working. Its
+username and email are also stored in their canonical form
+(`accounts.identity.canonical`: NFKC, then case-folded), filled by `save()`
+and unique: that column, not the database's UPPER/LOWER, says whether two
+spellings are one account, and it is what logins look up.
 
 `TokenFamily` is one row per login (one password grant). Every refresh token
 of that login carries the family id; the row remembers which refresh token is
@@ -17,8 +21,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
+
+from accounts.identity import CANONICAL_MAX, canonical
 
 
 class Role(models.TextChoices):
@@ -33,6 +38,15 @@ class AccountManager(UserManager["User"]):
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """The user whose username has this canonical form.
+
+        Django's ModelBackend (the admin's login, the browsable API's session
+        login) and `createsuperuser`'s "is it taken?" check call this: with
+        it, they match names exactly as the token endpoint does.
+        """
+        return self.get(username_canonical=canonical(username or ""))
+
 
 class User(AbstractUser):
     # Required: the contract's user always has an email (AbstractUser allows "").
@@ -41,6 +55,11 @@ class User(AbstractUser):
     # Soft delete: the row stays (books keep their creator, PROTECT), the user
     # can no longer log in, and the API treats them as gone.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # canonical(username) and canonical(email), set by save(), never by hand.
+    # Unique: "Élodie" and "élodie" are one account on every backend, and a
+    # race between two registrations cannot create both.
+    username_canonical = models.CharField(max_length=CANONICAL_MAX, unique=True, editable=False)
+    email_canonical = models.CharField(max_length=CANONICAL_MAX, unique=True, editable=False)
 
     objects = AccountManager()
 
@@ -48,17 +67,22 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            # "Alice" and "alice" are one account: the DB enforces it, so a
-            # race between two registrations cannot create both.
-            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
-        ]
 
     def __str__(self) -> str:
         return self.username
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # The canonical columns follow their values on every save, whoever
+        # saves (services, admin, createsuperuser, a shell); a partial save
+        # of username/email writes its canonical column too.
+        self.username_canonical = canonical(self.username)
+        self.email_canonical = canonical(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra = {
+                f"{name}_canonical" for name in ("username", "email") if name in update_fields
+            }
+            kwargs["update_fields"] = [*update_fields, *sorted(extra - set(update_fields))]
         # set_password() keeps the raw password in `_password` until the next
         # save. Catching it here revokes every earlier login whichever path
         # changed the password: the API, the admin, `manage.py changepassword`,

@@ -44,7 +44,7 @@ from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from accounts import rules
+from accounts import identity, rules
 from accounts.models import RevokedReason, User
 from accounts.tokens import token_service
 from common.errors import ApplicationError, FieldInvalid, ValidationFailed
@@ -101,7 +101,7 @@ token_generator: PasswordResetTokenGenerator = default_token_generator
 
 def _email_identity(email: str) -> str:
     """The per-address budget's key: case-folded and hashed (no addresses in the cache)."""
-    return "email:" + hashlib.sha256(email.casefold().encode()).hexdigest()[:32]
+    return "email:" + hashlib.sha256(identity.canonical(email).encode()).hexdigest()[:32]
 
 
 def reset_policies(*, email: str, client_ip: str) -> list[Policy]:
@@ -153,7 +153,9 @@ def password_reset_deliver(*, email: str, site_url: str) -> bool:
     """
     try:
         user = (
-            User.objects.filter(email__iexact=email, is_active=True, deleted_at__isnull=True)
+            User.objects.filter(
+                email_canonical=identity.canonical(email), is_active=True, deleted_at__isnull=True
+            )
             .order_by("id")
             .first()
         )

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 # The numbers live in common.constraints, shared with the OpenAPI documents.
+from accounts.identity import CANONICAL_MAX, canonical
 from common.constraints import EMAIL_MAX, USERNAME_MAX, USERNAME_MIN
 from common.errors import MSG_BLANK, MSG_INVALID_CHOICE, FieldInvalid
 from common.text import reject_nul
@@ -49,7 +50,15 @@ def clean_username(value: str) -> str:
         raise FieldInvalid(MSG_TOO_LONG.format(n=USERNAME_MAX))
     if not _USERNAME_RE.match(value):
         raise FieldInvalid(MSG_USERNAME_CHARS)
+    _check_canonical_length(value, USERNAME_MAX)
     return value
+
+
+def _check_canonical_length(value: str, limit: int) -> None:
+    """A few letters expand a lot in canonical form (one ligature is 18 letters):
+    a value whose form would not fit its column is "too long", not a 500."""
+    if len(canonical(value)) > CANONICAL_MAX:
+        raise FieldInvalid(MSG_TOO_LONG.format(n=limit))
 
 
 def clean_email(value: str) -> str:
@@ -57,7 +66,7 @@ def clean_email(value: str) -> str:
 
     Only the domain is normalised (as Django's `normalize_email` does): the
     local part is case-sensitive by RFC 5321, even if few servers care.
-    Uniqueness is case-insensitive anyway (a DB constraint on Lower(email)).
+    Uniqueness compares the canonical form anyway (accounts.identity).
     """
     if value == "":
         raise FieldInvalid(MSG_BLANK)
@@ -69,6 +78,7 @@ def clean_email(value: str) -> str:
     except ValidationError as exc:
         raise FieldInvalid(MSG_EMAIL_INVALID) from exc
     local, _, domain = value.rpartition("@")
+    _check_canonical_length(value, EMAIL_MAX)
     return f"{local}@{domain.lower()}"
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import rules
+from accounts.identity import canonical
 from accounts.models import RevokedReason, Role, User
 from accounts.tokens import token_service
 from common.errors import (
@@ -57,12 +58,18 @@ class _Errors:
             raise ValidationFailed(self.details)
 
 
+# "Taken" and the login lookup compare canonical forms (accounts.identity),
+# never the database's UPPER/LOWER: one rule on every backend, the rule of
+# the unique columns and of the lockout counters.
+
+
 def _username_taken(username: str, *, exclude_id: int | None = None) -> bool:
-    return User.objects.filter(username__iexact=username).exclude(pk=exclude_id).exists()
+    found = User.objects.filter(username_canonical=canonical(username))
+    return found.exclude(pk=exclude_id).exists()
 
 
 def _email_taken(email: str, *, exclude_id: int | None = None) -> bool:
-    return User.objects.filter(email__iexact=email).exclude(pk=exclude_id).exists()
+    return User.objects.filter(email_canonical=canonical(email)).exclude(pk=exclude_id).exists()
 
 
 def _conflict_from_integrity_error(username: str | None, email: str | None) -> Conflict:
@@ -82,7 +89,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     """Create a user with role "user".
 
     :raise ValidationFailed: details in the order username, email, password.
-    :raise Conflict: the username or the email exists already (any case).
+    :raise Conflict: the username or the email exists already (canonical form).
     """
     errors = _Errors()
     clean_username = errors.check("username", lambda: rules.clean_username(username))
@@ -231,12 +238,12 @@ def user_restore(*, target: User) -> None:
 
 
 def email_taken(email: str, *, exclude_id: int | None = None) -> bool:
-    """Whether another user has this address, in any letter case (the DB's rule too)."""
+    """Whether another user has this address in canonical form (the DB's rule too)."""
     return _email_taken(email, exclude_id=exclude_id)
 
 
 def username_taken(username: str, *, exclude_id: int | None = None) -> bool:
-    """Whether another user has this username, in any letter case (the DB's rule too)."""
+    """Whether another user has this username in canonical form (the DB's rule too)."""
     return _username_taken(username, exclude_id=exclude_id)
 
 
@@ -256,14 +263,15 @@ def user_record_login(user: User) -> None:
 def authenticate_password(username: str, password: str) -> User | None:
     """The user for these credentials, or None; never says which part was wrong.
 
-    The username matches case-insensitively. An unknown username still runs
+    The username matches by canonical form (NFKC + casefold, computed in
+    Python: `ÉLODIE` is `élodie`, `ıvy` is not `ivy`). An unknown username still runs
     the password hasher once (as Django's ModelBackend does), so "no such
     user" and "wrong password" take about the same time. Inactive and
     soft-deleted users get None *after* the hash check, for the same reason.
     A correct password stored with an outdated hasher is re-hashed on the way
     (Django's check_password does that).
     """
-    user = User.objects.filter(username__iexact=username).first()
+    user = User.objects.filter(username_canonical=canonical(username)).first()
     if user is None:
         User().set_password(password)
         return None

@@ -20,7 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from common.errors import ServiceUnavailable
-from throttling.lockout import unlock
+from throttling.lockout import ip_locks_for, unlock
 from throttling.models import Lockout
 
 MSG_CACHE_DOWN = "The cache is unavailable: locks could not be lifted."
@@ -45,9 +45,18 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 def _lift(lockout: Lockout, *, by: str) -> int:
-    """Lift the lock a row records: its username's or its IP's, in every namespace."""
+    """Lift what the row's lock blocks, in every namespace.
+
+    An IP row: that address's lock. A username row: everything that keeps
+    that user out, which is their own lock and the IP locks recorded with
+    their failures (`ip_locks_for`): lifting the name alone would leave the
+    user facing the address's 429.
+    """
     if lockout.scope == Lockout.Scope.USERNAME:
-        return unlock(username=lockout.username, by=by)
+        lifted = unlock(username=lockout.username, by=by)
+        for address in sorted({lock.ip for lock in ip_locks_for(lockout.username)}):
+            lifted += unlock(ip=address, by=by)
+        return lifted
     return unlock(ip=lockout.ip, by=by)
 
 
@@ -88,7 +97,7 @@ class LockoutAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unlock selected", permissions=["unlock"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[Lockout]) -> None:
-        """Lift each selected lock (its username's or its IP's, in every namespace)."""
+        """Lift each selected lock (see `_lift`), in every namespace."""
         by = request.user.get_username()
         try:
             lifted = sum(_lift(lockout, by=by) for lockout in queryset)

@@ -26,9 +26,9 @@ hash. So each subject (a username, an IP) has two counters, both counted
 atomically with the cache's `add` + `incr`:
 
 - `attempts`, taken by `reserve` *before* the check: attempts that failed
-  or are still in flight since the last success. Past LOGIN_MAX_FAILURES
-  the attempt is refused (and gives its count back), so N parallel attempts
-  cause at most LOGIN_MAX_FAILURES password checks. Such a refusal is 429
+  or are still in flight (for a username: since its last success). Past the
+  subject's threshold the attempt is refused (and gives its count back), so
+  N parallel attempts cause at most LOGIN_MAX_FAILURES password checks. Such a refusal is 429
   `rate_limited` with Retry-After 1, not a lockout: nothing has failed yet,
   and the attempts in flight may all be correct.
 - `failures`, counted by `record_failure`: exactly one failure sees the
@@ -37,10 +37,19 @@ atomically with the cache's `add` + `incr`:
 Both live LOGIN_FAILURE_WINDOW seconds from their first count and are reset
 when the lock is set, so the next window starts fresh once the lock ends.
 
-Usernames and IPs are counted separately: a username is locked whichever IPs
-guess at it, an IP is locked whichever usernames it sprays. Usernames are
-case-folded and never looked up: unknown ones are counted and locked exactly
-like real ones, so a lockout says nothing about whether an account exists.
+Usernames and IPs are counted separately, each against its own threshold:
+a username is locked after LOGIN_MAX_FAILURES failures whichever IPs guess
+at it, an IP after LOGIN_MAX_FAILURES_PER_IP (higher: one person's typos must
+not lock everyone behind the same address, the admin included) whichever
+usernames it sprays. A success clears its username's counters only, and
+gives back the IP's attempt without touching the IP's failures: otherwise an
+attacker with an account of their own could log in every few guesses and
+spray forever.
+
+Usernames are counted in their canonical form (`accounts.identity.canonical`,
+the form the login looks up: `ÉLODIE` is `élodie`, `ıvy` is not `ivy`) and
+never looked up: unknown ones are counted and locked exactly like real ones,
+so a lockout says nothing about whether an account exists.
 
 Only a wrong password counts as a failure. A check that raises (the
 database is down, the input broke the driver) is no answer at all: its
@@ -60,7 +69,6 @@ import hashlib
 import logging
 import math
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -68,7 +76,9 @@ from typing import Any, ClassVar, TypeVar
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import DatabaseError
+from django.db.models import Q
 
+from accounts.identity import canonical
 from common.errors import LockedOut, RateLimited, ServiceUnavailable
 from common.rendering import drf_datetime
 from throttling import lockout_records
@@ -89,12 +99,12 @@ IP = Lockout.Scope.IP.value
 
 
 def normalize_username(username: str) -> str:
-    """The form a username is counted under: NFKC, then case-folded.
+    """The form a username is counted under: its canonical form.
 
     "Alice", "ALICE" and "alice" share one counter, as they share one account
-    (usernames are unique case-insensitively).
+    (the login looks up this same form); "ıvy" and "ivy" are two.
     """
-    return unicodedata.normalize("NFKC", username).casefold()
+    return canonical(username)
 
 
 def _key(namespace: str, scope: str, subject: str, what: str) -> str:
@@ -141,6 +151,15 @@ class LoginGuard:
         return int(settings.LOGIN_MAX_FAILURES)
 
     @staticmethod
+    def max_failures_per_ip() -> int:
+        return int(settings.LOGIN_MAX_FAILURES_PER_IP)
+
+    def threshold(self, scope: str) -> int:
+        """Failures that lock a subject: LOGIN_MAX_FAILURES a username, the higher
+        LOGIN_MAX_FAILURES_PER_IP an IP."""
+        return self.max_failures_per_ip() if scope == IP else self.max_failures()
+
+    @staticmethod
     def failure_window() -> int:
         return int(settings.LOGIN_FAILURE_WINDOW)
 
@@ -156,7 +175,8 @@ class LoginGuard:
         :raise LockedOut: the username or IP is locked (in the cache or, after
             a cache flush, in the database).
         :raise RateLimited: not locked, but this attempt would be one more than
-            LOGIN_MAX_FAILURES failed or in-flight attempts (Retry-After 1).
+            the username's or the IP's threshold of failed or in-flight
+            attempts (Retry-After 1).
         :raise ServiceUnavailable: the cache is down.
         """
         subjects = _subjects(username, ip)
@@ -175,7 +195,11 @@ class LoginGuard:
                 "login guard %s: cache unavailable (%s)", self.namespace, type(exc).__name__
             )
             raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
-        if until is not None or max(counts) > self.max_failures():
+        over = any(
+            count > self.threshold(scope)
+            for (scope, _), count in zip(subjects, counts, strict=True)
+        )
+        if until is not None or over:
             # Locked, or enough attempts are already mid-check (or failed)
             # that, should they fail, they set the lock. Give our count back:
             # refused attempts must not use up the budget of later ones.
@@ -206,20 +230,24 @@ class LoginGuard:
         try:
             for scope, subject in _subjects(username, ip):
                 failures = self._bump(_key(self.namespace, scope, subject, "failures"))
-                if failures >= self.max_failures():
+                if failures >= self.threshold(scope):
                     self._lock(scope, subject, username=username, ip=ip)
         except Exception:
             logger.warning("login guard %s: could not record a failure", self.namespace)
 
     def record_success(self, username: str, ip: str | None) -> None:
-        """The password was right: clear this username's and this IP's counters."""
-        keys = [
-            _key(self.namespace, *subject, what)
-            for subject in _subjects(username, ip)
-            for what in ("attempts", "failures")
-        ]
+        """The password was right: clear this username's counters, give back the IP's attempt.
+
+        The IP's failures stay: a success from an address says nothing about
+        the other names guessed from it (an attacker logging in to their own
+        account between guesses must still reach the IP's threshold).
+        """
+        (name,) = _subjects(username, None)
+        keys = [_key(self.namespace, *name, what) for what in ("attempts", "failures")]
         try:
             self.cache.delete_many(keys)
+            if ip is not None:
+                self._release(_subjects(None, ip))
         except Exception:
             logger.warning("login guard %s: could not clear counters", self.namespace)
 
@@ -373,8 +401,42 @@ def _iso(epoch: float) -> str:
     return drf_datetime(datetime.fromtimestamp(epoch, tz=UTC))
 
 
+def ip_locks_for(username: str) -> list[Lockout]:
+    """The active IP locks recorded with this username's failures, in every namespace.
+
+    An IP lock blocks every name behind the address, so lifting a user's own
+    lock may leave them locked out. These are the IP locks an admin helping
+    that user also has to lift: locks whose row names this username (its
+    failure was the one that tipped the address over), and locks of the
+    addresses this username's own lock rows were recorded from (rows whose
+    lock period has not ended, lifted or not: `unlock --username` then
+    `--with-ip` still finds them).
+
+    Only the rows are consulted: failures below a threshold leave none, so an
+    address locked entirely by other names' failures is not found here (lift
+    it with `unlock --ip`).
+    """
+    name = lockout_records.cut(USERNAME, normalize_username(username))
+    now = datetime.fromtimestamp(LoginGuard.timer(), tz=UTC)
+    own_addresses = Lockout.objects.filter(
+        scope=USERNAME, username=name, locked_until__gt=now
+    ).exclude(ip="").values_list("ip", flat=True)
+    return list(
+        Lockout.objects.filter(
+            Q(username=name) | Q(ip__in=list(own_addresses)),
+            scope=IP,
+            lifted_at__isnull=True,
+            locked_until__gt=now,
+        ).order_by("ip", "namespace")
+    )
+
+
 def unlock(*, username: str | None = None, ip: str | None = None, by: str | None = None) -> int:
     """Lift locks and clear counters for a username and/or an IP, in every namespace.
+
+    A username's unlock lifts the username's lock only; the IP locks that may
+    still block it are `ip_locks_for(username)` (`manage.py unlock --with-ip`
+    and the admin's Unlock lift those too).
 
     :return: how many active `Lockout` rows were marked lifted.
     :raise ValueError: neither a username nor an IP was given.

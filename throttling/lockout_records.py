@@ -9,7 +9,7 @@ module before it lets an attempt through with no lock in the cache:
     locks = active_locks(namespace, subjects, now=now)   # {(scope, subject): until}
 
 The rows are written and read with the same normalized subjects the cache
-keys are built from (a case-folded username, an IP's bucket).
+keys are built from (a username's canonical form, an IP's bucket).
 """
 
 from __future__ import annotations
@@ -29,14 +29,19 @@ USERNAME_MAX = 150
 IP_MAX = 64
 
 
+def cut(scope: str, subject: str) -> str:
+    """A subject as its column stores it (cut to the column's length)."""
+    return subject[:USERNAME_MAX] if scope == USERNAME else subject[:IP_MAX]
+
+
 def subject_match(subjects: Iterable[tuple[str, str]]) -> Q:
     """Rows locking any of these (scope, subject) pairs."""
     match = Q(pk__in=[])  # no subjects: match nothing
     for scope, subject in subjects:
         if scope == USERNAME:
-            match |= Q(scope=USERNAME, username=subject[:USERNAME_MAX])
+            match |= Q(scope=USERNAME, username=cut(scope, subject))
         else:
-            match |= Q(scope=IP, ip=subject[:IP_MAX])
+            match |= Q(scope=IP, ip=cut(scope, subject))
     return match
 
 

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import httpx
 import pytest
 from django.core.management import call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from common.errors import MSG_LOCKED_OUT
-from tests.contract.conftest import Account, Api, assert_error, assert_oauth_error
+from tests.contract.conftest import PASSWORD, Account, Api, assert_error, assert_oauth_error
 from throttling.demo import DEMO_PASSWORD, DEMO_USERNAME
 
 MAX_FAILURES = 3
+# The address's own, higher threshold (LOGIN_MAX_FAILURES_PER_IP).
+MAX_FAILURES_PER_IP = 6
 LOCKOUT = 600
 WRONG = "Wrong-Password-42"
+ADMIN_LOGIN = "/admin/login/?next=/admin/"
 
 
 @pytest.fixture(autouse=True)
 def small_threshold(settings: SettingsWrapper) -> None:
     settings.LOGIN_MAX_FAILURES = MAX_FAILURES
+    settings.LOGIN_MAX_FAILURES_PER_IP = MAX_FAILURES_PER_IP
     settings.LOGIN_LOCKOUT = LOCKOUT
     settings.LOGIN_FAILURE_WINDOW = 900
     # Rate limits must not be what refuses these attempts.
@@ -83,9 +90,12 @@ def test_the_username_is_locked_from_every_address(api: Api, alice: Account) -> 
     assert_locked_out(api.with_peer("198.51.100.9").password_grant(alice.username))
 
 
+SPRAYED = [f"ghost{n}" for n in range(1, MAX_FAILURES_PER_IP + 1)]
+
+
 def test_the_address_is_locked_for_every_username(api: Api, alice: Account, bob: Account) -> None:
     attacker = api.with_peer("203.0.113.5")
-    for name in ("ghost1", "ghost2", "ghost3"):
+    for name in SPRAYED:
         attacker.password_grant(name, WRONG)
     assert_locked_out(attacker.password_grant(bob.username))
     assert api.with_peer("203.0.113.6").password_grant(bob.username).status_code == 200
@@ -118,11 +128,109 @@ def test_unlock_command_lifts_a_username_lock(api: Api, alice: Account) -> None:
 
 def test_unlock_command_lifts_an_address_lock(api: Api, alice: Account) -> None:
     attacker = api.with_peer("203.0.113.5")
-    for name in ("ghost1", "ghost2", "ghost3"):
+    for name in SPRAYED:
         attacker.password_grant(name, WRONG)
     assert_locked_out(attacker.password_grant(alice.username))
     call_command("unlock", ip="203.0.113.5")
     assert attacker.password_grant(alice.username).status_code == 200
+
+
+# --- the address's own threshold; what a success clears; what unlock lifts --------------------
+
+
+def test_a_success_does_not_wipe_the_addresses_failures(api: Api, alice: Account) -> None:
+    """Spraying from one address with an account of one's own.
+
+    Two guesses at other names, then the attacker's own login, again and
+    again: before, each success cleared the address's count, so it never
+    reached a lock (12 guesses, not one 429).
+    """
+    attacker = api.with_peer("203.0.113.77")
+    statuses = []
+    for turn in range(6):
+        for guess in range(MAX_FAILURES - 1):  # never enough to lock a username
+            statuses.append(attacker.password_grant(f"victim{turn}-{guess}", WRONG).status_code)
+        statuses.append(attacker.password_grant(alice.username).status_code)
+    assert statuses.count(429) >= 2, statuses
+    assert_locked_out(attacker.password_grant(alice.username))
+    assert_locked_out(attacker.password_grant("victim-next", WRONG))
+
+
+def _csrf_token(page: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+def admin_login(api: Api, username: str, password: str) -> httpx.Response:
+    """The Django admin's login form, through the same ASGI app and client address."""
+    page = api.client.get(ADMIN_LOGIN)
+    assert page.status_code == 200
+    return api.client.post(
+        ADMIN_LOGIN,
+        data={
+            "username": username,
+            "password": password,
+            "next": "/admin/",
+            "csrfmiddlewaretoken": _csrf_token(page.text),
+        },
+        follow_redirects=False,
+    )
+
+
+def test_one_users_typos_do_not_lock_the_admin_out_of_the_admin(
+    api: Api, bob: Account, settings: SettingsWrapper
+) -> None:
+    """Six wrong passwords for bob from 127.0.0.1 (default thresholds): the admin logs in there."""
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_IP = 20
+    for _ in range(6):
+        api.password_grant(bob.username, WRONG)
+    assert_locked_out(api.password_grant(bob.username))  # bob is locked, as he should be
+
+    from accounts.models import User
+
+    User.objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    response = admin_login(api, "boss", PASSWORD)
+    assert response.status_code == 302, response.text[:500]
+    assert response.headers["Location"] == "/admin/"
+    assert api.client.get("/admin/").status_code == 200
+
+
+def _lock_bob_and_his_address(api: Api, bob: Account, address: str) -> Api:
+    """bob's lock, recorded from `address`; then other names' failures lock the address."""
+    office = api.with_peer(address)
+    fail(office, bob.username)
+    for index in range(MAX_FAILURES_PER_IP - MAX_FAILURES):
+        assert_oauth_error(office.password_grant(f"ghost{index}", WRONG), 400, "invalid_grant")
+    assert_locked_out(office.password_grant("anyone-else"))
+    return office
+
+
+def test_unlock_username_says_the_ip_lock_still_stands_and_lifts_it_on_request(
+    api: Api, bob: Account
+) -> None:
+    office = _lock_bob_and_his_address(api, bob, "198.51.100.40")
+
+    out = io.StringIO()
+    call_command("unlock", username=bob.username, stdout=out)
+    assert "Still locked, and blocking 'bob' too: IP 198.51.100.40 (login, until" in out.getvalue()
+    assert "--with-ip" in out.getvalue()
+    # What it says: bob's own lock is gone (from elsewhere), the address's stands.
+    assert_locked_out(office.password_grant(bob.username))
+    assert api.with_peer("192.0.2.77").password_grant(bob.username).status_code == 200
+
+    out = io.StringIO()
+    call_command("unlock", username=bob.username, with_ip=True, stdout=out)
+    assert "IP 198.51.100.40; 1 lockout(s) lifted." in out.getvalue()
+    assert "Still locked" not in out.getvalue()
+    assert office.password_grant(bob.username).status_code == 200
+
+
+def test_unlock_with_ip_in_one_go(api: Api, bob: Account) -> None:
+    office = _lock_bob_and_his_address(api, bob, "198.51.100.41")
+    call_command("unlock", "--username", "BOB", "--with-ip", stdout=io.StringIO())
+    assert office.password_grant(bob.username).status_code == 200
 
 
 def test_a_lockout_is_recorded_in_the_database(api: Api, alice: Account) -> None:
@@ -130,7 +238,7 @@ def test_a_lockout_is_recorded_in_the_database(api: Api, alice: Account) -> None
 
     fail(api, alice.username)
     api.password_grant(alice.username)
-    assert Lockout.objects.filter(username__iexact=alice.username).exists()
+    assert Lockout.objects.filter(username=alice.username).exists()
 
 
 # --- bf-demo ---------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""`manage.py createsuperuser`, with usernames and emails unique in any letter case.
+"""`manage.py createsuperuser`, with usernames and emails unique in canonical form.
 
-Django's command checks the username with an exact match and the email not
-at all, so "Alice" beside "alice", or an email that differs only in case,
-reached the database's unique constraints (on LOWER(...)) and ended in an
-IntegrityError traceback. Here the same cases are a clean error: asked
-again in interactive mode, a CommandError with --noinput.
+Django's command checks the username through `get_by_natural_key` (which
+`accounts.models.AccountManager` makes a canonical lookup) and the email not
+at all, so an email that differs only in case, or in a compatibility form,
+reached the database's unique constraint and ended in an IntegrityError
+traceback. Here the same cases are a clean error: asked again in
+interactive mode, a CommandError with --noinput. "Same" is the canonical
+form of accounts.identity (NFKC, then case-folded), as everywhere else.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ IP = "203.0.113.7"
 @pytest.fixture(autouse=True)
 def lockout_settings(settings) -> None:
     settings.LOGIN_MAX_FAILURES = 3
+    # The same number, so most tests see both subjects lock together; the
+    # tests of the IP's own threshold set it higher.
+    settings.LOGIN_MAX_FAILURES_PER_IP = 3
     settings.LOGIN_FAILURE_WINDOW = 900
     settings.LOGIN_LOCKOUT = 600
 
@@ -57,17 +60,89 @@ def test_usernames_are_case_folded_and_unknown_ones_are_locked_alike() -> None:
 
 
 @pytest.mark.django_db
-def test_success_clears_the_counters() -> None:
+def test_success_clears_the_usernames_counters_only(settings) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_IP = 10
     fail(login_guard, "alice")
     fail(login_guard, "alice")
     login_guard.reserve("alice", IP)
     login_guard.record_success("alice", IP)
     status = login_guard.status("alice", IP)
-    assert status["failures"] == {"username": 0, "ip": 0}
+    # The IP keeps its failures (finding: a success wiped them, so an
+    # attacker's own login between guesses reset the address's count).
+    assert status["failures"] == {"username": 0, "ip": 2}
     fail(login_guard, "alice")
     fail(login_guard, "alice")
-    login_guard.reserve("alice", IP)  # still allowed: the count restarted
+    login_guard.reserve("alice", IP)  # still allowed: the username's count restarted
     assert not Lockout.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_success_gives_back_the_ips_attempt(settings) -> None:
+    """Successes are not failures: many logins from one address never reach its threshold."""
+    settings.LOGIN_MAX_FAILURES_PER_IP = 4
+    for index in range(12):
+        assert login_guard.attempt(f"user{index}", IP, lambda: True) is True
+    assert login_guard.status(None, IP)["failures"]["ip"] == 0
+
+
+@pytest.mark.django_db
+def test_logging_in_between_guesses_does_not_reset_the_ip(settings) -> None:
+    """Spraying from one address with an account of one's own: the IP still locks.
+
+    Twelve guesses at other names, the attacker's own correct login every
+    fourth attempt (never 5 failures in a row): before, each success wiped
+    the IP's count and no guess was ever refused.
+    """
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_IP = 6
+    refused = 0
+    for index in range(16):
+        try:
+            if index % 4 == 3:
+                login_guard.attempt("mallory", IP, lambda: True)
+            else:
+                login_guard.attempt(f"victim{index}", IP, lambda: False)
+        except LockedOut:
+            refused += 1
+    assert refused > 0
+    with pytest.raises(LockedOut):
+        login_guard.reserve("mallory", IP)  # the address, for every name
+    assert Lockout.objects.filter(scope="ip", ip=IP).exists()
+
+
+@pytest.mark.django_db
+def test_the_ip_has_its_own_higher_threshold(settings) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_IP = 5
+    for _ in range(3):
+        fail(login_guard, "typo-prone")
+    with pytest.raises(LockedOut):
+        login_guard.reserve("typo-prone", "198.51.100.1")
+    # The address is not locked: another name behind it logs in.
+    login_guard.reserve("colleague", IP)
+    login_guard.record_success("colleague", IP)
+    fail(login_guard, "ghost1")
+    fail(login_guard, "ghost2")  # the fifth failure from IP
+    with pytest.raises(LockedOut):
+        login_guard.reserve("colleague", IP)
+    assert sorted(Lockout.objects.values_list("scope", flat=True)) == ["ip", "username"]
+
+
+@pytest.mark.django_db
+def test_usernames_are_counted_in_canonical_form() -> None:
+    """The form the login looks up: NFKC + casefold; ı (U+0131) is its own letter."""
+    for index, spelling in enumerate(("ÉLODIE", "E\u0301lodie", "élodie")):
+        fail(login_guard, spelling, ip=f"10.0.0.{index + 1}")
+    with pytest.raises(LockedOut):
+        login_guard.reserve("Élodie", "10.9.9.9")
+    for index in range(3):
+        fail(login_guard, "ivy", ip=f"10.0.1.{index + 1}")
+    # A name that folds differently is another name: its own counters, and
+    # (see tests/contract/test_brute_force_identity.py) never ivy's account.
+    login_guard.reserve("ıvy", "10.9.9.8")
+    assert set(Lockout.objects.filter(scope="username").values_list("username", flat=True)) == {
+        "élodie",
+        "ivy",
+    }
 
 
 @pytest.mark.django_db
@@ -241,6 +316,46 @@ def test_unlock_command(capsys) -> None:
 
 
 @pytest.mark.django_db
+def test_unlock_command_names_the_ip_locks_still_standing_and_lifts_them_on_request(
+    capsys,
+) -> None:
+    _lock_alice_everywhere()  # alice's third failure also locked the address
+    call_command("unlock", "--username", "ALICE")
+    out = capsys.readouterr().out
+    assert "2 lockout(s) lifted" in out
+    assert f"Still locked, and blocking 'ALICE' too: IP {IP} (bf-demo, until" in out
+    assert "--with-ip" in out
+    with pytest.raises(LockedOut):  # what the report says: the IP still blocks her
+        login_guard.reserve("alice", IP)
+
+    call_command("unlock", "--username", "alice", "--with-ip")
+    out = capsys.readouterr().out
+    assert f"Unlocked username 'alice' and IP {IP}; 2 lockout(s) lifted." in out
+    assert "Still locked" not in out
+    login_guard.reserve("alice", IP)
+    assert not Lockout.objects.filter(lifted_at__isnull=True).exists()
+    with pytest.raises(CommandError):
+        call_command("unlock", "--ip", IP, "--with-ip")
+
+
+@pytest.mark.django_db
+def test_ip_locks_for_a_user_include_the_address_of_their_own_lock(settings) -> None:
+    """bob's lock was recorded from OFFICE; others' failures then locked OFFICE."""
+    from throttling.lockout import ip_locks_for
+
+    settings.LOGIN_MAX_FAILURES_PER_IP = 5
+    office = "198.51.100.77"
+    for _ in range(3):
+        fail(login_guard, "bob", ip=office)
+    fail(login_guard, "ghost1", ip=office)
+    fail(login_guard, "ghost2", ip=office)  # the address's fifth failure
+    fail(login_guard, "carol", ip="192.0.2.99")
+    assert [(lock.ip, lock.username) for lock in ip_locks_for("Bob")] == [(office, "ghost2")]
+    assert ip_locks_for("carol") == []
+    assert ip_locks_for("nobody") == []
+
+
+@pytest.mark.django_db
 def test_admin_action_unlocks_selected(admin_client) -> None:
     _lock_alice_everywhere()
     selected = Lockout.objects.filter(namespace="login", scope="username")
@@ -250,7 +365,9 @@ def test_admin_action_unlocks_selected(admin_client) -> None:
         follow=True,
     )
     assert response.status_code == 200
-    assert "Lifted 2 active lockout(s)." in response.content.decode()
+    # Alice's username locks (both namespaces) and the IP locks her failures
+    # tipped over (both namespaces): everything that keeps her out.
+    assert "Lifted 4 active lockout(s)." in response.content.decode()
     login_guard.reserve("alice", "198.51.100.1")
     # The changelist with its filters and search renders.
     for query in ("?active=yes", "?active=no", "?namespace=bf-demo", "?q=alice"):

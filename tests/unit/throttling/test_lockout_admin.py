@@ -68,3 +68,33 @@ def test_unlock_needs_post_and_the_change_permission(admin_client: Client) -> No
     assert client.post(f"/admin/throttling/lockout/{lockout.pk}/unlock/").status_code == 403
     lockout.refresh_from_db()
     assert lockout.is_active
+
+
+@pytest.mark.django_db
+def test_the_unlock_button_lifts_what_blocks_the_user(admin_client: Client, settings) -> None:
+    """alice's lock was recorded from IP; other names' failures then locked IP.
+
+    Lifting alice's name alone would leave her facing the address's 429:
+    the button on her row lifts both.
+    """
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_IP = 8
+    lockout = _lock("alice")
+    for name in ("ghost1", "ghost2", "ghost3"):
+        login_guard.reserve(name, IP)
+        login_guard.record_failure(name, IP)
+    assert Lockout.objects.filter(scope="ip", ip=IP, username="ghost3").exists()
+    untouched = _lock_elsewhere("carol", "192.0.2.200")
+
+    response = admin_client.post(f"/admin/throttling/lockout/{lockout.pk}/unlock/", follow=True)
+    assert "Lifted 2 active lockout(s)." in response.content.decode()
+    login_guard.reserve("alice", IP)  # neither her name nor her address is locked
+    untouched.refresh_from_db()
+    assert untouched.is_active  # someone else's lock, elsewhere: not hers to lift
+
+
+def _lock_elsewhere(username: str, ip: str) -> Lockout:
+    for _ in range(5):
+        login_guard.reserve(username, ip)
+        login_guard.record_failure(username, ip)
+    return Lockout.objects.get(namespace="login", scope="username", username=username)

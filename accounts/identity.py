@@ -1,0 +1,49 @@
+"""The one canonical form of a username or an email address.
+
+    canonical("Élodie") == canonical("ÉLODIE") == "élodie"
+    canonical("ıvy") != canonical("ivy")     # dotless ı is its own letter
+
+Everything that decides "is this the same name?" goes through `canonical`:
+uniqueness (the `*_canonical` columns of `accounts.User`, under unique
+constraints), the login lookup, the brute-force counters
+(`throttling.lockout`) and the password-reset budget per address.
+
+Why Python and not the database. The obvious tools, `username__iexact` and a
+unique index on `LOWER(username)`, give each backend its own idea of "the same
+name", and neither matches the lockout's:
+
+- PostgreSQL's `iexact` compares `UPPER(a) = UPPER(b)`, and `UPPER('ı')` is
+  `'I'`: the dotless `ıvy` found the account `ivy`, while the lockout (which
+  case-folds in Python, where `'ı'.casefold()` stays `'ı'`) counted `ıvy` as
+  a stranger with fresh counters. Five guesses per spelling, and every `i` in
+  a name doubled the spellings.
+- SQLite's `LOWER()` and `LIKE` fold ASCII only: `'É'` is not `'é'`, so
+  `Élodie` and `élodie` registered as two accounts.
+
+So the form is computed here, the same on every backend, stored next to the
+value, and compared for equality (an ordinary index, no collation involved):
+Unicode NFKC first (compatibility forms: the ligature `ﬁ` is `fi`, a
+full-width `Ａ` is `A`), then `str.casefold()` (full case folding: `ß` is
+`ss`, `Σ`/`ς`/`σ` are one). `casefold` is Python's tool for caseless
+matching, and Django already NFKC-normalises usernames in its forms
+(`AbstractBaseUser.normalize_username`).
+
+Two spellings that fold differently are two names: `ıvy` is not `ivy` (it is
+an unknown user, or someone else's account). Two that fold alike are one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# The canonical columns' length. A canonical form can be longer than the value
+# (`ß` -> `ss`, and one Arabic ligature, U+FDFA, is 18 letters after NFKC):
+# values whose form would not fit are refused as too long (see accounts.rules).
+# 600 characters of at most 4 UTF-8 bytes stay under PostgreSQL's B-tree
+# entry limit (about 2700 bytes), so the unique index never refuses a row.
+CANONICAL_MAX = 600
+
+
+def canonical(text: str) -> str:
+    """NFKC, then case-folded: the form under which two names are the same name."""
+    return unicodedata.normalize("NFKC", text).casefold()
