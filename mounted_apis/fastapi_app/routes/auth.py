@@ -146,14 +146,14 @@ async def me(user: CurrentUser) -> UserEnvelope:
     responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
 )
 async def password_reset_request(payload: PasswordResetRequest, request: Request) -> Response:
-    """Count the request, answer 202; the lookup and the email happen on the mail outbox.
-
-    Not BackgroundTasks: those would run the lookup and the SMTP exchange on
-    the database executor `run_db` uses, and a slow mail server would hold
-    its threads and their pooled connections. The outbox (`common.mail`)
-    has threads of its own; `submit` only queues, so the answer takes the
-    same time whether or not the address belongs to anyone.
+    """Answers 202 at once, whether or not the address belongs to anyone; when it
+    does, an email with a one-time link goes out shortly after.
     """
+    # The lookup and the email happen on the mail outbox (common.mail), not in
+    # BackgroundTasks: those would run the lookup and the SMTP exchange on the
+    # database executor `run_db` uses, and a slow mail server would hold its
+    # threads and their pooled connections. `send_later` only queues, so the
+    # answer takes the same time whether or not the address belongs to anyone.
     email = await run_db(
         password_reset.password_reset_accept,
         email=payload.email,

@@ -113,7 +113,7 @@ def password_reset_request() -> Response:
     Not `response.call_on_close`: that runs on the a2wsgi thread that served
     the request, which a slow mail server would then hold (with the pooled
     database connection of the lookup). The outbox (`common.mail`) has
-    threads of its own; `submit` only queues, so the answer takes the same
+    threads of its own; `send_later` only queues, so the answer takes the same
     time whether or not the address belongs to anyone.
 
     :raise 422: the email is missing or not a valid address.
