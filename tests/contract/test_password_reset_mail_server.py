@@ -11,7 +11,7 @@ FastAPI's database threads, Flask's a2wsgi threads) through `send_mail`:
 the same requests took 2 to 4.6 s, or 503.
 
 The SMTP side also shows the sender is bounded: however many emails wait,
-no more than MAX_SENDERS connections are ever open at once.
+no more than SENDER_THREADS connections are ever open at once.
 """
 
 from __future__ import annotations
