@@ -1,28 +1,37 @@
 """Password reset by email, for all three APIs: accept a request, send the link, confirm.
 
     email = password_reset_accept(email="alice@example.com", client_ip="203.0.113.7")
-    # ... the framework answers 202 at once, then, after the response:
-    password_reset_deliver(email=email, site_url="https://books.example.org")
+    # ... the framework queues the email (common.mail) and answers 202 at once:
+    outbox.send_later(password_reset_email, email=email, site_url="https://books.example.org")
     # ... later, from the link in the email:
     password_reset_confirm(uid="MQ", token="c4x9-...", new_password="...")
 
 Why the request is split in two. `accept` does what the answer depends on:
 the email's shape (422) and the rate limits (429, 503), the same work for
-an address that exists and one that does not. `deliver` does what must not
+an address that exists and one that does not. Sending does what must not
 show in the answer: looking the address up, making the token, talking to the
-mail server. Each framework runs `deliver` after its response is on its way
-(FastAPI: BackgroundTasks; Flask: `response.call_on_close`; DRF, which has
-no after-response hook: a small thread pool, `common.background`). So the
-202 takes the same time whether or not the address belongs to anyone, and a
-slow SMTP server slows nobody's request.
+mail server. Every framework hands `password_reset_email` to the process's
+mail outbox (`common.mail.outbox.send_later`) and answers 202 at once, so
+the answer takes the same time whether or not the address belongs to
+anyone. The outbox runs it on a sender thread of its own, bounded in
+threads and in queue length, and gives the database connection back before
+it talks to the mail server. A slow or dead mail server (up to settings.EMAIL_TIMEOUT per SMTP
+operation) then holds neither a request's thread nor a pooled connection.
 
 Tokens are Django's `PasswordResetTokenGenerator` (the one Django's own
-reset views use): an HMAC, keyed with SECRET_KEY, over the user's id,
-password hash, `last_login` and the time. Nothing is stored. A token stops
-working when the password changes (so it is one-time: using it changes the
+reset views use), with one change (`ResetTokenGenerator`): an HMAC, keyed
+with SECRET_KEY, over the user's id, password hash, email, `last_login`
+*to the microsecond* and the time. Nothing is stored. A token stops working
+when the password changes (so it is one-time: using it changes the
 password), when the user logs in again (last_login moves), or after
 PASSWORD_RESET_TIMEOUT seconds. The `uid` is the user id in URL-safe base64,
 as in Django's views.
+
+The link's origin is settings.PUBLIC_URL when set (the way to go behind a
+proxy). Otherwise it is built from the request (`link_origin`): its scheme,
+the Host's name if ALLOWED_HOSTS allows it, and a port only if it is the
+port this server listens on; a port the client wrote in `Host` never gets
+into an email.
 
 Rate limits, counted like logins before any work: RATE_LIMIT_PASSWORD_RESET
 per client IP and, separately, per email address (hashed: the cache never
@@ -38,9 +47,10 @@ import logging
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
-from django.core.mail import send_mail
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -59,7 +69,8 @@ POLICY_RESET_IP = "password-reset-ip"
 POLICY_RESET_EMAIL = "password-reset-email"
 RATE_SETTING = "RATE_LIMIT_PASSWORD_RESET"
 
-# The page the link in the email opens (accounts.pages); it posts to the same
+# The page the link in the email opens (accounts.pages, Django's
+# PasswordResetConfirmView); it sets the password with the same
 # `password_reset_confirm` as the three APIs.
 CONFIRM_PAGE_PATH = "/password-reset/{uid}/{token}"
 
@@ -92,8 +103,26 @@ class InvalidResetToken(ApplicationError):
     default_message = MSG_INVALID_RESET_TOKEN
 
 
+class ResetTokenGenerator(PasswordResetTokenGenerator):
+    """Django's reset tokens, ended by any later login, even one in the same second.
+
+    Django hashes `last_login` truncated to the second (it was once stored
+    without microseconds), so a login within the second the token was made
+    left the token valid. This project stores `last_login` to the
+    microsecond on both backends (accounts.services.user_record_login), and
+    the hash takes the microseconds too. Tokens made before this change no
+    longer match: they were at most PASSWORD_RESET_TIMEOUT old anyway.
+    """
+
+    def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
+        login = user.last_login
+        # Microseconds do not depend on the time zone the value was read in.
+        micro = "" if login is None else f".{login.microsecond:06d}"
+        return super()._make_hash_value(user, timestamp) + micro
+
+
 # Collaborators a test may swap, as Django's own views hold them.
-token_generator: PasswordResetTokenGenerator = default_token_generator
+token_generator: PasswordResetTokenGenerator = ResetTokenGenerator()
 
 
 # --- 1. Accept: what the 202 depends on -----------------------------------------------
@@ -132,49 +161,80 @@ def password_reset_accept(*, email: str, client_ip: str) -> str:
     return clean_email
 
 
-# --- 2. Deliver: after the response ---------------------------------------------------
+# --- 2. The email: composed and sent on the mail outbox ------------------------------
 
 
 def _encode_uid(user: User) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def link_origin(*, scheme: str, host: str, server_port: int | str | None) -> str | None:
+    """The origin (`https://books.example.org`) reset links point at; None if there is none.
+
+    settings.PUBLIC_URL when set. Otherwise the request's own, from what
+    each framework exposes: `scheme` (believed from X-Forwarded-Proto only
+    for trusted proxies, upstream of here), the domain of the `Host` header
+    if settings.ALLOWED_HOSTS allows it, and a port only when it is the one
+    this server listens on (`server_port`, from the ASGI scope's `server`).
+    Any other port in `Host` is the client's choice and is left out: the
+    link then uses the scheme's default port, which is also right behind a
+    proxy on 443 that passes the Host on. A proxy on another port needs
+    PUBLIC_URL. None when the host is not allowed (the ASGI host check
+    refuses such requests first; this is the second lock).
+    """
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL
+    domain, port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    scheme = scheme.lower() if scheme.lower() in _DEFAULT_PORTS else "http"
+    origin = f"{scheme}://{domain}"
+    ours = port and server_port is not None and port == str(server_port)
+    if ours and int(port) != _DEFAULT_PORTS[scheme]:
+        origin += f":{port}"
+    return origin
+
+
 def reset_link(*, site_url: str, uid: str, token: str) -> str:
-    """The confirm page's absolute URL on the site the request came to."""
+    """The confirm page's absolute URL on the site `site_url` names."""
     path = CONFIRM_PAGE_PATH.format(uid=quote(uid), token=quote(token))
     return site_url.rstrip("/") + path
 
 
-def password_reset_deliver(*, email: str, site_url: str) -> bool:
-    """Send the reset email if `email` belongs to an active user; True when sent.
+def password_reset_email(*, email: str, site_url: str | None) -> EmailMessage | None:
+    """The reset email for `email`'s user, or None when there is no one to send it to.
 
-    Runs after the response, where nobody can see an error: every failure
-    (database, mail server) is logged and swallowed, never raised.
+    Looks up an active, not deleted user with that address (and a usable
+    password) and makes the token; sends nothing. The mail outbox
+    (`common.mail`) calls it on its own thread, gives the database
+    connection back, then sends what it returns.
     """
-    try:
-        user = (
-            User.objects.filter(
-                email_canonical=identity.canonical(email), is_active=True, deleted_at__isnull=True
-            )
-            .order_by("id")
-            .first()
+    if site_url is None:
+        logger.warning("password reset email not sent: no allowed host for the link "
+                       "(set PUBLIC_URL)")
+        return None
+    user = (
+        User.objects.filter(
+            email_canonical=identity.canonical(email), is_active=True, deleted_at__isnull=True
         )
-        if user is None or not user.has_usable_password():
-            return False
-        uid = _encode_uid(user)
-        token = token_generator.make_token(user)
-        body = EMAIL_BODY.format(
-            username=user.username,
-            link=reset_link(site_url=site_url, uid=uid, token=token),
-            uid=uid,
-            token=token,
-            hours=max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
-        )
-        send_mail(EMAIL_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        return True
-    except Exception:  # after the response nobody else can report it
-        logger.exception("password reset email could not be sent")
-        return False
+        .order_by("id")
+        .first()
+    )
+    if user is None or not user.has_usable_password():
+        return None
+    uid = _encode_uid(user)
+    token = token_generator.make_token(user)
+    body = EMAIL_BODY.format(
+        username=user.username,
+        link=reset_link(site_url=site_url, uid=uid, token=token),
+        uid=uid,
+        token=token,
+        hours=max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+    )
+    return EmailMessage(EMAIL_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 # --- 3. Confirm: the token sets a new password ----------------------------------------
@@ -185,6 +245,19 @@ def _user_id_from_uid(uid: str) -> int | None:
         return int(urlsafe_base64_decode(uid).decode())
     except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
         return None
+
+
+def reset_link_user(uid: str) -> User | None:
+    """The user a link's `uid` names if they may still reset a password; else None.
+
+    For the page (accounts.pages), which checks the token before it shows a
+    form; `password_reset_confirm` checks everything again when it is used.
+    """
+    user_id = _user_id_from_uid(uid)
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    return user if user is not None and user.can_authenticate else None
 
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:

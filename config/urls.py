@@ -7,7 +7,7 @@ FastAPI and Flask are not here: `config.asgi` sends /api/fastapi and
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from accounts.pages import password_reset_confirm_page
+from accounts.pages import ResetPasswordCompleteView, ResetPasswordConfirmView
 from common.drf.exceptions import api_not_found
 from config import views
 
@@ -16,10 +16,17 @@ urlpatterns = [
     path("compare", views.compare, name="compare"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
-    # The page the password reset email links to (the API's confirm endpoint is JSON).
+    # The pages the password reset email links to (the API's confirm endpoint is
+    # JSON): Django's own reset views, which move the token into the session
+    # and redirect to .../set-password.
     path(
-        "password-reset/<str:uid>/<str:token>",
-        password_reset_confirm_page,
+        "password-reset/done",
+        ResetPasswordCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path(
+        "password-reset/<str:uidb64>/<str:token>",
+        ResetPasswordConfirmView.as_view(),
         name="password-reset-confirm-page",
     ),
     path("api/drf/", include("config.drf_urls")),

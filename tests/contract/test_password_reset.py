@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -167,3 +169,38 @@ def test_requests_are_limited_per_address_and_per_ip(
     assert_error(response, 429, "rate_limited")
     wait_for_mail(2)
     assert len(mail.outbox) == 2  # the refused request sent nothing
+
+
+def test_a_login_in_the_same_second_ends_the_link(
+    api: Api, alice: Account, time_machine: Any
+) -> None:
+    """The token hashes last_login to the microsecond: Django's to the second let it live."""
+    start = datetime(2026, 12, 2, 8, 0, 0, 100_000, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    api.login(alice.username)
+    request_reset(api, alice.email)
+    uid, token = uid_and_token(wait_for_mail()[0])
+    time_machine.move_to(start + timedelta(milliseconds=500), tick=False)  # the same second
+    api.login(alice.username)
+    assert_error(confirm(api, uid, token), 400, "invalid_token")
+
+
+def _emailed_link(api: Api, alice: Account, **kwargs: Any) -> str:
+    response = api.post("/auth/password-reset", json={"email": alice.email}, **kwargs)
+    assert response.status_code == 202, response.text
+    body = wait_for_mail()[0].body
+    match = re.search(r"(\S+)/password-reset/\S+", body)
+    assert match, body
+    return match[1]
+
+
+def test_the_link_never_has_a_port_the_client_chose(api: Api, alice: Account) -> None:
+    # The test client's server listens on port 80 (scope["server"]).
+    origin = _emailed_link(api, alice, headers={"Host": "localhost:1337"})
+    assert origin == "http://localhost"
+
+
+def test_the_link_uses_public_url_when_set(api: Api, alice: Account, settings) -> None:
+    settings.PUBLIC_URL = "https://books.example.org"
+    origin = _emailed_link(api, alice, headers={"Host": "localhost:1337"})
+    assert origin == "https://books.example.org"

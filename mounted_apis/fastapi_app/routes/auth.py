@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from accounts import oauth, password_reset
 from accounts.services import user_register
 from common.errors import NO_STORE
+from common.mail import outbox
 from common.media_types import FORM_MEDIA_TYPE
 from common.openapi_text import PASSWORD_RESET, USERS
 
@@ -144,24 +145,26 @@ async def me(user: CurrentUser) -> UserEnvelope:
     dependencies=[Depends(strict_anonymous_rate_limit)],
     responses=error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
 )
-async def password_reset_request(
-    payload: PasswordResetRequest, request: Request, background: BackgroundTasks
-) -> Response:
-    """Count the request, answer 202, then look the address up and send, after the response.
-
-    FastAPI's BackgroundTasks run once the response has been sent, so the
-    answer takes the same time whether or not the address belongs to anyone.
+async def password_reset_request(payload: PasswordResetRequest, request: Request) -> Response:
+    """Answers 202 at once, whether or not the address belongs to anyone; when it
+    does, an email with a one-time link goes out shortly after.
     """
+    # The lookup and the email happen on the mail outbox (common.mail), not in
+    # BackgroundTasks: those would run the lookup and the SMTP exchange on the
+    # database executor `run_db` uses, and a slow mail server would hold its
+    # threads and their pooled connections. `send_later` only queues, so the
+    # answer takes the same time whether or not the address belongs to anyone.
     email = await run_db(
         password_reset.password_reset_accept,
         email=payload.email,
         client_ip=request_client_ip(request),
     )
-    # The site root (not the /api/fastapi mount point): the link opens Django's page.
-    site_url = str(request.url.replace(path="/", query="", fragment=""))
-    background.add_task(
-        run_db, password_reset.password_reset_deliver, email=email, site_url=site_url
+    # The site's origin (not the /api/fastapi mount point): the link opens Django's page.
+    server = request.scope.get("server") or (None, None)
+    site_url = password_reset.link_origin(
+        scheme=request.url.scheme, host=request.headers.get("host", ""), server_port=server[1]
     )
+    outbox.send_later(password_reset.password_reset_email, email=email, site_url=site_url)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 

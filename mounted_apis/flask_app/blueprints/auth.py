@@ -16,8 +16,8 @@ from flask import Blueprint, Response, g, request
 
 from accounts import oauth, password_reset
 from accounts.services import user_register
-from common.db import release_connections
 from common.errors import NO_STORE, ApplicationError, OAuthError
+from common.mail import outbox
 
 from ..auth import ignore_credentials, load_user, require_login
 from ..parsing import String, json_object, token_form, validate
@@ -108,13 +108,13 @@ def me() -> dict[str, Any]:
 @ignore_credentials
 @rate_limited(strict=True)
 def password_reset_request() -> Response:
-    """Count the request and answer 202; the email goes out after the response.
+    """Count the request and answer 202; the lookup and the email happen on the mail outbox.
 
-    `response.call_on_close` is Flask's (werkzeug's) hook for work after the
-    response: it runs when the server closes the response, after the body
-    was handed over, so the answer takes the same time whether or not the
-    address belongs to anyone. The teardown that gives connections back has
-    already run by then, so the job releases its own.
+    Not `response.call_on_close`: that runs on the a2wsgi thread that served
+    the request, which a slow mail server would then hold (with the pooled
+    database connection of the lookup). The outbox (`common.mail`) has
+    threads of its own; `send_later` only queues, so the answer takes the same
+    time whether or not the address belongs to anyone.
 
     :raise 422: the email is missing or not a valid address.
     :raise 429: too many reset requests from this IP or for this address.
@@ -123,17 +123,11 @@ def password_reset_request() -> Response:
     email = password_reset.password_reset_accept(
         email=values["email"], client_ip=request_client_ip()
     )
-    site_url = request.host_url
-
-    def deliver() -> None:
-        try:
-            password_reset.password_reset_deliver(email=email, site_url=site_url)
-        finally:
-            release_connections()
-
-    response = Response(status=202)
-    response.call_on_close(deliver)
-    return response
+    site_url = password_reset.link_origin(
+        scheme=request.scheme, host=request.host, server_port=request.environ.get("SERVER_PORT")
+    )
+    outbox.send_later(password_reset.password_reset_email, email=email, site_url=site_url)
+    return Response(status=202)
 
 
 @bp.post("/password-reset/confirm")
