@@ -162,6 +162,12 @@ class RetryQueue:
             self._ensure_thread()
         self._wake.set()
 
+    def unwatch(self) -> None:
+        """Stop reading the outbox (the thread ends once nothing is pending)."""
+        with self._lock:
+            self._poll_interval = None
+        self._wake.set()
+
     def pending(self) -> list[str]:
         """The writes this process is retrying, as "<kind>:<payload>"."""
         with self._lock:
