@@ -25,11 +25,16 @@ every change writes here before (or as) it is acknowledged:
   with the stamp read *before* it: it can never overwrite a tombstone, and a
   change that lands during the check leaves it with a stale stamp.
 
-A tombstone or stamp that cannot be written (the cache down or stalled) is
-retried in the background until it lands (common/retry.py). Were the
-process to die first, snapshots still expire after SNAPSHOT_TTL seconds:
-that is the bound. Bulk `User.objects.update()` sends no signal: call
-`user_changed(user_id)` after one.
+Both are promises kept in the database (common/retry.py): the revocation or
+the user's change and an outbox row (`token_revocation` with the family id,
+`user_stamp` with the user id) commit together, and the cache is written
+after COMMIT. One that cannot be written (the cache down or stalled) stays
+on record and is retried until it lands, by this process or, if it dies
+first (a double fault), by any other server process: each reads the outbox
+at start-up and every second. So a revoked token is refused on the cached
+path within 2 s of the cache answering again, not after SNAPSHOT_TTL.
+Bulk `User.objects.update()` sends no signal: call `user_changed(user_id)`
+after one (inside its transaction, or right after it).
 """
 
 from __future__ import annotations
@@ -38,15 +43,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from common import redis_client as store
 from common.retry import cache_retry
 
-# How long a snapshot spares the database, and so the bound on staleness if a
-# tombstone were lost with its process.
+# How long a snapshot spares the database (a tombstone that cannot be written
+# is kept in the outbox, so this is no longer the staleness bound).
 SNAPSHOT_TTL = 60
 # Tombstones outlive any snapshot write that could race them by far.
 TOMBSTONE_TTL = 86_400
@@ -103,22 +107,32 @@ class SnapshotCheck:
             return  # only a lost shortcut: the next request asks the database
 
 
+# Outbox kinds (common/retry.py): the payload is a family id, a user id.
+TOKEN_REVOCATION = "token_revocation"
+USER_STAMP = "user_stamp"
+
+
+def _write_tombstone(family_id: str) -> None:
+    store.set_value(family_key(family_id), REVOKED, TOMBSTONE_TTL)
+
+
+def _write_stamp(user_id: str) -> None:
+    store.set_value(user_key(user_id), _new_stamp(), STAMP_TTL)
+
+
+cache_retry.register(TOKEN_REVOCATION, _write_tombstone)
+cache_retry.register(USER_STAMP, _write_stamp)
+
+
 def families_revoked(family_ids: list[str]) -> None:
-    """Tombstone these families once the current transaction commits."""
+    """Tombstone these families once the current transaction commits (on record until then)."""
     for family_id in family_ids:
-        key = family_key(str(family_id))
-        transaction.on_commit(
-            lambda key=key: cache_retry.run(key, lambda: store.set_value(key, REVOKED,
-                                                                         TOMBSTONE_TTL))
-        )
+        cache_retry.promise(TOKEN_REVOCATION, str(family_id))
 
 
 def user_changed(user_id: int | str) -> None:
-    """Give the user a new stamp once the current transaction commits."""
-    key = user_key(str(user_id))
-    transaction.on_commit(
-        lambda: cache_retry.run(key, lambda: store.set_value(key, _new_stamp(), STAMP_TTL))
-    )
+    """Give the user a new stamp once the current transaction commits (on record until then)."""
+    cache_retry.promise(USER_STAMP, str(user_id))
 
 
 @receiver(post_save, dispatch_uid="accounts.token_snapshots.user_saved")

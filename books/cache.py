@@ -29,11 +29,17 @@ racing an uncommitted write would otherwise re-tag old rows with the new
 version). Bulk `QuerySet.update()`/`bulk_create()` send no signals: call
 `book_cache.bump()` yourself after those.
 
-A bump that fails (the cache is down or stalled during a write) is retried in
-the background until it lands (common/retry.py), so within a fraction of a
-second of the cache answering again no read serves data older than the last
-acknowledged write. The cache is an optimisation, never a dependency: every
-cache error is logged and treated as a MISS (reads then go to the database).
+A bump is a promise kept in the database (common/retry.py): the signal
+handler puts a `version_bump` row in the outbox inside the write's own
+transaction, and after COMMIT the bump is tried at once and the row cleared.
+A bump that fails (the cache down or stalled during a write) stays on
+record and is retried in the background until it lands, by this process
+or, if it dies first, by any other server process (each one reads the
+outbox at start-up and every second). So within 2 s of the cache answering
+again no read serves data older than the last acknowledged write, even after
+a double fault. The read side is untouched: a hit asks no database. The cache
+is an optimisation, never a dependency: every cache error is logged and
+treated as a MISS (reads then go to the database).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ import time
 from typing import Any, NamedTuple
 
 from django.core.cache import cache as default_cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -53,6 +59,10 @@ from common import redis_client as store
 from common.retry import cache_retry
 
 logger = logging.getLogger(__name__)
+
+# The outbox kind of a version bump (common/retry.py); its payload is the
+# cache's namespace.
+VERSION_BUMP = "version_bump"
 
 class StoredPage(NamedTuple):
     """A stored response body and the version it was computed under."""
@@ -108,11 +118,21 @@ class VersionedCache:
             return None
 
     def bump(self) -> None:
-        """Move to a new version: every page stored before is now a MISS.
+        """Move to a new version now: every page stored before is now a MISS.
 
-        A failure (cache down or stalled) is retried until it lands.
+        For writes that have already committed (after `bulk_create()` or
+        `QuerySet.update()`). A failure (cache down or stalled) is put on
+        record in the outbox and retried until it lands.
         """
-        cache_retry.run(f"{self.namespace}:bump", self.bump_once)
+        cache_retry.run(VERSION_BUMP, self.namespace)
+
+    def bump_on_commit(self, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        """Bump once the current transaction commits, on record in the database until then.
+
+        The outbox row is part of the transaction: if it commits, the bump is
+        owed even if this process dies before the cache answers.
+        """
+        cache_retry.promise(VERSION_BUMP, self.namespace, using=using)
 
     def bump_once(self) -> None:
         """One try at the bump; raises when the cache does."""
@@ -153,11 +173,23 @@ class VersionedCache:
 book_cache = VersionedCache("books")
 
 
+def _land_bump(namespace: str) -> None:
+    """One try at a pending bump (the retrier's and the outbox's handler)."""
+    if namespace == book_cache.namespace:
+        book_cache.bump_once()
+    else:
+        VersionedCache(namespace).bump_once()
+
+
+cache_retry.register(VERSION_BUMP, _land_bump)
+
+
 @receiver(post_save, sender=Book, dispatch_uid="books.cache.bump_on_save")
 @receiver(post_delete, sender=Book, dispatch_uid="books.cache.bump_on_delete")
 def _bump_on_write(*, using: str, **kwargs: Any) -> None:
-    # Outside a transaction on_commit runs at once; inside, after COMMIT, and
-    # never if the transaction rolls back (nothing changed, nothing to bump).
-    # One bump per saved row, even when many rows share a transaction: an
-    # INCR is cheap, and deduplicating would lean on Django internals.
-    transaction.on_commit(book_cache.bump, using=using)
+    # The outbox row joins the write's transaction; the bump runs after COMMIT
+    # (at once outside a transaction), and never if the transaction rolls
+    # back (nothing changed, nothing to bump). One row and one bump per saved
+    # row, even when many rows share a transaction: an INSERT and an INCR are
+    # cheap, and deduplicating would lean on Django internals.
+    book_cache.bump_on_commit(using=using)

@@ -182,10 +182,15 @@ class PrefixDispatcher:
         await self.default(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        # Nothing to start or stop: each framework opens its resources lazily.
+        # Each framework opens its resources lazily. One thing starts here: the
+        # retrier reads the outbox of promised cache writes, now and then every
+        # second, so writes a dead process left pending still land (common/retry.py).
+        from common.retry import cache_retry
+
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                cache_retry.watch()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})

@@ -226,6 +226,12 @@ else:
         }
     }
 
+# Milliseconds between each server process's looks at the outbox of promised
+# cache writes (common/retry.py): pending bumps and revocations a dead process
+# left. 0 turns it off; the pytest process itself does not look (its tests
+# drain by hand), the servers tests start do.
+CACHE_OUTBOX_POLL_MS = env_int("CACHE_OUTBOX_POLL_MS", 0 if "pytest" in sys.modules else 1000)
+
 
 # --- Auth ---------------------------------------------------------------------
 

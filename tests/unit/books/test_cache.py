@@ -15,7 +15,7 @@ from django.db import transaction
 
 from books.cache import StoredPage, VersionedCache, book_cache
 from books.fast_read import ReadOutcome, ReadPlan
-from books.models import Book
+from books.models import Book, PendingInvalidation
 from books.services import book_create
 from common.retry import cache_retry
 from throttling.limiter import Policy
@@ -154,8 +154,9 @@ class TestVersion:
         assert read().hit is True
 
 
+@pytest.mark.django_db(transaction=True)
 class TestLostBump:
-    """A bump that fails while the cache is down is retried until it lands."""
+    """A bump that fails while the cache is down is on record and retried until it lands."""
 
     def test_a_failed_bump_lands_when_the_cache_answers_again(
         self, monkeypatch: pytest.MonkeyPatch
@@ -165,13 +166,16 @@ class TestLostBump:
         assert version is not None
         monkeypatch.setattr(VersionedCache, "cache", BrokenCache())
         cache.bump()
-        assert "test-retry:bump" in cache_retry.pending()
+        assert "version_bump:test-retry" in cache_retry.pending()
+        on_record = PendingInvalidation.objects.filter(kind="version_bump", payload="test-retry")
+        assert on_record.count() == 1  # outlives this process, were it to die now
         cache_retry.drain()  # still down: still queued
-        assert "test-retry:bump" in cache_retry.pending()
+        assert "version_bump:test-retry" in cache_retry.pending()
         monkeypatch.undo()
         cache_retry.drain()
         assert cache_retry.pending() == []
         assert cache.version() == version + 1
+        assert not on_record.exists()
 
     def test_the_background_thread_retries_by_itself(
         self, monkeypatch: pytest.MonkeyPatch
