@@ -230,7 +230,9 @@ else:
 # cache writes (common/retry.py): pending bumps and revocations a dead process
 # left. 0 turns it off; the pytest process itself does not look (its tests
 # drain by hand), the servers tests start do.
-CACHE_OUTBOX_POLL_MS = env_int("CACHE_OUTBOX_POLL_MS", 0 if "pytest" in sys.modules else 1000)
+CACHE_OUTBOX_POLL_MS = env.integer(
+    "CACHE_OUTBOX_POLL_MS", 0 if "pytest" in sys.modules else 1000, minimum=0
+)
 
 
 # --- Auth ---------------------------------------------------------------------
