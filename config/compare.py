@@ -83,9 +83,9 @@ CONCEPTS: tuple[Concept, ...] = (
             "DRF routes resources, not functions: a router reads a ViewSet's conventional "
             "actions (list, retrieve, create, update, destroy) and writes the URL patterns. "
             "FastAPI and Flask route one function per endpoint with a decorator; FastAPI "
-            "reads the path parameter's type from the signature, Flask from a werkzeug "
-            "converter in the rule. All three are then joined under one prefix: include() "
-            "in Django, include_router in FastAPI, register_blueprint in Flask."
+            "converts the path parameter by the path's convertor and the signature's type, "
+            "Flask by a werkzeug converter in the rule. All three are then joined under one "
+            "prefix: include() in Django, include_router in FastAPI, register_blueprint in Flask."
         ),
         drf=_drf(
             "A router turns a ViewSet's actions into URL patterns; Django's resolver matches "
