@@ -83,9 +83,9 @@ CONCEPTS: tuple[Concept, ...] = (
             "DRF routes resources, not functions: a router reads a ViewSet's conventional "
             "actions (list, retrieve, create, update, destroy) and writes the URL patterns. "
             "FastAPI and Flask route one function per endpoint with a decorator; FastAPI "
-            "reads the path parameter's type from the signature, Flask from a werkzeug "
-            "converter in the rule. All three are then joined under one prefix: include() "
-            "in Django, include_router in FastAPI, register_blueprint in Flask."
+            "converts the path parameter by the path's convertor and the signature's type, "
+            "Flask by a werkzeug converter in the rule. All three are then joined under one "
+            "prefix: include() in Django, include_router in FastAPI, register_blueprint in Flask."
         ),
         drf=_drf(
             "A router turns a ViewSet's actions into URL patterns; Django's resolver matches "
@@ -217,9 +217,9 @@ CONCEPTS: tuple[Concept, ...] = (
             "One limiter (a Redis counter per policy and caller) is written once; what "
             "differs is how it is attached. DRF asks throttle classes, FastAPI runs a callable "
             "class instance as a dependency, Flask wraps the view in a decorator. The "
-            "RateLimit headers must land on whatever response follows (a 200, a 404, a 422): "
-            "DRF's view finalizes the response, FastAPI needs a small ASGI middleware, Flask "
-            "an after_request hook."
+            "RateLimit headers must land on whatever response follows (a 200, a 404, a 422), "
+            "which the check itself never sees: a Django middleware does it for DRF, a small "
+            "ASGI middleware for FastAPI, an after_request hook for Flask."
         ),
         drf=_drf(
             "Throttle classes run in APIView.initial after permissions; DRF asks "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,23 @@ def snippet(reference: str) -> Snippet:
     )
 
 
+# The leading spaces of one highlighted line: bare, or first in a token span.
+_LEADING_SPACES = re.compile(r'^(?:<span class="[^"]*">)?( +)')
+
+
+def _line(html: str) -> str:
+    """One source line as a block whose wrapped parts hang under its own indent.
+
+    The count of leading spaces goes to `--indent` (read by the page's CSS):
+    a long line that wraps continues four characters right of where its
+    text starts, not at the left edge of the block. The spaces stay in the
+    text, so copied code keeps its indentation.
+    """
+    match = _LEADING_SPACES.match(html)
+    indent = len(match.group(1)) if match else 0
+    return f'<span class="line" style="--indent:{indent}">{html}</span>'
+
+
 def highlight(code: str) -> SafeString:
     """`code` as HTML: one `<span class="line">` per source line, token spans inside.
 
@@ -141,8 +159,7 @@ def highlight(code: str) -> SafeString:
     """
     formatter = HtmlFormatter(nowrap=True, style=PYGMENTS_STYLE)
     html = pygments_highlight(code, PythonLexer(), formatter).rstrip("\n")
-    lines = "".join(f'<span class="line">{line}</span>' for line in html.split("\n"))
-    return mark_safe(lines)  # noqa: S308  (Pygments escaped the source)
+    return mark_safe("".join(_line(line) for line in html.split("\n")))  # noqa: S308  (escaped)
 
 
 def highlight_css() -> SafeString:

@@ -152,3 +152,7 @@ def test_an_estimate_too_high_never_offers_an_empty_page(
     assert links["prev"] == "http://x/books?page=3"
     far = paginate(books, PageParams(page=6, page_size=10))
     assert page_links("http://x/books", {}, far)["prev"] == "http://x/books?page=3"
+    # An estimate for a list that turns out empty: page 1 says so, exactly.
+    nothing = paginate(Book.objects.filter(title="No such book"), PageParams(page=1))
+    assert nothing.meta() == {"page": 1, "page_size": 20, "total": 0, "pages": 0}
+    assert page_links("http://x/books", {}, nothing)["next"] is None

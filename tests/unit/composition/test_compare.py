@@ -62,7 +62,9 @@ def test_the_idiom_comes_before_the_tuned_read() -> None:
 
 def test_code_is_highlighted_line_by_line() -> None:
     html = highlight('def f(x):\n    """Doc\n    string."""\n\n    return x  # <b>\n')
-    assert html.count('<span class="line">') == 5
+    assert html.count('<span class="line"') == 5
+    # Each line knows its indent (wrapped parts hang under it), and keeps its spaces.
+    assert '<span class="line" style="--indent:4">    <span class="k">return</span>' in html
     assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
     assert "&lt;b&gt;" in html and "<b>" not in html  # escaped by Pygments
 
