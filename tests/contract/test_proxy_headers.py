@@ -66,6 +66,7 @@ def start_server(transactional_db: None) -> Iterator[Callable[[str], str]]:
             "TRUSTED_PROXIES": trusted_proxies,
             "RL_DEMO_PING": "3/hour",
             "LOGIN_MAX_FAILURES": "3",
+            "LOGIN_MAX_FAILURES_PER_IP": "3",
         }
         env.pop("FORWARDED_ALLOW_IPS", None)  # uvicorn's own knob must not matter either
         port = _free_port()
@@ -126,7 +127,7 @@ def test_spoofed_forwarded_for_from_loopback_is_ignored(
     base_url = start_server("")
     # RL_DEMO_PING=3/hour per IP: the spoofed addresses share 127.0.0.1's budget.
     assert _ping_statuses(base_url) == [200, 200, 200, 429, 429]
-    # LOGIN_MAX_FAILURES=3: three usernames sprayed from "three addresses" lock 127.0.0.1.
+    # LOGIN_MAX_FAILURES_PER_IP=3: three usernames sprayed from "three addresses" lock 127.0.0.1.
     assert _bf_demo_codes(base_url) == ["not_authenticated"] * 3 + ["locked_out"]
 
 
