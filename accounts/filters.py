@@ -36,9 +36,11 @@ class StrictBooleanFilter(django_filters.Filter):
         kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
         if value in ("", None):
             return qs
+        # A FilterSet names each of its filters' field (its attribute name) when not given.
+        assert self.field_name is not None
         return qs.filter(**{self.field_name: value == "true"})
 
 
@@ -51,7 +53,7 @@ class UserFilterSet(django_filters.FilterSet):
         model = User
         fields = list(PARAMS)
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         return queryset.filter(Q(username__icontains=value) | Q(email__icontains=value))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -34,7 +34,13 @@ class Role(models.TextChoices):
 class AccountManager(UserManager["User"]):
     """Django's manager, except that a superuser is also an API admin."""
 
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[override]
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -61,9 +67,13 @@ class User(AbstractUser):
     username_canonical = models.CharField(max_length=CANONICAL_MAX, unique=True, editable=False)
     email_canonical = models.CharField(max_length=CANONICAL_MAX, unique=True, editable=False)
 
-    objects = AccountManager()
+    objects: ClassVar[AccountManager] = AccountManager()
 
-    REQUIRED_FIELDS = ["email"]
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
+
+    # Set by AbstractBaseUser.set_password() (the raw password until the next
+    # save, else None); django-stubs does not declare it. Read by save() below.
+    _password: str | None
 
     class Meta:
         ordering = ["id"]

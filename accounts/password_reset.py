@@ -114,7 +114,7 @@ class ResetTokenGenerator(PasswordResetTokenGenerator):
     longer match: they were at most PASSWORD_RESET_TIMEOUT old anyway.
     """
 
-    def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         login = user.last_login
         # Microseconds do not depend on the time zone the value was read in.
         micro = "" if login is None else f".{login.microsecond:06d}"

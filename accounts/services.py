@@ -65,11 +65,16 @@ class _Errors:
 
 def _username_taken(username: str, *, exclude_id: int | None = None) -> bool:
     found = User.objects.filter(username_canonical=canonical(username))
-    return found.exclude(pk=exclude_id).exists()
+    if exclude_id is not None:
+        found = found.exclude(pk=exclude_id)
+    return found.exists()
 
 
 def _email_taken(email: str, *, exclude_id: int | None = None) -> bool:
-    return User.objects.filter(email_canonical=canonical(email)).exclude(pk=exclude_id).exists()
+    found = User.objects.filter(email_canonical=canonical(email))
+    if exclude_id is not None:
+        found = found.exclude(pk=exclude_id)
+    return found.exists()
 
 
 def _conflict_from_integrity_error(username: str | None, email: str | None) -> Conflict:
@@ -155,9 +160,8 @@ def user_update(
     new_email = None
     if "email" in changes:
         new_email = errors.check("email", lambda: rules.clean_email(changes["email"]))
-    password = changes.get("password")
     if "password" in changes:
-        errors.check("password", lambda: rules.check_password(password, target))
+        errors.check("password", lambda: rules.check_password(changes["password"], target))
         if is_self:
             current = changes.get("current_password")
             if current is None or current == "":
@@ -180,7 +184,7 @@ def user_update(
         target.email = new_email
         update_fields.append("email")
     if "password" in changes:
-        target.set_password(password)
+        target.set_password(changes["password"])
         update_fields.append("password")
         revoke_reason = RevokedReason.PASSWORD_CHANGE
     if "role" in changes:

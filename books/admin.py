@@ -35,7 +35,8 @@ class BookAdminForm(forms.ModelForm):
         self.fields["created_by"].required = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # ModelForm's: its return value is self.cleaned_data
+        cleaned = self.cleaned_data
         values = {
             field: cleaned.get(field)
             for field in ("title", "author", "year", "isbn", "description")

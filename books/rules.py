@@ -11,7 +11,7 @@ title, author, year, isbn, description.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -146,7 +146,9 @@ def clean_description(value: str | None) -> str:
     return value
 
 
-_CLEANERS = {
+# Each cleaner takes the value as the request gave it (JSON: any type the schema let
+# through) and returns what the model stores.
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
     "title": clean_title,
     "author": clean_author,
     "year": clean_year,

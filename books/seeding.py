@@ -20,7 +20,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from books.rules import YEAR_MIN
+from common.constraints import YEAR_MIN
 
 # Generated ISBNs live under 979-9 (9 digits after "979", then the check
 # digit): no real book in books/data/books.csv starts that way, so seeding

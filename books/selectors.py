@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from books.filters import DEFAULT_SORT, BookFilterSet, order_by_fields
 from books.models import Book
@@ -53,7 +54,9 @@ def _parse_list_params(params: Mapping[str, str]) -> _ListParams:
     # parameter, filters first (in declaration order), then page, page_size,
     # cursor.
     check_query_shape(params, names=BOOK_LIST_PARAMS, integers=BOOK_LIST_INTEGERS)
-    filterset = BookFilterSet(data=params, queryset=Book.objects.all())
+    # The stubs want a dict or a QueryDict; a form only reads its data (`get`,
+    # `getlist` when there), and every framework passes a QueryDict anyway.
+    filterset = BookFilterSet(data=cast("dict[str, Any]", params), queryset=Book.objects.all())
     errors = [] if filterset.is_valid() else filterset.field_errors()
     page_params, page_errors = page_param_errors(params)
     errors.extend(page_errors)

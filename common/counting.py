@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -50,7 +51,7 @@ class RowCount:
     estimated: bool = False
 
 
-def count_rows(queryset: QuerySet) -> RowCount:
+def count_rows(queryset: QuerySet[Any]) -> RowCount:
     """The number of rows `queryset` holds: exact when small, else bounded or estimated."""
     vendor = connections[queryset.db].vendor
     if vendor != "postgresql":
@@ -73,7 +74,7 @@ def count_rows(queryset: QuerySet) -> RowCount:
     return RowCount(max(estimate, bounded), estimated=True)
 
 
-def _table_estimate(queryset: QuerySet) -> int | None:
+def _table_estimate(queryset: QuerySet[Any]) -> int | None:
     """pg_class.reltuples: None for a table never analyzed (-1 since PostgreSQL 14)."""
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(
@@ -86,7 +87,7 @@ def _table_estimate(queryset: QuerySet) -> int | None:
     return int(row[0])
 
 
-def _plan_estimate(queryset: QuerySet) -> int:
+def _plan_estimate(queryset: QuerySet[Any]) -> int:
     """The planner's row estimate for the query (no rows read: EXPLAIN, not ANALYZE)."""
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:

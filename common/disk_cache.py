@@ -51,6 +51,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,7 +145,7 @@ class SharedDiskCache(BaseCache):
         # transaction the other processes would queue behind.
         if db_key in shard:
             return False
-        return self._within_lock_wait(lambda: shard.add(db_key, value, expire, retry=False))
+        return bool(self._within_lock_wait(lambda: shard.add(db_key, value, expire, retry=False)))
 
     def set(
         self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
@@ -163,12 +164,12 @@ class SharedDiskCache(BaseCache):
         db_key = self.make_key(key, version=version)
         expire = self.get_backend_timeout(timeout)
         shard = self._shard(db_key)
-        return self._within_lock_wait(lambda: shard.touch(db_key, expire, retry=False))
+        return bool(self._within_lock_wait(lambda: shard.touch(db_key, expire, retry=False)))
 
     def delete(self, key: str, version: int | None = None) -> bool:
         db_key = self.make_key(key, version=version)
         shard = self._shard(db_key)
-        return self._within_lock_wait(lambda: shard.delete(db_key, retry=False))
+        return bool(self._within_lock_wait(lambda: shard.delete(db_key, retry=False)))
 
     def has_key(self, key: str, version: int | None = None) -> bool:
         db_key = self.make_key(key, version=version)
@@ -183,8 +184,8 @@ class SharedDiskCache(BaseCache):
         db_key = self.make_key(key, version=version)
         shard = self._shard(db_key)
         try:
-            return self._within_lock_wait(
-                lambda: shard.incr(db_key, delta, default=None, retry=False)
+            return int(
+                self._within_lock_wait(lambda: shard.incr(db_key, delta, default=None, retry=False))
             )
         except KeyError:
             raise ValueError(f"Key {key!r} not found") from None
@@ -194,7 +195,7 @@ class SharedDiskCache(BaseCache):
 
     def clear(self) -> None:
         for shard in self._shards:
-            self._within_lock_wait(lambda shard=shard: shard.clear(retry=False))
+            self._within_lock_wait(partial(shard.clear, retry=False))
 
     def close(self, **kwargs: Any) -> None:
         """Keep the connections open: Django calls this after every request (point 3)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -34,7 +35,7 @@ def _check_cache() -> str:
     return "ok" if ok else "unavailable"
 
 
-def health_report() -> tuple[int, dict]:
+def health_report() -> tuple[int, dict[str, Any]]:
     """(status code, body): 200 when every check is ok, else 503 naming the failure."""
     checks = {"database": _check_database(), "cache": _check_cache()}
     healthy = all(state == "ok" for state in checks.values())

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 from common.constraints import CURSOR_MAX_LENGTH
 from common.errors import FieldError, ValidationFailed
@@ -127,11 +127,19 @@ def _position(model: type[Model], ordering: Sequence[str], values: Sequence[Any]
     """The cursor's JSON values back to Python values of each column (ISO text -> datetime)."""
     try:
         return [
-            model._meta.get_field(_split(name)[0]).to_python(value)
+            _column(model, name).to_python(value)
             for name, value in zip(ordering, values, strict=True)
         ]
     except (ValidationError, ValueError, TypeError):
         raise _invalid() from None
+
+
+def _column(model: type[Model], name: str) -> Field[Any, Any]:
+    """The concrete column an ordering entry names (never a reverse relation)."""
+    field = model._meta.get_field(_split(name)[0])
+    # The orderings are the code's own (never a client's), all of columns.
+    assert isinstance(field, Field), f"{name!r} orders by a relation, not a column"
+    return field
 
 
 def _values_of(item: Model, ordering: Sequence[str]) -> tuple[Any, ...]:
@@ -143,7 +151,7 @@ def _values_of(item: Model, ordering: Sequence[str]) -> tuple[Any, ...]:
 
 
 def keyset_page(
-    queryset: QuerySet, *, ordering: Sequence[str], page_size: int, cursor: Cursor | None
+    queryset: QuerySet[Any], *, ordering: Sequence[str], page_size: int, cursor: Cursor | None
 ) -> CursorPageResult:
     """One page of `queryset` in `ordering` (which must end with a unique column).
 

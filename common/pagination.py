@@ -85,7 +85,9 @@ def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, lis
     form = PageParamsForm(data={name: params[name] for name in ("page", "page_size")
                                 if name in params})
     if not form.is_valid():
-        errors = [FieldError(name, form.errors[name][0]) for name in form.fields
+        # ErrorList[i] is a message (a str or a lazy translation), never the
+        # ValidationError the stubs also allow: str() makes it plain text.
+        errors = [FieldError(name, str(form.errors[name][0])) for name in form.fields
                   if name in form.errors]
         return None, errors
     data = form.cleaned_data
@@ -118,7 +120,7 @@ def cursor_param_errors(params: Mapping[str, str]) -> tuple[Cursor | None, bool,
         return None, True, list(failed.details)
 
 
-def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
+def paginate(queryset: QuerySet[Any], page_params: PageParams) -> PageResult:
     """Count, then slice. A page past the end is an empty page, not an error."""
     count = count_rows(queryset)
     if count.estimated:
@@ -138,7 +140,9 @@ def paginate(queryset: QuerySet, page_params: PageParams) -> PageResult:
     )
 
 
-def _paginate_estimated(queryset: QuerySet, page_params: PageParams, estimate: int) -> PageResult:
+def _paginate_estimated(
+    queryset: QuerySet[Any], page_params: PageParams, estimate: int
+) -> PageResult:
     """A page when the total is only an estimate: the rows themselves settle `links.next`.
 
     An estimate can be too high (on 200,000 books a search estimated at

@@ -32,8 +32,8 @@ def check_query_shape(
     integer_names = set(integers)
     errors: list[FieldError] = []
     for name in names:
-        values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
-        values = [value for value in values if value is not None]
+        raw = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+        values = [value for value in raw if value is not None]
         if len(values) > 1:
             errors.append(FieldError(name, MSG_REPEATED))
         elif values and name in integer_names and values[0].strip() == "":

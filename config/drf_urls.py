@@ -1,5 +1,7 @@
 """Routes of the DRF implementation, mounted at /api/drf by config.urls."""
 
+from typing import Any
+
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
@@ -11,7 +13,9 @@ from common.drf.views import DrfHealthView
 
 # The docs are public and unmetered at every prefix: a stale token in the
 # browser must not turn them into a 401, nor browsing them spend the budget.
-PUBLIC = {"authentication_classes": [], "permission_classes": [], "throttle_classes": []}
+PUBLIC: dict[str, Any] = {
+    "authentication_classes": [], "permission_classes": [], "throttle_classes": []
+}
 
 urlpatterns = [
     path("health", DrfHealthView.as_view(), name="drf-health"),

@@ -15,6 +15,7 @@ import sys
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -125,7 +126,7 @@ ASGI_APPLICATION = "config.asgi.application"
 # --- Database ---------------------------------------------------------------
 
 
-def _database_from_env() -> dict:
+def _database_from_env() -> dict[str, Any] | dj_database_url.DBConfig:
     # PostgreSQL or SQLite: the two backends the suite runs on. Any other
     # scheme (mysql2://, a typo) is refused here, not by a driver's import error.
     url = env.url(
@@ -188,6 +189,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"),
                     example="redis://127.0.0.1:6379/0")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -177,7 +177,8 @@ def check_rate(
         try:
             (count,) = script(client, COUNT_THEN_GET)(keys=counter.keys(), args=counter.args())
         except Exception as exc:  # ConnectionError, TimeoutError...: the cache is down
-            return counter.cache_down(exc, strict=strict)
+            counter.cache_down(exc, strict=strict)
+            return None
         return counter.decide(count, strict=strict)
     return counter.count_with_cache_api(strict=strict)
 
@@ -198,7 +199,8 @@ async def acheck_rate(
     try:
         (count,) = await script(client, COUNT_THEN_GET)(keys=counter.keys(), args=counter.args())
     except Exception as exc:
-        return counter.cache_down(exc, strict=strict)
+        counter.cache_down(exc, strict=strict)
+        return None
     return counter.decide(count, strict=strict)
 
 
@@ -233,7 +235,7 @@ class Counter:
     @property
     def ttl(self) -> int:
         """Seconds the window's counter lives: get_usage's own choice."""
-        return self.parsed.window + EXPIRATION_FUDGE
+        return self.parsed.window + int(EXPIRATION_FUDGE)
 
     def keys(self, *others: str) -> list[str]:
         """COUNT_THEN_GET's KEYS: this counter, then `others` (Django cache keys)."""
@@ -248,7 +250,8 @@ class Counter:
         if not self.enabled:
             return None
         if count is None:
-            return self.cache_down(None, strict=strict)
+            self.cache_down(None, strict=strict)
+            return None
         count = int(count)
         limit, window = self.parsed.limit, self.parsed.window
         time_left = self.window_end - int(time.time())
@@ -276,7 +279,8 @@ class Counter:
             return
 
     def cache_down(self, exc: BaseException | None, *, strict: bool) -> None:
-        return _cache_down(exc, policy=self.policy.name, strict=strict)
+        """Log the outage; raise ServiceUnavailable unless limits fail open (then: no decision)."""
+        _cache_down(exc, policy=self.policy.name, strict=strict)
 
     def count_with_cache_api(self, *, strict: bool) -> RateLimitDecision | None:
         """The same count through Django's cache API (any backend): django-ratelimit's get_usage."""
@@ -291,13 +295,15 @@ class Counter:
                 increment=True,
             )
         except Exception as exc:  # any cache failure (ConnectionInterrupted, timeouts...)
-            return self.cache_down(exc, strict=strict)
+            self.cache_down(exc, strict=strict)
+            return None
         # get_usage's answer when add/incr returned nothing is a fake count
         # with `limit: 0` and `time_left: -1`. A real count can have
         # time_left -1 too (the clock ticked past the window's end during the
         # call): that is a count, not an outage, so look at the limit as well.
         if usage is None or (usage["limit"] == 0 and usage["time_left"] < 0):
-            return self.cache_down(None, strict=strict)
+            self.cache_down(None, strict=strict)
+            return None
         return self.decide(int(usage["count"]), strict=strict)
 
 

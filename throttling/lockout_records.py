@@ -74,7 +74,7 @@ def active_locks(
         lifted_at__isnull=True,
         locked_until__gt=datetime.fromtimestamp(now, tz=UTC),
     ).values_list("scope", "username", "ip", "locked_until")
-    stored = {}
+    stored: dict[tuple[str, str], float] = {}
     for scope, username, ip, locked_until in rows:
         key = (scope, username if scope == USERNAME else ip)
         stored[key] = max(stored.get(key, 0.0), locked_until.timestamp())

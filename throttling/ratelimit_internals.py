@@ -16,7 +16,14 @@ Pinned version: requirements/base.txt.
 
 from __future__ import annotations
 
-from django_ratelimit.core import _get_window as window
-from django_ratelimit.core import _make_cache_key as cache_key
+from collections.abc import Callable
+
+from django_ratelimit.core import _get_window, _make_cache_key
+
+# django-ratelimit ships no type information: these annotations state what the
+# limiter relies on. window(identity, period seconds) -> the window's last second;
+# cache_key(group, window_end, (limit, period), identity, methods) -> the cache key.
+window: Callable[[str, int], int] = _get_window
+cache_key: Callable[[str, int, tuple[int, int], str, object], str] = _make_cache_key
 
 __all__ = ["cache_key", "window"]

@@ -25,7 +25,10 @@ class Command(createsuperuser.Command):
     def _validate_username(self, username: str, verbose_field_name: str, database: str) -> Any:
         if username and username_taken(username):
             return f"Error: That {verbose_field_name} is already taken (letter case aside)."
-        return super()._validate_username(username, verbose_field_name, database)
+        # Django's own (private) check; django-stubs does not declare it.
+        return super()._validate_username(  # type: ignore[misc]
+            username, verbose_field_name, database
+        )
 
     def get_input_data(self, field: Any, message: str, default: Any = None) -> Any:
         value = super().get_input_data(field, message, default)

@@ -67,7 +67,7 @@ class ProgressBar:
     """
 
     width = 30
-    timer = time.monotonic
+    timer = staticmethod(time.monotonic)
 
     def __init__(self, total: int, stream: TextIO) -> None:
         self.total = total
