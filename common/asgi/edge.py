@@ -40,6 +40,8 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from common.asgi.body import ClientGone, read_body, replay
 from common.asgi.errors import send_error
@@ -220,9 +222,10 @@ class Edge:
             current_notes.reset(context_token)
             # Labelled once the app is done: FastAPI's template is known only then.
             template = notes.template or UNMATCHED
-            REQUESTS.labels(framework, template, method, str(response_status)).inc()
+            series = _series(framework, template, method, response_status)
+            series[0].inc()
             if first_byte:
-                LATENCY.labels(framework, template, method).observe(first_byte - started)
+                series[1].observe(first_byte - started)
             log_request(
                 method=method,
                 path=path,
@@ -276,6 +279,18 @@ class Edge:
             return
         notes.template = "/metrics"
         await serve_metrics(send)
+
+
+@lru_cache(maxsize=4096)
+def _series(framework: str, template: str, method: str, status: int) -> tuple[Any, Any]:
+    """The counter and histogram children of one label set (labels() costs ~µs a call).
+
+    Bounded like the label values themselves: templates, not paths.
+    """
+    return (
+        REQUESTS.labels(framework, template, method, str(status)),
+        LATENCY.labels(framework, template, method),
+    )
 
 
 def _too_many_fields(config: EdgeSettings) -> BadRequest:
