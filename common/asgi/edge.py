@@ -160,6 +160,7 @@ class Edge:
             _believe_forwarded(scope, forwarded_for, forwarded_proto)
 
         head = method == "HEAD"
+        served_by_value = framework.encode("ascii")
         added = self.docs_headers if DOCS_PAGE.match(path) else self.page_headers
         response_status = CLIENT_GONE
         first_byte = 0.0
@@ -169,10 +170,11 @@ class Edge:
             if message["type"] == "http.response.start":
                 response_status = message["status"]
                 owned = self.owned
-                out = [(n, v) for n, v in message.get("headers", ()) if n.lower() not in owned]
+                # Header names arrive lower-cased (ASGI; a2wsgi and Starlette do so).
+                out = [(n, v) for n, v in message.get("headers", ()) if n not in owned]
                 out += added
                 out.append((b"x-request-id", request_id))
-                out.append((b"x-served-by", framework.encode()))
+                out.append((b"x-served-by", served_by_value))
                 decision = notes.rate_limit
                 if decision is not None:
                     out += [(n.lower().encode(), v.encode()) for n, v in decision.headers().items()]
