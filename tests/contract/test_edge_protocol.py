@@ -223,13 +223,24 @@ def test_two_host_lines_are_400_in_the_envelope(server: UvicornServer, prefix: s
 def test_two_authorization_headers_are_401_invalid_token(
     server: UvicornServer, prefix: str
 ) -> None:
-    answer = raw(server.port, request_bytes(
-        "GET", f"{prefix}/books", "Host: localhost",
-        "Authorization: Bearer a.b.c", "Authorization: Bearer garbage",
-    ))
-    assert answer.status == 401
-    assert answer.error_code() == "invalid_token"
-    assert 'error="invalid_token"' in (answer.header("www-authenticate") or "")
+    """The same valid token twice, or a valid one then garbage: refused alike everywhere."""
+    username, password = "twice", "Tw1ce-Pass-Word!"
+    registered = httpx.post(f"{server.base_url}{prefix}/auth/register", timeout=10, json={
+        "username": username, "email": "twice@example.com", "password": password,
+    })
+    assert registered.status_code == 201, registered.text
+    issued = httpx.post(f"{server.base_url}{prefix}/auth/token", timeout=10, data={
+        "grant_type": "password", "username": username, "password": password,
+    })
+    assert issued.status_code == 200, issued.text
+    valid = f"Authorization: Bearer {issued.json()['access_token']}"
+    for second in (valid, "Authorization: Bearer garbage"):
+        answer = raw(server.port, request_bytes(
+            "GET", f"{prefix}/auth/me", "Host: localhost", valid, second,
+        ))
+        assert answer.status == 401, answer.body
+        assert answer.error_code() == "invalid_token"
+        assert 'error="invalid_token"' in (answer.header("www-authenticate") or "")
 
 
 # --- 7. odd paths -------------------------------------------------------------------------
