@@ -27,6 +27,13 @@ it differently:
       - RateLimit, RateLimit-Policy from the limiter's decision (notes.py)
       - metrics (count and latency by route template) and the access line (request_log.py)
 
+Header size, a caveat: uvicorn's default parser (httptools, with uvloop)
+has no limit of its own and hands the app whatever it buffered, so rule 1
+makes the answer the contract's 431, not a memory bound. uvicorn's
+`--h11-max-incomplete-event-size` (16 KiB by default) bounds the buffer
+only under `--http h11`, and answers a bare 400 there; the bound in memory
+belongs in front of the process (nginx's `large_client_header_buffers`).
+
 Every refusal is the contract's JSON envelope (errors.py) and passes through
 the same response path: it gets the same headers and its own access line.
 The frameworks tell the edge what only they know (the route template, the
