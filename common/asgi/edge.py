@@ -78,6 +78,11 @@ from throttling.identity import client_ip, is_trusted_proxy
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 # A control character (a decoded %0A, %00, ...) anywhere in a path under /api/.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The request headers the edge reads (the rest are only counted).
+_READ_HEADERS = frozenset({
+    b"host", b"authorization", b"x-request-id", b"content-length", b"content-type",
+    b"transfer-encoding", b"x-forwarded-for", b"x-forwarded-proto",
+})
 # The response headers the edge owns: a framework's value is replaced.
 _RATELIMIT_NAMES = (b"ratelimit", b"ratelimit-policy")
 _CLOSE: tuple[Header, ...] = ((b"connection", b"close"),)
@@ -141,6 +146,8 @@ class Edge:
         chunked = False
         for name, value in headers:
             size += len(name) + len(value) + 4  # "name: value\r\n"
+            if name not in _READ_HEADERS:
+                continue
             if name == b"host":
                 hosts += 1
                 host = value
