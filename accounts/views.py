@@ -1,5 +1,8 @@
 """The DRF face of accounts: /auth/* and /users under /api/drf.
 
+A learner's guide to every DRF file, and the path of a login through this
+one: docs/drf.md.
+
 Each view does three things: parse (an input serializer of
 accounts.serializers, which checks presence and JSON types only), call a
 service, selector or the token endpoint logic (which own every rule),

@@ -6,14 +6,21 @@ parameter (`latin-1` included). FastAPI and Flask here accept exactly
 `application/json` (parameters allowed) and read UTF-8, as RFC 8259 says
 JSON exchanged between systems is. Same request, same answer: these two
 classes give DRF the same rule.
+
+One exception, for browsers: the browsable API's HTML forms post
+`multipart/form-data`. `BrowserFormParser` reads them, and the negotiation
+picks it only for a request the browsable API's session authenticated (a
+logged-in browser, CSRF-checked). Any other client sending a form gets the
+contract's 400, as at the other prefixes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 
 from common.json_body import loads_json
 from common.media_types import media_type
@@ -26,9 +33,28 @@ class ExactContentNegotiation(DefaultContentNegotiation):
         # The one reading of Content-Type that FastAPI and Flask use too.
         requested = media_type(request.content_type)
         for parser in parsers:
-            if parser.media_type == requested:
-                return parser
+            if parser.media_type != requested:
+                continue
+            if getattr(parser, "browsers_only", False) and not _session_request(request):
+                continue
+            return parser
         return None  # DRF answers UnsupportedMediaType: our 400 bad_request
+
+
+def _session_request(request: Any) -> bool:
+    """Authenticated by the browsable API's session (only browsers ever are)."""
+    return isinstance(getattr(request, "successful_authenticator", None), SessionAuthentication)
+
+
+def is_form_request(request: Any) -> bool:
+    """The body is an HTML form (read by BrowserFormParser), so every value is text."""
+    return media_type(request.content_type) == BrowserFormParser.media_type
+
+
+class BrowserFormParser(MultiPartParser):
+    """DRF's MultiPartParser, for the browsable API's HTML forms only (see the module doc)."""
+
+    browsers_only = True
 
 
 class Utf8JSONParser(JSONParser):
