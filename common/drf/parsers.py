@@ -9,18 +9,21 @@ classes give DRF the same rule.
 
 One exception, for browsers: the browsable API's HTML forms post
 `multipart/form-data`. `BrowserFormParser` reads them, and the negotiation
-picks it only for a request the browsable API's session authenticated (a
-logged-in browser, CSRF-checked). Any other client sending a form gets the
-contract's 400, as at the other prefixes.
+picks it only for a request the browsable API answers (its `Accept`
+prefers HTML: a browser). Any other client sending a form gets the
+contract's 400, as at the other prefixes. (Not "only when the session
+authenticated it": the session's CSRF check reads the form itself, so the
+parser cannot wait for authentication. A browser's form without a session
+is refused anyway, 401, before its body is read.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer
 
 from common.json_body import loads_json
 from common.media_types import media_type
@@ -35,15 +38,15 @@ class ExactContentNegotiation(DefaultContentNegotiation):
         for parser in parsers:
             if parser.media_type != requested:
                 continue
-            if getattr(parser, "browsers_only", False) and not _session_request(request):
+            if getattr(parser, "browsers_only", False) and not _browser_request(request):
                 continue
             return parser
         return None  # DRF answers UnsupportedMediaType: our 400 bad_request
 
 
-def _session_request(request: Any) -> bool:
-    """Authenticated by the browsable API's session (only browsers ever are)."""
-    return isinstance(getattr(request, "successful_authenticator", None), SessionAuthentication)
+def _browser_request(request: Any) -> bool:
+    """A request the browsable API renders (common.drf.negotiation chose it for a browser)."""
+    return isinstance(getattr(request, "accepted_renderer", None), BrowsableAPIRenderer)
 
 
 def is_form_request(request: Any) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, routers, serializers, viewsets
 from rest_framework.request import Request
@@ -132,6 +133,7 @@ class ApiRootView(MethodFirstMixin, routers.APIRootView):
         return "Books API"
 
 
+@csrf_exempt  # a POST here is a 404, not Django's HTML CSRF page
 def trailing_slash(request: HttpRequest, path: str) -> HttpResponse:
     """Any other path ending in "/": one rule for the whole prefix.
 
