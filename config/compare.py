@@ -190,11 +190,12 @@ CONCEPTS: tuple[Concept, ...] = (
         title="Caching (the books list)",
         question="GET /books: token, rate limit and stored page in one Redis round trip.",
         drf=_drf(
-            "DRF's documented hooks (perform_authentication, get_throttles) let the cached "
-            "reads skip its own steps; a hit is a plain HttpResponse of the stored bytes.",
+            "A throttle class counts the request and fetches the stored page in one round "
+            "trip, leaving it on the request; a hit is a Response of the stored bytes, sent "
+            "as they are by the JSON renderer.",
+            "throttling.throttles:CachedReadThrottle",
             "books.views:BookViewSet.list",
-            "books.views:BookViewSet._from_cache",
-            "books.views:BookViewSet._cached_read",
+            "books.views:BookViewSet._answer",
         ),
         fastapi=_fastapi(
             "One async dependency does the checks and the lookup on the event loop; a "
