@@ -115,6 +115,10 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
     def show_form_for_method(self, view: Any, method: str, request: Any, obj: Any) -> bool:
         """DRF's rule, with the object found by the view (`get_object`) when the URL names one."""
         if obj is None and _names_an_object(view):
+            # View-level permissions first (DRF's order): an anonymous visitor
+            # is refused here, before the view is asked for anything.
+            if not super().show_form_for_method(view, method, request, None):
+                return False
             try:
                 obj = view.get_object()
             except (APIException, ApplicationError):

@@ -314,3 +314,18 @@ def test_a_bad_filter_keeps_the_filter_form_and_a_link_to_the_first_page(
     assert 'data-target="#filtersModal"' in page.text  # DRF's "Filters" button
     assert 'name="year_from"' in page.text and 'value="dune"' in page.text
     assert f'href="http://testserver{DRF}/books"' in page.text  # the pager: page 1
+
+
+def test_user_pages_offer_forms_only_to_the_user_and_to_admins(
+    client: TestClient, alice: Account, bob: Account, admin: Account
+) -> None:
+    alice_page = f"{DRF}/users/{alice.id}"
+    page = client.get(alice_page, headers=HTML)
+    assert page.status_code == 401 and _forms(page.text) == set()
+    assert _session_login(client, bob.username, bob.password).status_code == 302
+    page = client.get(alice_page, headers=HTML)
+    assert page.status_code == 403 and _forms(page.text) == set()
+    assert _forms(client.get(f"{DRF}/users/{bob.id}", headers=HTML).text) == {"PATCH", "DELETE"}
+    client.cookies.clear()
+    assert _session_login(client, admin.username, admin.password).status_code == 302
+    assert _forms(client.get(alice_page, headers=HTML).text) == {"PATCH", "DELETE"}
