@@ -143,9 +143,9 @@ class CachedReadThrottle(DefaultRateThrottle):
         plan = ReadPlan.for_request(
             url=wsgi_url(request.META), policy=self.get_policy(request, view), claims=claims
         )
-        outcome = plan.read()  # raises RateLimited (429) or, with the cache down, maybe 503
-        if outcome.decision is not None:
-            remember_decision(getattr(request, "_request", request), outcome.decision)
+        # Raises RateLimited (429) or, with the cache down, maybe 503. The
+        # limiter notes its decision for the edge, which writes the headers.
+        outcome = plan.read()
         if claims is not None:
             if not outcome.token_vouched:
                 plan.confirm_token(outcome, claims)  # raises InvalidToken (401)
