@@ -99,7 +99,7 @@ class ReadPlan:
         :raise RateLimited: over the budget (429).
         :raise ServiceUnavailable: the cache is down and limits fail closed.
         """
-        client = redis_client.sync_redis()
+        client = redis_client.thread_redis()
         if client is None:
             return self._read_with_cache_api()
         try:

@@ -1,7 +1,7 @@
 """Direct Redis access beside Django's cache API, for the hot paths that need it.
 
     client = sync_redis()          # None unless the default cache is django-redis
-    client = async_redis()         # redis.asyncio, one pool per event loop
+    client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
 Why not only `django.core.cache.cache`: every call through it is one round
@@ -9,7 +9,7 @@ trip, and one cached read needs four things (count the rate limit, read the
 books version, read the stored page, check the login family). A pipeline
 sends them in one write and reads the four answers back: one round trip. And
 the cache API is synchronous, so from FastAPI each call is a thread hop;
-`redis.asyncio` keeps a hit on the event loop.
+an asyncio client keeps a hit on the event loop.
 
 The keys are Django's own (`raw_key` applies the cache's KEY_PREFIX and
 version), so what the pipeline reads and writes is what `cache.get`,
@@ -30,6 +30,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
+
+from common import redis_wire
+from common.redis_wire import LoopRedis, ThreadRedis
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -94,6 +97,36 @@ def sync_redis() -> Any | None:
     return client
 
 
+# One per cache LOCATION (tests point the cache elsewhere): each holds a socket per thread.
+_thread_clients: dict[str, ThreadRedis | None] = {}
+
+
+def thread_redis() -> Any | None:
+    """The hot path's blocking client, for worker threads; None without Redis.
+
+    common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
+    redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
+    client (`sync_redis()`) for any other. Only the cached read's one
+    command goes through it; everything else uses `sync_redis()`.
+    """
+    if not uses_redis():
+        return None
+    config = settings.CACHES["default"]
+    location = config["LOCATION"]
+    client = _thread_clients.get(location)
+    if client is None:
+        if not redis_wire.supports(location):
+            return sync_redis()
+        options = config.get("OPTIONS", {})
+        client = ThreadRedis(
+            location,
+            connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
+            socket_timeout=float(options.get("SOCKET_TIMEOUT") or 0.5),
+        )
+        _thread_clients[location] = client
+    return client
+
+
 def script(client: Any, source: str) -> Any:
     """A registered Lua script (EVALSHA, loaded on first use) for this client."""
     scripts = _scripts.setdefault(id(client), {})
@@ -105,10 +138,13 @@ def script(client: Any, source: str) -> Any:
 
 
 def async_redis() -> Any | None:
-    """A `redis.asyncio.Redis` for the running event loop, or None without Redis.
+    """An asyncio Redis client for the running event loop, or None without Redis.
 
-    One client (and pool) per loop: asyncio connections belong to the loop
-    that opened them, and tests start a loop per TestClient.
+    common/redis_wire.py's LoopRedis (one pipelined connection) for redis://
+    and unix:// URLs; `redis.asyncio.Redis` for any other (rediss://, TLS).
+    Both answer the calls the hot paths make (`register_script`, `set`).
+    One client per loop: asyncio connections belong to the loop that opened
+    them, and tests start a loop per TestClient.
     """
     if not uses_redis():
         return None
@@ -118,13 +154,17 @@ def async_redis() -> Any | None:
     clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(location)
     if client is None:
-        import redis.asyncio
+        if redis_wire.supports(location):
+            client = LoopRedis(location, connect_timeout=ASYNC_CONNECT_TIMEOUT,
+                               reply_timeout=ASYNC_SOCKET_TIMEOUT)
+        else:
+            import redis.asyncio
 
-        client = redis.asyncio.Redis.from_url(
-            location,
-            socket_timeout=ASYNC_SOCKET_TIMEOUT,
-            socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
-        )
+            client = redis.asyncio.Redis.from_url(
+                location,
+                socket_timeout=ASYNC_SOCKET_TIMEOUT,
+                socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
+            )
         clients[location] = client
     return client
 

@@ -47,6 +47,11 @@ def create_app() -> FastAPI:
         # The contract has no trailing slashes: `/books/` is a 404, as at the
         # other prefixes, not a redirect to `/books`.
         redirect_slashes=False,
+        # FastAPI's built-in OpenTelemetry bridge asks the OpenTelemetry API
+        # for configured providers on every request. The project counts and
+        # times requests itself, once for all three frameworks
+        # (common/asgi/metrics.py, /metrics), so the bridge stays off.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
