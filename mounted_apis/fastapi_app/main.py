@@ -55,7 +55,11 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
-    for module in (auth, users, books, demos, health):
+    # Routes are matched in the order they were added, one by one: books,
+    # the public cached reads and the busiest routes by far, go first. The
+    # areas' paths never overlap, so the order changes nothing else (the
+    # OpenAPI document lists the areas in this order too).
+    for module in (books, auth, users, demos, health):
         app.include_router(module.router)
     install_docs(app)
     return app
