@@ -25,11 +25,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from common import redis_wire
 from common.redis_wire import LoopRedis, ThreadRedis
@@ -51,37 +53,52 @@ _scripts: dict[int, dict[str, Any]] = {}
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def uses_redis() -> bool:
-    """True when the default cache is django-redis (REDIS_URL is set).
+class _CacheConfig(NamedTuple):
+    uses_redis: bool
+    location: str
+    key_prefix: str
 
-    Read from the setting, not from `caches["default"]`: that is a
-    thread-local (and, on the event loop, context-local) lookup, and this is
-    asked on every hot request.
+
+@functools.cache
+def _cache_config() -> _CacheConfig:
+    """What the hot paths need from `settings.CACHES`, read once per configuration.
+
+    Asked several times per request; `settings.CACHES` is a lazy settings
+    lookup each time, and `caches["default"]` a thread-local (on the event
+    loop, context-local) one. Forgotten when CACHES changes (below).
     """
-    return str(settings.CACHES["default"]["BACKEND"]).startswith("django_redis.")
+    config = settings.CACHES["default"]
+    return _CacheConfig(
+        uses_redis=str(config["BACKEND"]).startswith("django_redis."),
+        location=str(config.get("LOCATION", "")),
+        key_prefix=_key_prefix(config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
+                               config.get("KEY_FUNCTION")),
+    )
+
+
+@receiver(setting_changed)
+def _forget_cache_config(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        _cache_config.cache_clear()
+
+
+def uses_redis() -> bool:
+    """True when the default cache is django-redis (REDIS_URL is set)."""
+    return _cache_config().uses_redis
 
 
 def raw_key(key: str) -> str:
     """The key as stored: Django's KEY_PREFIX and version applied."""
-    return _key_prefix(_cache_key_settings()) + key
+    return _cache_config().key_prefix + key
 
 
-def _cache_key_settings() -> tuple[str, int, Any]:
-    config = settings.CACHES["default"]
-    return (config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
-            config.get("KEY_FUNCTION"))
-
-
-@functools.lru_cache(maxsize=8)
-def _key_prefix(key_settings: tuple[str, int, Any]) -> str:
+def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
     """What Django's default key function puts before every key ("api:1:").
 
-    Computed once per cache configuration: `cache.make_key` goes through
-    Django's connection proxy (a context-local lookup) on every call, and the
-    hot path builds five keys per request. A custom KEY_FUNCTION is refused:
-    the raw keys would no longer be Django's.
+    `cache.make_key` would go through Django's connection proxy on every
+    call, and the hot path builds five keys per request. A custom
+    KEY_FUNCTION is refused: the raw keys would no longer be Django's.
     """
-    prefix, version, key_function = key_settings
     if key_function is not None:
         raise ImproperlyConfigured("the hot read path needs Django's default cache KEY_FUNCTION")
     return f"{prefix}:{version}:"
@@ -109,15 +126,15 @@ def thread_redis() -> Any | None:
     client (`sync_redis()`) for any other. Only the cached read's one
     command goes through it; everything else uses `sync_redis()`.
     """
-    if not uses_redis():
+    config = _cache_config()
+    if not config.uses_redis:
         return None
-    config = settings.CACHES["default"]
-    location = config["LOCATION"]
+    location = config.location
     client = _thread_clients.get(location)
     if client is None:
         if not redis_wire.supports(location):
             return sync_redis()
-        options = config.get("OPTIONS", {})
+        options = settings.CACHES["default"].get("OPTIONS", {})
         client = ThreadRedis(
             location,
             connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
@@ -146,11 +163,12 @@ def async_redis() -> Any | None:
     One client per loop: asyncio connections belong to the loop that opened
     them, and tests start a loop per TestClient.
     """
-    if not uses_redis():
+    config = _cache_config()
+    if not config.uses_redis:
         return None
     # The cache's own LOCATION (what django-redis connects to), so a test that
     # points the cache elsewhere points this client there too.
-    location = settings.CACHES["default"]["LOCATION"]
+    location = config.location
     clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(location)
     if client is None:
