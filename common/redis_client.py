@@ -144,6 +144,26 @@ def thread_redis() -> Any | None:
     return client
 
 
+def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `commands` as one MULTI/EXEC on `client`; their replies, in order."""
+    if isinstance(client, ThreadRedis):
+        return client.transaction(commands)
+    pipe = client.pipeline(transaction=True)  # redis-py (a rediss:// URL)
+    for command in commands:
+        pipe.execute_command(*command)
+    return list(pipe.execute())
+
+
+async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """`transaction` for the event loop's client."""
+    if isinstance(client, LoopRedis):
+        return await client.transaction(commands)
+    pipe = client.pipeline(transaction=True)  # redis.asyncio (a rediss:// URL)
+    for command in commands:
+        pipe.execute_command(*command)
+    return list(await pipe.execute())
+
+
 def script(client: Any, source: str) -> Any:
     """A registered Lua script (EVALSHA, loaded on first use) for this client."""
     scripts = _scripts.setdefault(id(client), {})

@@ -110,6 +110,27 @@ def pack_command(args: Sequence[Arg]) -> bytes:
     return b"".join(parts)
 
 
+def _transaction_commands(commands: Sequence[Sequence[Arg]]) -> list[bytes]:
+    return [pack_command(("MULTI",)), *(pack_command(c) for c in commands),
+            pack_command(("EXEC",))]
+
+
+def _transaction_result(replies: list[Any]) -> list[Any]:
+    """EXEC's replies, once MULTI said OK and each command was queued; else the error."""
+    for reply in replies[:-1]:
+        if isinstance(reply, ResponseError):
+            raise reply  # a command Redis refused to queue: EXEC aborts it all
+    results = replies[-1]
+    if isinstance(results, ResponseError):
+        raise results
+    if not isinstance(results, list):
+        raise ResponseError(f"unexpected EXEC reply {results!r}")
+    for result in results:
+        if isinstance(result, ResponseError):
+            raise result
+    return results
+
+
 class _RedisProtocol(asyncio.Protocol):
     """The connection: commands out in order, replies to the waiting futures in order."""
 
@@ -229,6 +250,24 @@ class LoopRedis:
             raise reply
         return reply
 
+    async def transaction(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
+        """MULTI, `commands`, EXEC: one write, run by Redis as one atomic step.
+
+        What a short Lua script would do, at a fraction of Redis's CPU per
+        call. :return: the commands' replies, in order.
+        """
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            protocol = await self._connection()
+        futures = [protocol.send(command) for command in _transaction_commands(commands)]
+        try:
+            await futures[-1]  # replies arrive in order: every other one is in by now
+        finally:
+            for future in futures[:-1]:
+                if future.done() and not future.cancelled():
+                    future.exception()  # a shared connection error is raised once, here
+        return _transaction_result([future.result() for future in futures])
+
     def register_script(self, source: str) -> LoopScript:
         return LoopScript(self, source)
 
@@ -317,6 +356,14 @@ class _Connection:
 
     def call(self, command: bytes) -> Any:
         self.sock.sendall(command)
+        return self._reply()
+
+    def call_many(self, commands: list[bytes]) -> list[Any]:
+        """Several commands in one write; their replies, in order."""
+        self.sock.sendall(b"".join(commands))
+        return [self._reply() for _ in commands]
+
+    def _reply(self) -> Any:
         reply = self.reader.gets()
         view = memoryview(self.buffer)
         while reply is False:
@@ -342,11 +389,21 @@ class ThreadRedis:
 
     def execute(self, *args: Arg) -> Any:
         """Send one command; its reply. :raise redis.exceptions.RedisError: any failure."""
+        (reply,) = self._call([pack_command(args)])
+        if isinstance(reply, ResponseError):
+            raise reply
+        return reply
+
+    def transaction(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
+        """LoopRedis.transaction's blocking twin: MULTI, `commands`, EXEC in one write."""
+        return _transaction_result(self._call(_transaction_commands(commands)))
+
+    def _call(self, commands: list[bytes]) -> list[Any]:
         connection = getattr(self._local, "connection", None)
         try:
             if connection is None:
                 connection = self._connect()
-            reply = connection.call(pack_command(args))
+            return connection.call_many(commands)
         except (OSError, RedisConnectionError) as exc:
             # Whatever was half sent or half read is lost with the socket.
             self._drop(connection)
@@ -356,9 +413,6 @@ class ThreadRedis:
             if isinstance(exc, RedisConnectionError):
                 raise
             raise RedisConnectionError(f"Redis connection failed: {exc!r}") from exc
-        if isinstance(reply, ResponseError):
-            raise reply
-        return reply
 
     def register_script(self, source: str) -> ThreadScript:
         return ThreadScript(self, source)

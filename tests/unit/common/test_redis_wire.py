@@ -247,3 +247,39 @@ def test_a_closed_port_is_a_connection_error_for_threads_too() -> None:
                          socket_timeout=1)
     with pytest.raises(RedisConnectionError):
         client.execute("PING")
+
+
+# --- MULTI/EXEC -----------------------------------------------------------------------------
+
+
+def transaction_server(command: list[bytes]) -> bytes:
+    """MULTI/EXEC as Redis answers it: OK, QUEUED per command, then EXEC's array."""
+    replies = {b"MULTI": b"+OK\r\n", b"EXEC": b"*2\r\n:3\r\n*2\r\n$1\r\nv\r\n$-1\r\n"}
+    return replies.get(command[0], b"+QUEUED\r\n")
+
+
+def test_a_transaction_is_one_write_and_answers_execs_replies(
+    fake_redis: Callable[[Responder], FakeRedis],
+) -> None:
+    fake = fake_redis(transaction_server)
+    commands = [("INCR", "c"), ("MGET", "a", "b")]
+    client = LoopRedis(fake.url, connect_timeout=1, reply_timeout=1)
+    assert asyncio.run(client.transaction(commands)) == [3, [b"v", None]]
+    blocking = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=1)
+    assert blocking.transaction(commands) == [3, [b"v", None]]
+    assert fake.names() == [b"MULTI", b"INCR", b"MGET", b"EXEC"] * 2
+
+
+def test_a_refused_transaction_raises(fake_redis: Callable[[Responder], FakeRedis]) -> None:
+    def refuses(command: list[bytes]) -> bytes:
+        if command[0] == b"EXEC":
+            return b"-EXECABORT Transaction discarded\r\n"
+        return b"-ERR unknown command\r\n" if command[0] == b"NOPE" else b"+OK\r\n"
+
+    fake = fake_redis(refuses)
+    client = LoopRedis(fake.url, connect_timeout=1, reply_timeout=1)
+    with pytest.raises(ResponseError, match="unknown command"):
+        asyncio.run(client.transaction([("NOPE",)]))
+    blocking = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=1)
+    with pytest.raises(ResponseError, match="unknown command"):
+        blocking.transaction([("NOPE",)])
