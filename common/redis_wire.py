@@ -259,6 +259,8 @@ class LoopRedis:
         protocol = self._protocol
         if protocol is None or protocol.closed:
             protocol = await self._connection()
+        # Queued with no `await` in between, so no other request's command can
+        # land between this MULTI and its EXEC on the shared connection.
         futures = [protocol.send(command) for command in _transaction_commands(commands)]
         try:
             await futures[-1]  # replies arrive in order: every other one is in by now
