@@ -176,6 +176,13 @@ def test_the_password_reset_email_links_to_https(
     assert all(link.startswith("https://127.0.0.1") for link in links), links
 
 
+def test_plain_http_only_redirects_to_https(topology: Topology, transactional_db: None) -> None:
+    response = httpx.get(f"http://127.0.0.1:{topology.http_port}/api/drf/books?page=2")
+
+    assert response.status_code == 301
+    assert response.headers["location"] == "https://127.0.0.1/api/drf/books?page=2"
+
+
 # --- who the client is ----------------------------------------------------------------------
 
 
@@ -337,13 +344,17 @@ def failover_topology(transactional_db: None) -> Iterator[Topology]:
 def test_gets_keep_answering_when_one_process_is_killed(failover_topology: Topology) -> None:
     topology = failover_topology
     statuses: list[int] = []
+    failures: list[str] = []  # a request that got no answer at all (reset, truncated)
     stop = threading.Event()
 
     def load(worker: int) -> None:
         with topology.client(f"127.0.0.{10 + worker}") as client:
             index = 0
             while not stop.is_set():
-                statuses.append(client.get(f"{PREFIXES[index % 3]}/books").status_code)
+                try:
+                    statuses.append(client.get(f"{PREFIXES[index % 3]}/books").status_code)
+                except httpx.HTTPError as exc:
+                    failures.append(repr(exc))
                 index += 1
 
     threads = [threading.Thread(target=load, args=(worker,)) for worker in range(4)]
@@ -360,6 +371,7 @@ def test_gets_keep_answering_when_one_process_is_killed(failover_topology: Topol
         thread.join(timeout=30)
 
     assert before_kill > 0 and len(statuses) > before_kill, (before_kill, len(statuses))
+    assert failures == []
     assert set(statuses) == {200}, sorted(set(statuses))
     # Answered after the kill: by the survivor, some after a try at the dead one.
     after = topology.access_log()[log_at_kill:]

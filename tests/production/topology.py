@@ -214,6 +214,7 @@ class Topology:
         for directory in (self.mail_dir, self.log_dir, self.dir / "temp"):
             directory.mkdir()
         self.https_port = free_port()
+        self.http_port = free_port()
         self.base_url = f"https://127.0.0.1:{self.https_port}"
         env = process_env({"EMAIL_URL": f"file://{self.mail_dir}", **(extra_env or {})})
         env.pop("FORWARDED_ALLOW_IPS", None)  # uvicorn's own knob must not matter
@@ -260,7 +261,7 @@ class Topology:
         site.write_text(
             render_site(
                 https_port=self.https_port,
-                http_port=free_port(),
+                http_port=self.http_port,
                 upstream_ports=(self.apps[0].port, self.apps[1].port),
                 certificate=certificate,
                 key=key,
