@@ -305,15 +305,15 @@ def test_a_stalled_body_is_cut_by_nginx_and_never_reaches_the_app(
     process ever saw the request. Meanwhile the API answers at once.
     """
     path = f"/api/flask/auth/register?stalled={uuid.uuid4().hex}"  # its own log line
-    stalled: dict[str, object] = {}
+    stalled: list[tuple[bytes, float]] = []  # (what came back, after how many seconds)
 
     def stall() -> None:
         started = time.monotonic()
-        stalled["answer"] = topology.raw_exchange(
+        answer = topology.raw_exchange(
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             'Content-Length: 50\r\n\r\n{"username": '.encode()
         )
-        stalled["seconds"] = time.monotonic() - started
+        stalled.append((answer, time.monotonic() - started))
 
     thread = threading.Thread(target=stall)
     thread.start()
@@ -324,9 +324,10 @@ def test_a_stalled_body_is_cut_by_nginx_and_never_reaches_the_app(
         health_seconds = time.monotonic() - started
     thread.join(timeout=60)
 
-    assert health.status_code == 200 and health_seconds < 2, health_seconds
-    assert stalled["answer"] == b""  # closed, no answer
-    assert TEST_CLIENT_BODY_TIMEOUT_S - 0.5 <= stalled["seconds"] < 30, stalled  # type: ignore[operator]
+    assert health.status_code == 200 and health_seconds < 5, health_seconds
+    [(answer, seconds)] = stalled
+    assert answer == b""  # closed, no answer
+    assert TEST_CLIENT_BODY_TIMEOUT_S - 0.5 <= seconds < 30, seconds
     logged = [line for line in topology.access_log() if f"POST {path}" in line]
     assert logged and all(" 408 " in line and "upstream=- " in line for line in logged), logged
 
