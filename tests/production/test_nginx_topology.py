@@ -36,7 +36,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-from common.errors import PayloadTooLarge, ServiceUnavailable
+from common.errors import HeadersTooLarge, PayloadTooLarge, ServiceUnavailable
 from tests.contract.conftest import PASSWORD, PREFIXES
 from tests.production.topology import TEST_CLIENT_BODY_TIMEOUT_S, Topology
 
@@ -255,16 +255,25 @@ def test_headers_too_large_is_431_in_the_envelope(
     topology: Topology, prefix: str, transactional_db: None
 ) -> None:
     with topology.client() as client:
+        # Refused by nginx: one line over 16 KiB; 80 KB of headers in all.
         one_long_line = client.get(f"{prefix}/books", headers={"X-Padding": "a" * 20_000})
         many_lines = client.get(
             f"{prefix}/books", headers={f"X-Padding-{n}": "a" * 1_000 for n in range(80)}
         )
+        # Passed by nginx (every line short, 18 KB in all), refused by the app.
+        past_nginx = client.get(
+            f"{prefix}/books", headers={f"X-Padding-{n}": "a" * 1_500 for n in range(12)}
+        )
 
-    for response in (one_long_line, many_lines):
+    for response in (one_long_line, many_lines, past_nginx):
         assert response.status_code == 431
         assert error_code(response) == "headers_too_large"
+        # Byte for byte what the app answers itself past MAX_HEADER_BYTES.
+        assert response.content == HeadersTooLarge(settings.MAX_HEADER_BYTES).compact_json()
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-request-id"]
+    assert one_long_line.headers["x-served-by"] == many_lines.headers["x-served-by"] == "nginx"
+    assert past_nginx.headers["x-served-by"] != "nginx"
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
