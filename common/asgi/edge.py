@@ -27,6 +27,13 @@ it differently:
       - RateLimit, RateLimit-Policy from the limiter's decision (notes.py)
       - metrics (count and latency by route template) and the access line (request_log.py)
 
+Header size, a caveat: uvicorn's default parser (httptools, with uvloop)
+has no limit of its own and hands the app whatever it buffered, so rule 1
+makes the answer the contract's 431, not a memory bound. uvicorn's
+`--h11-max-incomplete-event-size` (16 KiB by default) bounds the buffer
+only under `--http h11`, and answers a bare 400 there; the bound in memory
+belongs in front of the process (nginx's `large_client_header_buffers`).
+
 Every refusal is the contract's JSON envelope (errors.py) and passes through
 the same response path: it gets the same headers and its own access line.
 The frameworks tell the edge what only they know (the route template, the
@@ -40,6 +47,8 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from common.asgi.body import ClientGone, read_body, replay
 from common.asgi.errors import send_error
@@ -69,6 +78,11 @@ from throttling.identity import client_ip, is_trusted_proxy
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 # A control character (a decoded %0A, %00, ...) anywhere in a path under /api/.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The request headers the edge reads (the rest are only counted).
+_READ_HEADERS = frozenset({
+    b"host", b"authorization", b"x-request-id", b"content-length", b"content-type",
+    b"transfer-encoding", b"x-forwarded-for", b"x-forwarded-proto",
+})
 # The response headers the edge owns: a framework's value is replaced.
 _RATELIMIT_NAMES = (b"ratelimit", b"ratelimit-policy")
 _CLOSE: tuple[Header, ...] = ((b"connection", b"close"),)
@@ -132,6 +146,8 @@ class Edge:
         chunked = False
         for name, value in headers:
             size += len(name) + len(value) + 4  # "name: value\r\n"
+            if name not in _READ_HEADERS:
+                continue
             if name == b"host":
                 hosts += 1
                 host = value
@@ -158,6 +174,7 @@ class Edge:
             _believe_forwarded(scope, forwarded_for, forwarded_proto)
 
         head = method == "HEAD"
+        served_by_value = framework.encode("ascii")
         added = self.docs_headers if DOCS_PAGE.match(path) else self.page_headers
         response_status = CLIENT_GONE
         first_byte = 0.0
@@ -167,10 +184,11 @@ class Edge:
             if message["type"] == "http.response.start":
                 response_status = message["status"]
                 owned = self.owned
-                out = [(n, v) for n, v in message.get("headers", ()) if n.lower() not in owned]
+                # Header names arrive lower-cased (ASGI; a2wsgi and Starlette do so).
+                out = [(n, v) for n, v in message.get("headers", ()) if n not in owned]
                 out += added
                 out.append((b"x-request-id", request_id))
-                out.append((b"x-served-by", framework.encode()))
+                out.append((b"x-served-by", served_by_value))
                 decision = notes.rate_limit
                 if decision is not None:
                     out += [(n.lower().encode(), v.encode()) for n, v in decision.headers().items()]
@@ -220,9 +238,10 @@ class Edge:
             current_notes.reset(context_token)
             # Labelled once the app is done: FastAPI's template is known only then.
             template = notes.template or UNMATCHED
-            REQUESTS.labels(framework, template, method, str(response_status)).inc()
+            series = _series(framework, template, method, response_status)
+            series[0].inc()
             if first_byte:
-                LATENCY.labels(framework, template, method).observe(first_byte - started)
+                series[1].observe(first_byte - started)
             log_request(
                 method=method,
                 path=path,
@@ -276,6 +295,18 @@ class Edge:
             return
         notes.template = "/metrics"
         await serve_metrics(send)
+
+
+@lru_cache(maxsize=4096)
+def _series(framework: str, template: str, method: str, status: int) -> tuple[Any, Any]:
+    """The counter and histogram children of one label set (labels() costs ~µs a call).
+
+    Bounded like the label values themselves: templates, not paths.
+    """
+    return (
+        REQUESTS.labels(framework, template, method, str(status)),
+        LATENCY.labels(framework, template, method),
+    )
 
 
 def _too_many_fields(config: EdgeSettings) -> BadRequest:

@@ -12,12 +12,14 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.contract.conftest import Account
 from tests.contract.processes import UvicornServer
 
 PREFIXES = ("/api/drf", "/api/fastapi", "/api/flask")
@@ -221,13 +223,24 @@ def test_two_host_lines_are_400_in_the_envelope(server: UvicornServer, prefix: s
 def test_two_authorization_headers_are_401_invalid_token(
     server: UvicornServer, prefix: str
 ) -> None:
-    answer = raw(server.port, request_bytes(
-        "GET", f"{prefix}/books", "Host: localhost",
-        "Authorization: Bearer a.b.c", "Authorization: Bearer garbage",
-    ))
-    assert answer.status == 401
-    assert answer.error_code() == "invalid_token"
-    assert 'error="invalid_token"' in (answer.header("www-authenticate") or "")
+    """The same valid token twice, or a valid one then garbage: refused alike everywhere."""
+    username, password = "twice", "Tw1ce-Pass-Word!"
+    registered = httpx.post(f"{server.base_url}{prefix}/auth/register", timeout=10, json={
+        "username": username, "email": "twice@example.com", "password": password,
+    })
+    assert registered.status_code == 201, registered.text
+    issued = httpx.post(f"{server.base_url}{prefix}/auth/token", timeout=10, data={
+        "grant_type": "password", "username": username, "password": password,
+    })
+    assert issued.status_code == 200, issued.text
+    valid = f"Authorization: Bearer {issued.json()['access_token']}"
+    for second in (valid, "Authorization: Bearer garbage"):
+        answer = raw(server.port, request_bytes(
+            "GET", f"{prefix}/auth/me", "Host: localhost", valid, second,
+        ))
+        assert answer.status == 401, answer.body
+        assert answer.error_code() == "invalid_token"
+        assert 'error="invalid_token"' in (answer.header("www-authenticate") or "")
 
 
 # --- 7. odd paths -------------------------------------------------------------------------
@@ -277,3 +290,28 @@ def test_head_answers_like_get_without_a_body(server: UvicornServer, prefix: str
     assert head.split()[1] == b"200", head
     assert body == b""
     assert get.status == 200
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_the_reset_link_mailed_behind_a_tls_proxy_is_https(
+    make_user: Callable[..., Account], tmp_path: Path, prefix: str
+) -> None:
+    account = make_user("proxied")
+    with UvicornServer(extra_env={
+        "TRUSTED_PROXIES": "127.0.0.1", "EMAIL_URL": f"file://{tmp_path}",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1,books.example",
+    }) as proxied:
+        body = json.dumps({"email": account.email}).encode()
+        answer = raw(proxied.port, request_bytes(
+            "POST", f"{prefix}/auth/password-reset", "Host: books.example",
+            "X-Forwarded-Proto: https", "X-Forwarded-For: 203.0.113.9",
+            "Content-Type: application/json", body=body,
+        ))
+        assert answer.status == 202, answer.body
+        deadline = time.monotonic() + 20
+        while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    mails = [path.read_text() for path in tmp_path.iterdir()]
+    assert len(mails) == 1
+    assert "https://books.example/password-reset/" in mails[0]
+    assert "http://" not in mails[0].replace("https://", "")
