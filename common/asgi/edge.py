@@ -83,7 +83,7 @@ _READ_HEADERS = frozenset({
     b"host", b"authorization", b"x-request-id", b"content-length", b"content-type",
     b"transfer-encoding", b"x-forwarded-for", b"x-forwarded-proto",
 })
-# The response headers the edge owns: a framework's value is replaced.
+# The rate-limit headers, written from the limiter's decision only.
 _RATELIMIT_NAMES = (b"ratelimit", b"ratelimit-policy")
 _CLOSE: tuple[Header, ...] = ((b"connection", b"close"),)
 # The pages outside the prefixes that only show something: GET (and HEAD).
@@ -120,9 +120,11 @@ class Edge:
         self.metrics_ips = frozenset(config.metrics_allowed_ips)
         self.page_headers = page_headers(config.hsts)
         self.docs_headers = docs_headers(config.hsts)
-        self.owned = frozenset(name for name, _ in self.docs_headers + self.page_headers) | {
-            b"x-request-id", b"x-served-by", *_RATELIMIT_NAMES
-        }
+        # Per kind of page, the response headers the edge owns (a framework's value is
+        # replaced): its own, the request id, X-Served-By and the RateLimit pair.
+        always = {b"x-request-id", b"x-served-by", *_RATELIMIT_NAMES}
+        self.page_owned = frozenset(name for name, _ in self.page_headers) | always
+        self.docs_owned = frozenset(name for name, _ in self.docs_headers) | always
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -175,7 +177,9 @@ class Edge:
 
         head = method == "HEAD"
         served_by_value = framework.encode("ascii")
-        added = self.docs_headers if DOCS_PAGE.match(path) else self.page_headers
+        docs = DOCS_PAGE.match(path) is not None
+        added = self.docs_headers if docs else self.page_headers
+        owned = self.docs_owned if docs else self.page_owned
         response_status = CLIENT_GONE
         first_byte = 0.0
 
@@ -183,7 +187,6 @@ class Edge:
             nonlocal response_status, first_byte
             if message["type"] == "http.response.start":
                 response_status = message["status"]
-                owned = self.owned
                 # Header names arrive lower-cased (ASGI; a2wsgi and Starlette do so).
                 out = [(n, v) for n, v in message.get("headers", ()) if n not in owned]
                 out += added

@@ -261,6 +261,21 @@ def test_odd_paths_under_api_are_404_in_the_envelope(
     assert answer.error_code() == "not_found"
 
 
+ODD_IDS = ["1%0A", "1%00", "1%09", "1%20", "%201", "+1", "%D9%A1", "1.0", "-1", "1;x", "1%2F2"]
+
+
+def test_an_odd_id_gets_the_same_answer_at_every_prefix(server: UvicornServer) -> None:
+    for odd in ODD_IDS:
+        for method in ("GET", "DELETE"):
+            answers = {
+                prefix: raw(server.port, request_bytes(method, f"{prefix}/books/{odd}",
+                                                       "Host: localhost"))
+                for prefix in PREFIXES
+            }
+            seen = {(answer.status, answer.error_code()) for answer in answers.values()}
+            assert seen == {(404, "not_found")}, (method, odd, seen)
+
+
 # --- 8. small tells -------------------------------------------------------------------------
 
 
