@@ -29,7 +29,7 @@ round trip that counts the budget and fetches the page
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import HTTP_HEADER_ENCODING, exceptions
@@ -53,8 +53,12 @@ class BearerTokenAuthentication(JWTAuthentication):
     authenticates again. common.drf.exceptions maps it to our envelope.
     """
 
+    # The overrides here (type: ignore[override]) take and return the token
+    # service's claims dict where simplejwt's annotations say Token: simplejwt
+    # only passes what get_validated_token returned on to get_user.
     def authenticate(self, request: Any) -> tuple[User, dict[str, Any]] | None:  # type: ignore[override]
-        result = super().authenticate(request)
+        # simplejwt returns (get_user(...), get_validated_token(...)): the types below.
+        result = cast("tuple[User, dict[str, Any]] | None", super().authenticate(request))
         if result is not None:  # the access log names the user (common/asgi/request_log.py)
             record_user(request.META.get("asgi.scope"), result[0].pk)
         return result

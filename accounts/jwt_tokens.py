@@ -44,7 +44,7 @@ import time
 import uuid
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -118,7 +118,8 @@ class VerifiedAccessTokens:
     """
 
     max_entries = 4096
-    timer = time.time  # a class attribute so tests can move the clock (time-machine does)
+    # A class attribute so tests can move the clock (time-machine does).
+    timer = staticmethod(time.time)
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
@@ -163,7 +164,9 @@ class _LifetimeSetting:
         self.name = name
 
     def __get__(self, instance: object, owner: type | None = None) -> timedelta:
-        return getattr(jwt_settings(), self.name)
+        # simplejwt's settings object reads its attributes dynamically (Any);
+        # the *_TOKEN_LIFETIME settings are timedeltas.
+        return cast(timedelta, getattr(jwt_settings(), self.name))
 
 
 class LoginToken(Token):
@@ -173,7 +176,7 @@ class LoginToken(Token):
     """
 
     @property
-    def token_backend(self) -> TokenBackend:  # type: ignore[override]
+    def token_backend(self) -> TokenBackend:
         return token_backend()
 
     @classmethod
@@ -183,7 +186,9 @@ class LoginToken(Token):
         A login's chain ends REFRESH_FAMILY_LIFETIME after the password was
         given, however often it is refreshed: no token outlives it.
         """
-        return min(cls.lifetime, family.expires_at - issued_at)  # type: ignore[type-var]
+        lifetime = cls.lifetime
+        assert lifetime is not None, "each subclass sets its lifetime"
+        return min(lifetime, family.expires_at - issued_at)
 
     @classmethod
     def for_login(cls, user: User, *, family: TokenFamily, issued_at: datetime) -> Self:
@@ -203,7 +208,8 @@ class LoginToken(Token):
         """
         if not isinstance(raw, str) or not raw:
             raise TokenError(_("Token is invalid"))
-        return cls(raw)  # type: ignore[arg-type]  # simplejwt annotates the raw token oddly
+        # simplejwt annotates its `token` argument as a Token; it is the encoded str.
+        return cls(raw)  # type: ignore[arg-type]
 
     def verify(self) -> None:
         """simplejwt's checks (exp, jti, token_type), then every claim we rely on."""
@@ -222,7 +228,7 @@ class LoginAccessToken(LoginToken, AccessToken):
     """The Bearer token: `role` for clients to read; the server reads the database."""
 
     token_type = ACCESS
-    lifetime = _LifetimeSetting("ACCESS_TOKEN_LIFETIME")  # type: ignore[assignment]
+    lifetime = _LifetimeSetting("ACCESS_TOKEN_LIFETIME")
 
     @classmethod
     def for_login(cls, user: User, *, family: TokenFamily, issued_at: datetime) -> Self:
@@ -239,7 +245,7 @@ class LoginRefreshToken(LoginToken):
     """
 
     token_type = REFRESH
-    lifetime = _LifetimeSetting("REFRESH_TOKEN_LIFETIME")  # type: ignore[assignment]
+    lifetime = _LifetimeSetting("REFRESH_TOKEN_LIFETIME")
 
     @classmethod
     def for_login(cls, user: User, *, family: TokenFamily, issued_at: datetime) -> Self:

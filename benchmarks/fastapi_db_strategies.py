@@ -182,6 +182,14 @@ class ConnectionSampler(threading.Thread):
                 self.stopped.wait(0.1)
 
 
+def wrk_field(pattern: str, out: str) -> str:
+    """The first group of `pattern` in wrk's output; an error naming it when wrk printed none."""
+    match = re.search(pattern, out)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in wrk's output:\n{out}")
+    return match.group(1)
+
+
 def run_wrk(url: str, seconds: int, connections: int) -> tuple[float, int, int]:
     """(requests/s, non-2xx responses, socket errors) from one wrk run."""
     out = subprocess.run(
@@ -191,7 +199,7 @@ def run_wrk(url: str, seconds: int, connections: int) -> tuple[float, int, int]:
         timeout=seconds + 60,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(wrk_field(r"Requests/sec:\s+([\d.]+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     socket_errors = sum(int(g) for g in errors.groups()) if errors else 0

@@ -82,14 +82,22 @@ class ConnectionSampler(threading.Thread):
         return self.peak
 
 
+def wrk_field(pattern: str, out: str) -> str:
+    """The first group of `pattern` in wrk's output; an error naming it when wrk printed none."""
+    match = re.search(pattern, out)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in wrk's output:\n{out}")
+    return match.group(1)
+
+
 def run_wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
     completed = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
     )
     out = completed.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(wrk_field(r"Requests/sec:\s+([\d.]+)", out))
+    total = int(wrk_field(r"(\d+) requests in", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)

@@ -72,7 +72,9 @@ def layer_of(filename: str, function: str) -> str:
 def by_layer(profile: cProfile.Profile) -> dict[str, float]:
     stats = pstats.Stats(profile)
     totals: dict[str, float] = defaultdict(float)
-    for (filename, _line, function), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+    # Stats fills `.stats` ({(file, line, function): timings}); typeshed leaves it out.
+    raw = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, function), (_cc, _nc, tottime, _ct, _callers) in raw.items():
         totals[layer_of(filename, function)] += tottime
     return totals
 

@@ -326,7 +326,8 @@ class BenchRun:
         headers: tuple[str, ...] = ()
         if scenario.authenticated:
             headers = (f"Authorization: Bearer {found['token']}",)
-        script, args = None, ()
+        script: Path | None = None
+        args: tuple[str, ...] = ()
         if scenario.mode == "cache_miss":
             script, args = scenarios.CACHE_MISS_SCRIPT, (path, str(self._miss_counter))
         elif scenario.mode == "post_json":

@@ -94,7 +94,7 @@ class VersionedCache:
     """
 
     cache = default_cache
-    timer = time.time
+    timer = staticmethod(time.time)
     # Seconds an entry may live. Not a staleness bound any more (tags and the
     # bump retry are): it only lets rarely asked pages leave the cache.
     timeout = 120

@@ -185,8 +185,9 @@ class ReadPlan:
         return self._judge(decision, version_raw, page_raw, snapshot_values)
 
     def _cache_down(self, exc: BaseException) -> ReadOutcome:
-        decision = self.counter.cache_down(exc, strict=self.strict)  # may raise 503
-        return ReadOutcome(decision, None, None, token_vouched=self.snapshot is None)
+        self.counter.cache_down(exc, strict=self.strict)  # may raise 503
+        # Limits fail open: no decision, so no RateLimit headers.
+        return ReadOutcome(None, None, None, token_vouched=self.snapshot is None)
 
     # --- When no snapshot vouched for the token --------------------------------------
 

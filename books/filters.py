@@ -17,8 +17,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from books.models import Book
-from books.rules import YEAR_MIN, year_max
-from common.constraints import SEARCH_MAX, SORT_DIRECTIONS, SORT_FIELDS
+from books.rules import year_max
+from common.constraints import SEARCH_MAX, SORT_DIRECTIONS, SORT_FIELDS, YEAR_MIN
 from common.errors import FieldError
 
 DEFAULT_SORT: tuple[tuple[str, str], ...] = (("id", "asc"),)
@@ -37,7 +37,9 @@ class SortField(forms.CharField):
     exactly what to fix.
     """
 
-    def to_python(self, value: Any) -> SortSpec | None:
+    # A form field's to_python may return any Python value (Django's contract):
+    # this one parses CharField's cleaned text further. django-stubs pins CharField's to str.
+    def to_python(self, value: Any) -> SortSpec | None:  # type: ignore[override]
         text = super().to_python(value)
         if not text:
             return None
@@ -127,7 +129,11 @@ class BookFilterSet(django_filters.FilterSet):
     def field_errors(self) -> list[FieldError]:
         """One FieldError per bad parameter (first message), in declaration order."""
         errors = self.form.errors
-        return [FieldError(name, errors[name][0]) for name in self.form.fields if name in errors]
+        # ErrorList[i] is a message (a str or a lazy translation), never the
+        # ValidationError the stubs also allow: str() makes it plain text.
+        return [
+            FieldError(name, str(errors[name][0])) for name in self.form.fields if name in errors
+        ]
 
     def canonical_params(self) -> dict[str, Any]:
         """The parsed parameters, normalised: the part of the cache key that selects rows.

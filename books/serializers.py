@@ -69,13 +69,15 @@ class BookOutputSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="BookEnvelope", many=False)
 class BookEnvelopeSerializer(serializers.Serializer):
-    data = BookOutputSerializer()
+    # DRF's metaclass moves declared fields out of the class, so this field does
+    # not replace `Serializer.data` at run time; the stubs cannot know that.
+    data = BookOutputSerializer()  # type: ignore[assignment]
 
 
 # many=False: drf-spectacular would otherwise wrap a `list` action's response
 # in an array; ours is an object holding the array.
 @extend_schema_serializer(component_name="BookPage", many=False)
 class BookPageSerializer(serializers.Serializer):
-    data = BookOutputSerializer(many=True)
+    data = BookOutputSerializer(many=True)  # type: ignore[assignment]  # as above
     meta = PageMetaSerializer()
     links = PageLinksSerializer()

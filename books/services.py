@@ -30,7 +30,12 @@ from common.errors import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
+
+    # Who asks: a user, the anonymous visitor of a framework's request, or nobody.
+    Actor = User | AnonymousUser | None
 
 MSG_ISBN_TAKEN = "A book with that ISBN already exists."
 
@@ -38,16 +43,16 @@ MSG_ISBN_TAKEN = "A book with that ISBN already exists."
 # --- Permissions: public so every framework can ask before it acts ----------------
 
 
-# TypeGuard: True also tells the type checker that the actor is a user, not None.
-def can_create(actor: User | None) -> TypeGuard[User]:
+# TypeGuard: True also tells the type checker that the actor is a User (signed in).
+def can_create(actor: Actor) -> TypeGuard[User]:
     return actor is not None and actor.is_authenticated and actor.is_active
 
 
-def can_update(actor: User | None, book: Book) -> bool:
+def can_update(actor: Actor, book: Book) -> bool:
     return can_create(actor) and (actor.is_admin or book.created_by_id == actor.pk)
 
 
-def can_delete(actor: User | None) -> bool:
+def can_delete(actor: Actor) -> bool:
     return can_create(actor) and actor.is_admin
 
 

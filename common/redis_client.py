@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -109,7 +109,10 @@ def sync_redis() -> Any | None:
     backend = caches["default"]  # one per thread, each holding the shared pool
     client = getattr(backend, _CLIENT_ATTRIBUTE, _UNSET)
     if client is _UNSET:
-        client = backend.client.get_client(write=True) if uses_redis() else None
+        # django-redis's RedisCache ships no type information; its `client`
+        # (DefaultClient) is public API. Typed here as what it is: untyped.
+        redis_backend = cast(Any, backend)
+        client = redis_backend.client.get_client(write=True) if uses_redis() else None
         setattr(backend, _CLIENT_ATTRIBUTE, client)  # asked on every request: remember
     return client
 

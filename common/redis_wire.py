@@ -372,7 +372,9 @@ class _Connection:
             count = self.sock.recv_into(view)
             if not count:
                 raise RedisConnectionError("Redis closed the connection")
-            self.reader.feed(view, 0, count)
+            # hiredis reads any buffer (its C code takes the buffer protocol);
+            # its stub says str | bytes.
+            self.reader.feed(view, 0, count)  # type: ignore[arg-type]
             reply = self.reader.gets()
         return reply
 

@@ -35,13 +35,13 @@ from config.env import exit_on_setting_error  # noqa: E402
 
 exit_on_setting_error(django.setup)
 
-from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from common.asgi.edge import Edge, EdgeSettings  # noqa: E402
 from common.asgi.security_headers import hsts_header  # noqa: E402
 from common.asgi.types import ASGIApp, Receive, Scope, Send  # noqa: E402
+from common.asgi.wsgi import wsgi_to_asgi  # noqa: E402  (needs Django set up first)
 
 # Which framework answers a path, for the X-Served-By header.
 SERVED_BY_PREFIXES = (
@@ -110,11 +110,11 @@ def build_application() -> ASGIApp:
     # Worker threads for Django's WSGI side; each borrows a pooled connection
     # only while it handles a request.
     django_workers = settings.DJANGO_WORKERS
-    django_app = WSGIMiddleware(get_wsgi_application(), workers=django_workers)
+    django_app = wsgi_to_asgi(get_wsgi_application(), workers=django_workers)
     # Flask's own pool of worker threads; each request gives its connection
     # back to the pool when it ends (mounted_apis/flask_app/db.py).
     flask_workers = settings.FLASK_WORKERS
-    flask_app = WSGIMiddleware(create_flask_app(), workers=flask_workers)
+    flask_app = wsgi_to_asgi(create_flask_app(), workers=flask_workers)
     dispatcher = PrefixDispatcher(
         mounts=[
             ("/api/fastapi", with_route_templates(create_fastapi_app())),

@@ -21,7 +21,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.bare.drf_settings")
 if not apps.ready:
     django.setup()
 
-from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.urls import path  # noqa: E402
 from rest_framework.parsers import JSONParser  # noqa: E402
@@ -31,6 +30,7 @@ from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
 from common.asgi.types import ASGIApp  # noqa: E402
+from common.asgi.wsgi import wsgi_to_asgi  # noqa: E402  (needs Django set up first)
 
 from .payload import load_payload  # noqa: E402
 
@@ -56,4 +56,4 @@ urlpatterns = [path("books", BooksView.as_view())]
 def create_app() -> ASGIApp:
     BooksView.payload = load_payload()
     workers = int(os.environ.get("DJANGO_WORKERS", "10"))
-    return WSGIMiddleware(get_wsgi_application(), workers=workers)
+    return wsgi_to_asgi(get_wsgi_application(), workers=workers)

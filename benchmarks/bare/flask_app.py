@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from a2wsgi import WSGIMiddleware
 from flask import Flask
 
 from common.asgi.types import ASGIApp
+from common.asgi.wsgi import wsgi_to_asgi
 
 from .payload import load_payload
 
@@ -31,4 +31,4 @@ def create_flask_app() -> Flask:
 
 def create_app() -> ASGIApp:
     workers = int(os.environ.get("FLASK_WORKERS", "10"))
-    return WSGIMiddleware(create_flask_app(), workers=workers)
+    return wsgi_to_asgi(create_flask_app(), workers=workers)

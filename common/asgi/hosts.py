@@ -57,7 +57,7 @@ class HostCheck:
         verdict = self._verdicts.get(host)
         if verdict is None:
             domain = host_domain(host.decode("latin-1"))
-            verdict = bool(domain) and domain_allowed(domain, self.allowed_hosts)
+            verdict = bool(domain and domain_allowed(domain, self.allowed_hosts))
             if len(self._verdicts) < self.MAX_REMEMBERED:
                 self._verdicts[host] = verdict
         return verdict

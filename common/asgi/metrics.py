@@ -78,8 +78,12 @@ class RouteTemplateMiddleware:
         response = self.get_response(request)
         match = request.resolver_match
         scope = request.META.get("asgi.scope")
-        unmatched = match is None or match.url_name == "drf-unmatched"
-        if not unmatched and isinstance(scope, dict) and match.route is not None:
+        if (
+            match is not None
+            and match.url_name != "drf-unmatched"
+            and isinstance(scope, dict)
+            and match.route is not None
+        ):
             # resolver_match.route joins the include()d patterns: "api/drf/users/<int:id>";
             # the landing page's is "" (so "/").
             record_route(scope, "/" + readable_route(match.route))

@@ -27,6 +27,7 @@ JSONRenderer's bytes, untouched.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +102,7 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
     """DRF's browsable API, with page controls and filters read from the envelope."""
 
     def get_context(
-        self, data: Any, accepted_media_type: str, renderer_context: dict[str, Any]
+        self, data: Any, accepted_media_type: str | None, renderer_context: Mapping[str, Any]
     ) -> dict[str, Any]:
         context = super().get_context(data, accepted_media_type, renderer_context)
         controls = EnvelopePageControls.from_body(data)
@@ -152,7 +153,7 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> Any:
         response = (renderer_context or {}).get("response")
         if response is not None:
@@ -164,12 +165,12 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
 
 def _names_an_object(view: Any) -> bool:
     lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
-    return bool(lookup) and lookup in getattr(view, "kwargs", {}) and hasattr(view, "get_object")
+    return bool(lookup and lookup in getattr(view, "kwargs", {}) and hasattr(view, "get_object"))
 
 
 def _is_list_page(view: Any) -> bool:
     """A view set's `list` action, or a plain view with a filter form and no object."""
-    action = getattr(view, "action", None)
+    action: str | None = getattr(view, "action", None)
     if action is not None:
         return action == "list"
     return getattr(view, "filterset_class", None) is not None and not _names_an_object(view)

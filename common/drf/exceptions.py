@@ -87,7 +87,8 @@ def to_application_error(exc: Exception, context: dict[str, Any]) -> Application
         allowed = list(getattr(view, "allowed_methods", []) or [])
         return MethodNotAllowed(method, allowed)
     if isinstance(exc, exceptions.Throttled):
-        return RateLimited(int(exc.wait or 1))
+        # DRF sets `wait` in Throttled.__init__; the stubs do not declare it.
+        return RateLimited(int(exc.wait or 1))  # type: ignore[attr-defined]
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", exc.__class__.__name__)
         return ServiceUnavailable()

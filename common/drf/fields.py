@@ -8,7 +8,7 @@ answers `"year": "1999"` with the same 422 and the same message.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -17,9 +17,18 @@ from rest_framework import serializers
 from common.errors import MSG_INVALID_BOOL, MSG_INVALID_INT, MSG_INVALID_STRING
 from common.json_body import json_integer
 
+# djangorestframework-stubs make Field generic (value, data, representation,
+# instance); DRF's class is not subscriptable at run time.
+if TYPE_CHECKING:
+    _StrField = serializers.Field[str, Any, str, Any]
+    _IntField = serializers.Field[int, Any, int, Any]
+    _BoolField = serializers.Field[bool, Any, bool, Any]
+else:
+    _StrField = _IntField = _BoolField = serializers.Field
+
 
 @extend_schema_field(OpenApiTypes.STR)
-class StrictCharField(serializers.Field):
+class StrictCharField(_StrField):
     """A JSON string, passed on untouched (trimming and lengths are domain rules)."""
 
     default_error_messages = {"invalid": MSG_INVALID_STRING}
@@ -29,12 +38,12 @@ class StrictCharField(serializers.Field):
             self.fail("invalid")
         return data
 
-    def to_representation(self, value: Any) -> str:
+    def to_representation(self, value: str) -> str:
         return value
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class StrictIntegerField(serializers.Field):
+class StrictIntegerField(_IntField):
     """A JSON integer (`1999` or `1999.0`; not "1999", not 1999.5, not a boolean)."""
 
     default_error_messages = {"invalid": MSG_INVALID_INT}
@@ -45,12 +54,12 @@ class StrictIntegerField(serializers.Field):
             self.fail("invalid")
         return value
 
-    def to_representation(self, value: Any) -> int:
+    def to_representation(self, value: int) -> int:
         return value
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanField(serializers.Field):
+class StrictBooleanField(_BoolField):
     """A JSON boolean: not "true", not 1."""
 
     default_error_messages = {"invalid": MSG_INVALID_BOOL}

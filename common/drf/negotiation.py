@@ -17,6 +17,7 @@ The URL `?format=` override is off (REST_FRAMEWORK["URL_FORMAT_OVERRIDE"]):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.exceptions import NotAcceptable
@@ -30,13 +31,15 @@ class ApiContentNegotiation(ExactContentNegotiation):
     """Exact parsers (see common.drf.parsers); a renderer for every `Accept`."""
 
     def select_renderer(
-        self, request: Any, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        html = [r for r in renderers if r.media_type == HTML]
-        others = [r for r in renderers if r.media_type != HTML] or renderers
+        candidates = list(renderers)
+        html = [r for r in candidates if r.media_type == HTML]
+        others = [r for r in candidates if r.media_type != HTML] or candidates
         if html and prefers_html(request.META.get("HTTP_ACCEPT")):
             return html[0], html[0].media_type
         try:
-            return super().select_renderer(request, others, format_suffix)
+            renderer, accepted = super().select_renderer(request, others, format_suffix)
+            return renderer, accepted
         except NotAcceptable:
             return others[0], others[0].media_type

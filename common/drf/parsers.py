@@ -19,6 +19,7 @@ is refused anyway, 401, before its body is read.)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -32,7 +33,7 @@ from common.media_types import media_type
 class ExactContentNegotiation(DefaultContentNegotiation):
     """A parser is chosen only by its exact media type, never by a wildcard."""
 
-    def select_parser(self, request: Any, parsers: list[BaseParser]) -> BaseParser | None:
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> BaseParser | None:
         # The one reading of Content-Type that FastAPI and Flask use too.
         requested = media_type(request.content_type)
         for parser in parsers:

@@ -20,10 +20,11 @@ way in, and cookies are sent by browsers on their own, so it is fenced in:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import path, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import SessionAuthentication
@@ -52,7 +53,7 @@ class BrowsableApiSessionAuthentication(SessionAuthentication):
         return super().authenticate(request)
 
 
-def _browsers_only(view: Any) -> Any:
+def _browsers_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Answer the contract's 404 to a client whose `Accept` does not prefer HTML.
 
     The 404 comes first, CSRF second: the middleware's check is moved inside
@@ -61,7 +62,7 @@ def _browsers_only(view: Any) -> Any:
     """
 
     @csrf_exempt
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not prefers_html(request.META.get("HTTP_ACCEPT")):
             return api_not_found(request)
         return view(request, *args, **kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.http import QueryDict
 from fastapi import Request
 
+from common.keyset import CursorPageResult
 from common.pagination import PageResult, page_links
 
 from .schemas import PageLinks, PageMeta
@@ -26,7 +27,8 @@ def absolute_path_url(request: Request) -> str:
 
 
 def page_meta_and_links(
-    request: Request, params: QueryDict, result: PageResult
+    request: Request, params: QueryDict, result: PageResult | CursorPageResult
 ) -> tuple[PageMeta, PageLinks]:
     links = page_links(absolute_path_url(request), params, result)
-    return PageMeta(**result.meta()), PageLinks(**links)
+    # Validated from the dicts the other frameworks render as they are.
+    return PageMeta.model_validate(result.meta()), PageLinks.model_validate(links)

@@ -20,6 +20,7 @@ so the bytes match what DRF's JSONRenderer and FastAPI write.
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
 from django.db import InterfaceError, OperationalError
 from flask import Flask, Response, current_app, request
@@ -40,9 +41,16 @@ from common.errors import (
 logger = logging.getLogger(__name__)
 
 
+def json_response(body: Any) -> Response:
+    """`body` as JSON through the app's provider (rendering.ContractJSONProvider)."""
+    # Flask annotates JSONProvider.response with werkzeug's sansio Response;
+    # on a Flask app it is the app's response_class, flask.Response.
+    return cast(Response, current_app.json.response(body))
+
+
 def error_response(error: ApplicationError, status: int | None = None) -> Response:
     """The envelope `{"error": {...}}` with the error's status and headers."""
-    response = current_app.json.response(error.body())
+    response = json_response(error.body())
     response.status_code = status if status is not None else error.status
     response.headers.update(error.response_headers())
     return response
@@ -54,7 +62,7 @@ def handle_application_error(exc: ApplicationError) -> Response:
 
 def handle_oauth_error(exc: OAuthError) -> Response:
     """The token endpoint alone answers in RFC 6749's shape."""
-    response = current_app.json.response(exc.body())
+    response = json_response(exc.body())
     response.status_code = exc.status
     response.headers.update(exc.response_headers())
     return response

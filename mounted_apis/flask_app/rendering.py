@@ -14,13 +14,14 @@ them has a password field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 from accounts.models import User
 from books.models import Book
+from common.keyset import CursorPageResult
 from common.pagination import PageResult
 from common.rendering import drf_datetime
 
@@ -37,7 +38,9 @@ class ContractJSONProvider(DefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         # DefaultJSONProvider.response would add a trailing newline.
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(self.dumps(obj), mimetype=self.mimetype)
+        # Typed as werkzeug's sansio Response (the provider's app may be any
+        # sansio App); a Flask app's response_class is flask.Response.
+        return cast(Response, self._app.response_class(self.dumps(obj), mimetype=self.mimetype))
 
 
 def book_public(book: Book) -> dict[str, Any]:
@@ -66,7 +69,9 @@ def user_public(user: User) -> dict[str, Any]:
 
 
 def page_body(
-    items: list[dict[str, Any]], result: PageResult, links: dict[str, str | None]
+    items: list[dict[str, Any]],
+    result: PageResult | CursorPageResult,
+    links: dict[str, str | None],
 ) -> dict[str, Any]:
     """`{"data", "meta", "links"}`: the body of every list endpoint."""
     return {"data": items, "meta": result.meta(), "links": links}

@@ -26,8 +26,8 @@ from werkzeug.routing import BaseConverter, Rule
 class ContractRule(Rule):
     """A Rule that does not add HEAD to GET (HEAD is not part of the contract)."""
 
-    def __init__(self, string: str, **kwargs: Any) -> None:
-        super().__init__(string, **kwargs)
+    def __init__(self, string: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(string, *args, **kwargs)
         if self.methods is not None:
             self.methods.discard("HEAD")
 
