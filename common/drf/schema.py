@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
-from common.openapi_contract import apply_contract
+from common.openapi_contract import complete_document
 from common.openapi_text import error_descriptions
 
 
@@ -71,4 +71,4 @@ def postprocess_contract(result: dict[str, Any], generator: Any, request: Any, p
     from django.conf import settings
 
     prefix = settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", "")
-    return apply_contract(result, prefix=prefix)
+    return complete_document(result, prefix=prefix)

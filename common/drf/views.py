@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.drf.openapi import documented
 from common.errors import MSG_NOT_AN_OBJECT, BadRequest
 from common.health import health_report
 
@@ -75,14 +75,7 @@ class DrfHealthView(ApiView):
     permission_classes: list = []
     throttle_classes: list = []
 
-    @extend_schema(
-        tags=["health"],
-        summary="Database and cache checks",
-        responses={
-            200: OpenApiResponse(HealthReportSerializer, description="Every check is ok."),
-            503: OpenApiResponse(HealthReportSerializer, description="A dependency is down."),
-        },
-    )
+    @documented("health", response=HealthReportSerializer)
     def get(self, request: Request) -> Response:
         status, body = health_report()
         return Response(body, status=status)
