@@ -6,7 +6,7 @@ interesting part of /rl-demo/* is the throttle class on each view.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,6 +45,7 @@ class RlDemoLoginSimApi(ApiView):
 
 
 class BfDemoLoginApi(ApiView):
+    @extend_schema_serializer(component_name="BfDemoLoginInput")
     class InputSerializer(serializers.Serializer):
         # Presence and JSON type only; an empty value is just a wrong credential.
         username = StrictCharField()

@@ -85,9 +85,11 @@ def contract(operation_id: str) -> dict[str, Any]:
 def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, minus its default 422 `HTTPValidationError`.
 
-    FastAPI documents a 422 in its own shape on every route with parameters;
-    ours answer in the envelope, and routes that can 422 say so with
-    `error_responses(422)`. Generated once, then cached, as FastAPI does.
+    FastAPI adds a 422 in its own shape to every route with parameters and no
+    422 of its own (it has no option to leave it out); ours answer in the
+    envelope, and the operations that can 422 declare it (common.operations),
+    so FastAPI's default is only removed, never replaced. Generated once,
+    then cached, as FastAPI does.
     """
     if app.openapi_schema is not None:
         return app.openapi_schema
