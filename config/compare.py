@@ -235,12 +235,11 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FASTAPI}.routes.books:LIMITED",
         ),
         flask=_flask(
-            "A decorator before the view and an after_request hook that puts the RateLimit "
-            "headers on whatever response follows.",
+            "A decorator before the view; the RateLimit headers are written by the edge, "
+            "from the decision the limiter notes, as for the other two.",
             f"{FLASK}.ratelimit:rate_limited",
-            f"{FLASK}.ratelimit:add_ratelimit_headers",
         ),
-        shared=("throttling.limiter:enforce",),
+        shared=("throttling.limiter:enforce", "common.asgi.notes:note_rate_limit"),
     ),
     Concept(
         slug="caching",
@@ -256,10 +255,12 @@ CONCEPTS: tuple[Concept, ...] = (
             "(rate limit, token and page in one Redis round trip)."
         ),
         drf=_drf(
-            "The actions stay DRF's (list, retrieve); the stored body is answered as a plain "
-            "HttpResponse, and a MISS is rendered by the negotiated renderer, then stored.",
+            "The actions stay DRF's (list, retrieve): a throttle class counts the request and "
+            "fetches the stored page in one round trip, leaving it on the request; a hit is a "
+            "Response of the stored bytes, sent as they are by the JSON renderer.",
             "books.views:BookViewSet.retrieve",
-            tuned=("books.views:BookViewSet._from_cache", "books.views:BookViewSet._cached_read"),
+            "books.views:BookViewSet._answer",
+            tuned=("throttling.throttles:CachedReadThrottle",),
         ),
         fastapi=_fastapi(
             "The endpoint asks for the cached read like any other dependency and only "

@@ -27,7 +27,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from common.media_types import FORM_MEDIA_TYPE
+from common.media_types import FORM_MEDIA_TYPE, JSON_MEDIA_TYPE
 from common.openapi_contract import (
     ERROR_ENVELOPE,
     OAUTH_ERROR,
@@ -101,7 +101,8 @@ def documented(operation_id: str, *, request: Any = None, response: Any = None,
                          required=p["required"], description=p["description"])
         for p in query_parameters(operation)
     ]
-    body: Any = request
+    # JSON only: the browsable API's form parsers are not part of the contract.
+    body: Any = {JSON_MEDIA_TYPE: request} if request is not None else None
     if operation.operation_id == "token":
         body = {FORM_MEDIA_TYPE: token_form()["content"][FORM_MEDIA_TYPE]["schema"]}
     return extend_schema(

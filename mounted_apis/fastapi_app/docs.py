@@ -34,6 +34,7 @@ from common.openapi_contract import (
     answers,
     complete_document,
     query_parameters,
+    security,
     token_form,
 )
 from common.operations import TAGS, by_id
@@ -46,10 +47,15 @@ OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 OPENAPI_TAGS = [{"name": name, "description": description} for name, description in TAGS]
 
 
-def contract(operation_id: str) -> dict[str, Any]:
+def contract(operation_id: str, *, bearer_dependency: bool = True) -> dict[str, Any]:
     """The route decorator's documentation arguments for one declared operation.
 
         @router.post("/register", dependencies=[...], **contract("register"))
+
+    A route whose dependencies include the OAuth2 scheme (deps.get_access)
+    is documented with it by FastAPI; `bearer_dependency=False` says the
+    route reads the token without it (deps.cached_read, which skips that
+    per-request dependency), so the security comes whole from here.
     """
     operation = by_id(operation_id)
     responses: dict[int | str, dict[str, Any]] = {}
@@ -62,9 +68,12 @@ def contract(operation_id: str) -> dict[str, Any]:
             response["headers"] = answer.headers
         responses[answer.status] = response
     extra: dict[str, Any] = {}
-    if operation.auth == "optional":
+    declared = security(operation) or []
+    if bearer_dependency and operation.auth == "optional":
         # The OAuth2 dependency documents the token; `{}` says it may be left out.
         extra["security"] = [{}]
+    elif not bearer_dependency and declared:
+        extra["security"] = declared
     if parameters := query_parameters(operation):
         extra["parameters"] = parameters  # read from the raw query string, not the signature
     if operation.operation_id == "token":
