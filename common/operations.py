@@ -5,16 +5,18 @@ One `Operation` per method and path, written for API clients: what it does
 (`status` on success, `errors`). DRF, FastAPI and Flask each generate their
 own document from these facts and their own schemas:
 
-- DRF: drf-spectacular, through `common.drf.schema.ContractAutoSchema`, which
-  reads the operation by the view's method and path;
+- DRF: drf-spectacular; each view's `extend_schema` is built by
+  `common.drf.openapi.documented(operation_id, ...)`, and its security by
+  `common.drf.openapi.ContractAutoSchema`;
 - FastAPI: natively, each route decorator takes
   `mounted_apis.fastapi_app.docs.contract(operation_id)`'s arguments;
 - Flask: spectree, which reads the Pydantic models named here (`body`,
   `answer`: the FastAPI app's models, mounted_apis/fastapi_app/schemas.py).
 
-What the generators cannot say (computed limits, the token form, the list
-query parameters in Flask's case) is written by `common.openapi_contract`,
-from `common.constraints`. Nothing here is overwritten later.
+`common.openapi_contract` turns these facts into OpenAPI pieces (answers,
+security, the list query parameters, the token form) and adds, after
+generation, the value rules no generator states (from `common.constraints`).
+Nothing declared here is overwritten later.
 
 Framework-free on purpose: no Django, no DRF, no Pydantic.
 """
