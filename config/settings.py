@@ -64,8 +64,10 @@ INSTALLED_APPS = [
     # First: its `createsuperuser` replaces django.contrib.auth's (the first
     # app that has a command of a given name wins).
     "accounts",
-    # Before django.contrib.staticfiles: its `runserver` (uvicorn serving the
-    # composed app) replaces staticfiles' and Django's own.
+    # Before django.contrib.staticfiles: config's `runserver` (uvicorn serving
+    # the composed app) replaces staticfiles' and Django's own. config is an
+    # app for its management command only (no models).
+    "config",
     "common",
     "django.contrib.admin",
     "django.contrib.auth",
