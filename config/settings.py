@@ -378,10 +378,10 @@ PUBLIC_URL = env.url(
 
 REST_FRAMEWORK = {
     # Bearer is the API's authentication; the session only serves pages of the
-    # browsable API, to browsers (common/drf/session.py).
+    # browsable API, to browsers (accounts/session.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
-        "common.drf.session.BrowsableApiSessionAuthentication",
+        "accounts.session.BrowsableApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     # JSON first: the answer to every `Accept` except a browser's (common/drf/negotiation.py).
