@@ -400,7 +400,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
     "DEFAULT_METADATA_CLASS": None,
-    # One exact limiter for every view (throttling/drf.py); demo views set their own.
+    # One exact limiter for every view (throttling/throttles.py); demo views set their own.
     "DEFAULT_THROTTLE_CLASSES": ["throttling.throttles.DefaultRateThrottle"],
 }
 
