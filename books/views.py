@@ -53,7 +53,6 @@ from common.errors import NotAuthenticated, NotFound
 from common.openapi_text import BOOKS, CURSOR_PARAMETER
 from common.pagination import page_links
 from throttling.limiter import default_policy
-from throttling.middleware import remember_decision
 from throttling.throttles import request_client_ip
 
 JSON = "application/json"
@@ -138,8 +137,6 @@ class BookViewSet(ApiViewSet):
         policy = default_policy(user_id=user_id, ip=request_client_ip(request))
         plan = ReadPlan.for_request(url=wsgi_url(request.META), policy=policy, claims=claims)
         outcome = plan.read()
-        if outcome.decision is not None:
-            remember_decision(request._request, outcome.decision)
         if claims is not None and not outcome.token_vouched:
             plan.confirm_token(outcome, claims)
         record_user(request.META.get("asgi.scope"), user_id)  # for the access log

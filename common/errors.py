@@ -29,6 +29,11 @@ MSG_PAYLOAD_TOO_LARGE = "Request body is larger than {limit} bytes."
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 MSG_BAD_HOST = "The Host header names a host this server does not serve."
+MSG_TWO_HOSTS = "The request has more than one Host header."
+MSG_TWO_AUTHORIZATIONS = "The request has more than one Authorization header."
+MSG_TOO_MANY_FIELDS = "The request has more than {limit} query parameters or form fields."
+MSG_HEADERS_TOO_LARGE = "The request headers are larger than {limit} bytes in all."
+MSG_REQUEST_TIMEOUT = "The request body was not received within {limit} seconds."
 MSG_VALIDATION = "The request has invalid fields."
 MSG_NOT_AUTHENTICATED = "Authentication credentials were not provided."
 MSG_INVALID_TOKEN = "The access token is invalid, expired or revoked."
@@ -120,6 +125,26 @@ class PayloadTooLarge(ApplicationError):
 
     def __init__(self, limit: int):
         super().__init__(MSG_PAYLOAD_TOO_LARGE.format(limit=limit))
+
+
+class RequestTimeout(ApplicationError):
+    """408: the body did not arrive whole within BODY_TIMEOUT."""
+
+    status = 408
+    code = "request_timeout"
+
+    def __init__(self, limit: float):
+        super().__init__(MSG_REQUEST_TIMEOUT.format(limit=f"{limit:g}"))
+
+
+class HeadersTooLarge(ApplicationError):
+    """431: the request's header lines are larger than MAX_HEADER_BYTES in all."""
+
+    status = 431
+    code = "headers_too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(MSG_HEADERS_TOO_LARGE.format(limit=limit))
 
 
 class ValidationFailed(ApplicationError):

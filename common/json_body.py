@@ -13,8 +13,8 @@ from their own request object and call `json_object_body`:
                                        encoder or database can store it)
 - valid JSON but not an object      -> 400 "Request body must be a JSON object."
 
-Bodies larger than MAX_BODY_BYTES never get here: `common.asgi.body_limit`
-refuses them before they are read.
+Bodies larger than MAX_BODY_BYTES never get here: the edge
+(`common.asgi.edge`) refuses them before they are read.
 """
 
 from __future__ import annotations

@@ -2,12 +2,11 @@
 
     uvicorn config.asgi:application
 
-    request ──> RequestContextMiddleware      X-Request-ID, X-Served-By
-                 └─> SecurityHeaders           nosniff, X-Frame-Options, ... on every response
-                 └─> AllowedHostsMiddleware    400 for a Host outside ALLOWED_HOSTS
+    request ──> Edge (common/asgi/edge.py), one pass: request id, Host, duplicate
+                 │   credentials, forwarded headers, header size, parameter count,
+                 │   body size and time, /metrics, odd paths under /api/, HEAD;
+                 │   security and RateLimit headers, metrics, the access line
                  └─> CORSMiddleware            only when CORS_ALLOWED_ORIGINS is set
-                 └─> MetricsMiddleware         GET /metrics; counts and times the rest
-                 └─> BodySizeLimit             413 for a body over MAX_BODY_BYTES, unread
                       └─> PrefixDispatcher
                            ├─ /api/fastapi/...  FastAPI app        (native ASGI)
                            ├─ /api/flask/...    Flask app via a2wsgi (its own worker threads)
@@ -27,8 +26,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
-import uuid
 
 import django
 
@@ -41,19 +38,10 @@ exit_on_setting_error(django.setup)
 from a2wsgi import WSGIMiddleware  # noqa: E402  (needs Django set up first)
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.http.request import split_domain_port, validate_host  # noqa: E402
 
-from common.asgi.body_limit import BodySizeLimit  # noqa: E402
-from common.asgi.docs_security import DocsContentSecurityPolicy  # noqa: E402
-from common.asgi.errors import send_error  # noqa: E402
-from common.asgi.metrics import MetricsMiddleware, record_route  # noqa: E402
-from common.asgi.security_headers import SecurityHeaders, hsts_header  # noqa: E402
-from common.asgi.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
-from common.errors import MSG_BAD_HOST, BadRequest  # noqa: E402
-
-# A client-sent request id is echoed only when it looks like an id: no header
-# injection, no megabyte-long log lines.
-_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+from common.asgi.edge import Edge, EdgeSettings  # noqa: E402
+from common.asgi.security_headers import hsts_header  # noqa: E402
+from common.asgi.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
 # Which framework answers a path, for the X-Served-By header.
 SERVED_BY_PREFIXES = (
@@ -72,86 +60,6 @@ def served_by(path: str) -> str:
         if _under(path, prefix):
             return name
     return "django"
-
-
-class RequestContextMiddleware:
-    """Gives every response `X-Request-ID` and `X-Served-By`, whatever answered.
-
-    The id is written into the request headers too, so each framework (and
-    its logs) sees the same value the client will get back.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        request_id = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-request-id":
-                candidate = value.decode("latin-1")
-                if _REQUEST_ID_PATTERN.match(candidate):
-                    request_id = candidate
-                break
-        if request_id is None:
-            request_id = uuid.uuid4().hex
-            headers = [(n, v) for n, v in scope.get("headers", []) if n != b"x-request-id"]
-            headers.append((b"x-request-id", request_id.encode()))
-            scope = dict(scope, headers=headers)
-
-        framework = served_by(scope["path"]).encode()
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (n, v)
-                    for n, v in message.get("headers", [])
-                    if n.lower() not in (b"x-request-id", b"x-served-by")
-                ]
-                headers.append((b"x-request-id", request_id.encode()))
-                headers.append((b"x-served-by", framework))
-                message = dict(message, headers=headers)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class AllowedHostsMiddleware:
-    """Refuse a Host header outside ALLOWED_HOSTS, once, for every framework.
-
-    Django checks ALLOWED_HOSTS itself (with an HTML 400); FastAPI does not
-    check at all. Checking here, with Django's own matching rules, gives
-    every prefix the same 400 in the contract's envelope, and no framework
-    ever builds an absolute URL (Location, pagination links) from a forged Host.
-    """
-
-    # Every request asks, and clients send a handful of Host values: remember
-    # the answers, up to a bound (a forged Host per request must not grow it).
-    MAX_REMEMBERED_HOSTS = 256
-
-    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
-        self.app = app
-        self.allowed_hosts = allowed_hosts
-        self._verdicts: dict[bytes, bool] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self._allowed(scope):
-            await send_error(send, BadRequest(MSG_BAD_HOST))
-            return
-        await self.app(scope, receive, send)
-
-    def _allowed(self, scope: Scope) -> bool:
-        host = next((v for n, v in scope["headers"] if n == b"host"), b"")
-        verdict = self._verdicts.get(host)
-        if verdict is None:
-            domain, _port = split_domain_port(host.decode("latin-1"))
-            verdict = bool(domain) and validate_host(domain, self.allowed_hosts)
-            if len(self._verdicts) < self.MAX_REMEMBERED_HOSTS:
-                self._verdicts[host] = verdict
-        return verdict
 
 
 class PrefixDispatcher:
@@ -174,10 +82,6 @@ class PrefixDispatcher:
             if _under(path, prefix):
                 mounted_scope = dict(scope, root_path=scope.get("root_path", "") + prefix)
                 await app(mounted_scope, receive, send)
-                # Starlette-based apps leave the matched route in the scope.
-                route = mounted_scope.get("route")
-                if route is not None and hasattr(route, "path"):
-                    record_route(scope, prefix + route.path)
                 return
         await self.default(scope, receive, send)
 
@@ -200,6 +104,7 @@ class PrefixDispatcher:
 def build_application() -> ASGIApp:
     """Build each framework with its own factory and mount it."""
     from mounted_apis.fastapi_app.main import create_app as create_fastapi_app
+    from mounted_apis.fastapi_app.route_templates import with_route_templates
     from mounted_apis.flask_app import create_app as create_flask_app
 
     # Worker threads for Django's WSGI side; each borrows a pooled connection
@@ -211,23 +116,30 @@ def build_application() -> ASGIApp:
     flask_workers = settings.FLASK_WORKERS
     flask_app = WSGIMiddleware(create_flask_app(), workers=flask_workers)
     dispatcher = PrefixDispatcher(
-        mounts=[("/api/fastapi", create_fastapi_app()), ("/api/flask", flask_app)],
+        mounts=[
+            ("/api/fastapi", with_route_templates(create_fastapi_app())),
+            ("/api/flask", flask_app),
+        ],
         default=django_app,
     )
-    app: ASGIApp = BodySizeLimit(dispatcher, settings.MAX_BODY_BYTES)
-    app = MetricsMiddleware(app, framework_of=served_by)
+    app: ASGIApp = dispatcher
     if settings.CORS_ALLOWED_ORIGINS:
         app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
-    app = DocsContentSecurityPolicy(app)
-    app = AllowedHostsMiddleware(app, settings.ALLOWED_HOSTS)
-    # Strict-Transport-Security only when production asks for it (settings, HTTPS).
-    hsts = hsts_header(
-        int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0),
-        include_subdomains=bool(getattr(settings, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)),
-        preload=bool(getattr(settings, "SECURE_HSTS_PRELOAD", False)),
+    edge_settings = EdgeSettings(
+        allowed_hosts=settings.ALLOWED_HOSTS,
+        metrics_allowed_ips=settings.METRICS_ALLOWED_IPS,
+        max_header_bytes=settings.MAX_HEADER_BYTES,
+        max_query_params=settings.MAX_QUERY_PARAMS,
+        max_body_bytes=settings.MAX_BODY_BYTES,
+        body_timeout=settings.BODY_TIMEOUT,
+        # Strict-Transport-Security only when production asks for it (settings, HTTPS).
+        hsts=hsts_header(
+            int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0),
+            include_subdomains=bool(getattr(settings, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)),
+            preload=bool(getattr(settings, "SECURE_HSTS_PRELOAD", False)),
+        ),
     )
-    app = SecurityHeaders(app, hsts)
-    return RequestContextMiddleware(app)
+    return Edge(app, edge_settings, served_by=served_by)
 
 
 def with_cors(app: ASGIApp, origins: list[str]) -> ASGIApp:

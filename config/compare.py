@@ -235,12 +235,11 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FASTAPI}.routes.books:LIMITED",
         ),
         flask=_flask(
-            "A decorator before the view and an after_request hook that puts the RateLimit "
-            "headers on whatever response follows.",
+            "A decorator before the view; the RateLimit headers are written by the edge, "
+            "from the decision the limiter notes, as for the other two.",
             f"{FLASK}.ratelimit:rate_limited",
-            f"{FLASK}.ratelimit:add_ratelimit_headers",
         ),
-        shared=("throttling.limiter:enforce",),
+        shared=("throttling.limiter:enforce", "common.asgi.notes:note_rate_limit"),
     ),
     Concept(
         slug="caching",

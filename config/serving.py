@@ -20,8 +20,8 @@ def server_command(python: str | Path, *, host: str, port: int, workers: int = 1
     the client address before the app sees it, so anyone on the machine, or
     any local process relaying requests, could pick the address that rate
     limits and lockouts count. The project decides that itself, from one
-    setting: TRUSTED_PROXIES (throttling/identity.py for the client address,
-    SECURE_PROXY_SSL_HEADER in config/settings.py for the scheme).
+    setting: TRUSTED_PROXIES, read by the edge (common/asgi/edge.py) for the
+    client address and the scheme alike.
     """
     return [
         str(python), "-m", "uvicorn", "config.asgi:application",

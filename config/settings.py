@@ -98,8 +98,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Tells the composition root's /metrics which URL pattern answered.
     "common.asgi.metrics.RouteTemplateMiddleware",
-    # Copies the rate limiter's RateLimit headers onto every limited response.
-    "throttling.middleware.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -315,7 +313,7 @@ FLASK_WORKERS = env.integer("FLASK_WORKERS", 10, minimum=1, maximum=256)
 
 # --- Request bodies ---------------------------------------------------------------
 
-# Larger bodies get 413 before they are read (common/asgi/body_limit.py).
+# Larger bodies get 413 before they are read (common/asgi/edge.py).
 MAX_BODY_BYTES = env.integer("MAX_BODY_BYTES", 1_048_576, minimum=1)
 # Django's own cap agrees, so it never fires first with a 500 through DRF.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
@@ -348,11 +346,11 @@ SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env.flag("CSRF_COOKIE_SECURE", False)
 # Behind a TLS-terminating proxy the connection is plain HTTP and the proxy
-# says "https" in X-Forwarded-Proto. That header is believed only when proxies
-# are configured at all: one setting (TRUSTED_PROXIES) decides which
-# forwarded headers count. The server runs with --no-proxy-headers (dev.py),
-# so uvicorn does not rewrite the scheme or the client on its own.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+# says "https" in X-Forwarded-Proto. No SECURE_PROXY_SSL_HEADER: Django would
+# believe that header from anyone. The edge (common/asgi/edge.py) believes it
+# only from TRUSTED_PROXIES and sets the request's scheme, which Django reads
+# (wsgi.url_scheme) like FastAPI and Flask do. The server runs with
+# --no-proxy-headers (dev.py), so uvicorn does not rewrite it on its own.
 
 # --- Password reset by email ----------------------------------------------------------
 

@@ -9,7 +9,7 @@ from common.health import health_report
 from config.compare import compare_html
 
 # /compare is self-contained (inline CSS, no script, no image): the browser
-# may load nothing else, as on the docs pages (common/asgi/docs_security.py).
+# may load nothing else, as on the docs pages (common/asgi/security_headers.py).
 COMPARE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 FRAMEWORKS = [

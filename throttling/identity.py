@@ -66,11 +66,14 @@ def _is_trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
     return any(address.version == net.version and address in net for net in networks)
 
 
-def client_ip(*, peer: str | None, forwarded_for: str | None) -> str:
+def client_ip(*, peer: str | None, forwarded_for: str | None = None) -> str:
     """The client address for rate limiting and lockouts.
 
-    `peer` is REMOTE_ADDR (Django/Flask) or `scope["client"][0]` (ASGI);
-    `forwarded_for` the raw X-Forwarded-For header, or None. A peer that is
+    Asked once per request, by the edge (common/asgi/edge.py), which then
+    hands the answer to every framework as the connection's client address
+    (`scope["client"]`, hence REMOTE_ADDR and `request.client.host`).
+    `peer` is the TCP peer; `forwarded_for` the raw X-Forwarded-For header,
+    or None. A peer that is
     not an IP address (Starlette's test client says "testclient") is used
     as-is: it is still the connection's own word, not the client's.
     """
@@ -98,6 +101,15 @@ def _client_ip(
             return str(hop)
     # Every hop is one of ours (an internal client): the leftmost one is it.
     return str(valid[0]) if valid else str(peer_address)
+
+
+def is_trusted_proxy(peer: str) -> bool:
+    """Whether the TCP peer is one of TRUSTED_PROXIES (so its X-Forwarded-* count)."""
+    networks = trusted_networks()
+    if not networks:
+        return False
+    address = _parse_ip(peer)
+    return address is not None and _is_trusted(address, networks)
 
 
 @lru_cache(maxsize=4096)

@@ -56,6 +56,7 @@ from django.conf import settings
 from django.core.cache import cache as default_cache
 from django_ratelimit.core import EXPIRATION_FUDGE, get_usage
 
+from common.asgi.notes import note_rate_limit
 from common.errors import RateLimited, ServiceUnavailable
 from common.redis_client import async_redis, raw_key, script, sync_redis
 from throttling.identity import bucket_for_ip
@@ -260,8 +261,10 @@ class Counter:
             window=window,
             policy_name=self.policy.name,
         )
+        # The edge writes the RateLimit headers from it, on a 429 as on any answer.
+        note_rate_limit(decision)
         if not decision.allowed:
-            raise RateLimited(decision.reset, headers=decision.headers())
+            raise RateLimited(decision.reset)
         return decision
 
     def give_back(self) -> None:

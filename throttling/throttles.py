@@ -12,9 +12,9 @@ read-modify-write is not (measured: see the README, "Rate limiting").
         throttle_classes = [RlDemoPingThrottle]   # replaces the default policy
 
 Refusals raise `common.errors.RateLimited` directly (not DRF's Throttled),
-so the body and headers come from the one shared error set; admissions
-leave their decision for `throttling.middleware`, which puts the RateLimit
-headers on the response, whatever it turns out to be.
+so the body comes from the one shared error set; the RateLimit headers are
+written by the edge (common/asgi/edge.py) from the limiter's decision,
+whatever the response turns out to be.
 
 Note DRF's order in `APIView.initial`: authentication, permissions, then
 throttles. A 401 or 403 is answered before any budget is spent.
@@ -36,13 +36,11 @@ from throttling.limiter import (
     enforce,
     ip_policy,
 )
-from throttling.middleware import remember_decision
 
 
 def request_client_ip(request: Request) -> str:
-    """The client IP of a DRF (or Django) request, through identity.py's proxy rules."""
-    meta = request.META
-    return client_ip(peer=meta.get("REMOTE_ADDR"), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR"))
+    """The client IP of a DRF (or Django) request, as the edge settled it (REMOTE_ADDR)."""
+    return client_ip(peer=request.META.get("REMOTE_ADDR"))
 
 
 def request_user_id(request: Request) -> int | None:
@@ -68,9 +66,8 @@ class RateLimitThrottle(BaseThrottle):
         if policy is None:
             return True
         # Raises RateLimited (429) or, with the cache down, maybe ServiceUnavailable.
-        decision = self.limiter(policy, strict=self.strict)
-        if decision is not None:
-            remember_decision(getattr(request, "_request", request), decision)
+        # The limiter notes its decision for the edge, which writes the headers.
+        self.limiter(policy, strict=self.strict)
         return True
 
     def wait(self) -> float | None:

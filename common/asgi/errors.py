@@ -18,6 +18,10 @@ async def send_error(
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *(
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in error.response_headers().items()
+                ),
                 *extra_headers,
             ],
         }

@@ -54,10 +54,6 @@ from throttling.limiter import (
 
 from .db import run_db
 
-# Where the admitted request's decision waits for RateLimitHeadersMiddleware
-# (in scope["state"], which request.state wraps).
-RATE_LIMIT_STATE = "ratelimit_decision"
-
 # auto_error=False: a missing token is not an error for public endpoints;
 # get_current_user raises our own NotAuthenticated when one is required.
 oauth2_scheme = OAuth2PasswordBearer(
@@ -68,10 +64,8 @@ oauth2_scheme = OAuth2PasswordBearer(
 
 
 def request_client_ip(request: Request) -> str:
-    """The client IP: the ASGI peer, and X-Forwarded-For only from trusted proxies."""
-    peer = request.client.host if request.client else None
-    forwarded = request.headers.getlist("x-forwarded-for")
-    return client_ip(peer=peer, forwarded_for=",".join(forwarded) if forwarded else None)
+    """The client IP, as the edge settled it (X-Forwarded-For only from trusted proxies)."""
+    return client_ip(peer=request.client.host if request.client else None)
 
 
 async def get_access(
@@ -150,9 +144,8 @@ class RateLimit:
 
     The budget is chosen by `policy_for(request, user)`; the counting is
     `throttling.limiter.acheck_rate` (one Redis round trip on the event loop).
-    Over the limit it raises RateLimited (429 with its own headers); admitted,
-    it leaves the decision on request.state, and RateLimitHeadersMiddleware
-    copies the RateLimit headers onto whatever response follows.
+    Over the limit it raises RateLimited (429); either way the limiter notes
+    its decision for the edge, which writes the RateLimit headers.
     `strict=True` (token and refresh endpoints): 503 when the cache is down
     instead of failing open.
     """
@@ -172,8 +165,6 @@ class RateLimit:
             rate=policy.rate,
             strict=self.strict,
         )
-        if decision is not None:
-            setattr(request.state, RATE_LIMIT_STATE, decision)
         return decision
 
 
@@ -257,8 +248,6 @@ async def cached_read(
     policy = default_policy(user_id=user_id, ip=request_client_ip(request))
     plan = ReadPlan.for_request(url=asgi_url(request.scope), policy=policy, claims=claims)
     outcome = await plan.aread()
-    if outcome.decision is not None:
-        setattr(request.state, RATE_LIMIT_STATE, outcome.decision)
     if claims is not None and not outcome.token_vouched:
         await run_db(plan.confirm_token, outcome, claims)
     record_user(request.scope, user_id)  # the access log names the user

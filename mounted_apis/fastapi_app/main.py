@@ -21,7 +21,6 @@ from fastapi import FastAPI
 
 from .docs import install_docs
 from .errors import install_error_handlers
-from .middleware import RateLimitHeadersMiddleware
 from .routes import auth, books, demos, health, users
 
 DESCRIPTION = """The shared contract, served by FastAPI at /api/fastapi.
@@ -49,7 +48,6 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
     )
     install_error_handlers(app)
-    app.add_middleware(RateLimitHeadersMiddleware)
     for module in (auth, users, books, demos, health):
         app.include_router(module.router)
     install_docs(app)

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import db, docs, errors, metrics, ratelimit
+from . import db, docs, errors, metrics
 from .blueprints import auth, books, demos, health, users
 from .rendering import ContractJSONProvider
 from .routing import ContractRule, DigitsConverter, reject_empty_segments
@@ -55,7 +55,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(reject_empty_segments)
 
     errors.init_app(app)
-    ratelimit.init_app(app)
     db.init_app(app)
     metrics.init_app(app)
     for blueprint in (auth.bp, users.bp, books.bp, demos.bp, health.bp):

@@ -1,8 +1,8 @@
-"""Tell the composition root's MetricsMiddleware which route answered.
+"""Tell the edge (common/asgi/edge.py) which route answered.
 
 Metrics are labelled by route template (`/api/flask/books/<digits:book_id>`),
 never by raw path. a2wsgi exposes the ASGI scope as environ["asgi.scope"],
-where the middleware left a holder for the template (common.asgi.metrics).
+where the edge left the request's notes (common/asgi/notes.py).
 A request that matched no rule stays "<unmatched>".
 """
 

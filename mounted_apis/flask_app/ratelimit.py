@@ -10,9 +10,9 @@ the key). Over the limit, `enforce` raises RateLimited (429 with its own
 RateLimit headers and Retry-After); with the cache down it fails open, or
 raises ServiceUnavailable (503) when `strict=True` (token and refresh).
 
-An admitted request's decision waits in `g`, and the after-request hook of
-`init_app` copies its RateLimit headers onto whatever response follows:
-200, 404, 422 alike. A 429 already carries its own, fresher headers.
+The limiter notes its decision for the edge (common/asgi/edge.py), which
+writes the RateLimit headers on whatever response follows: 200, 404, 422
+and 429 alike.
 
 Where the decorator sits among the others is the check order: DRF checks
 permissions before throttles, so `@require_login` goes above
@@ -26,7 +26,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request
+from flask import Response, current_app, g, request
 
 from accounts.tokens import bearer_from_header, token_service
 from books.fast_read import ReadPlan, wsgi_url
@@ -48,8 +48,8 @@ PolicyFor = Callable[[], Policy]
 
 
 def request_client_ip() -> str:
-    """The client IP: the peer, and X-Forwarded-For only from trusted proxies."""
-    return client_ip(peer=request.remote_addr, forwarded_for=request.headers.get("X-Forwarded-For"))
+    """The client IP, as the edge settled it (X-Forwarded-For only from trusted proxies)."""
+    return client_ip(peer=request.remote_addr)
 
 
 def default_policy_for() -> Policy:
@@ -78,28 +78,12 @@ def rate_limited(
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped_view(**kwargs: Any) -> Any:
-            decision = enforce(policy_for(), strict=strict)
-            if decision is not None:
-                g.ratelimit_decision = decision
+            enforce(policy_for(), strict=strict)
             return view(**kwargs)
 
         return wrapped_view  # type: ignore[return-value]
 
     return decorator
-
-
-def add_ratelimit_headers(response: Response) -> Response:
-    """The admitted request's RateLimit headers, unless the response has its own."""
-    decision = g.get("ratelimit_decision")
-    if decision is not None:
-        for name, value in decision.headers().items():
-            response.headers.setdefault(name, value)
-    return response
-
-
-def init_app(app: Flask) -> None:
-    """Register the header hook; called by the application factory."""
-    app.after_request(add_ratelimit_headers)
 
 
 def cached_read(view: View) -> View:
@@ -129,8 +113,6 @@ def cached_read(view: View) -> View:
             claims=claims,
         )
         outcome = plan.read()
-        if outcome.decision is not None:
-            g.ratelimit_decision = outcome.decision
         if claims is not None and not outcome.token_vouched:
             plan.confirm_token(outcome, claims)
         record_user(request.environ.get("asgi.scope"), user_id)  # for the access log

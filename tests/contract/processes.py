@@ -118,6 +118,8 @@ class UvicornServer:
             sys.executable, "-m", "uvicorn", "config.asgi:application",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers),
+            # As production runs it: the edge alone decides which forwarded headers count.
+            "--no-proxy-headers",
             "--log-config", str(log_config), "--log-level", "info",
         ]
         with self.log_path.open("wb") as log:

@@ -4,7 +4,7 @@ Lone surrogates and deep nesting are refused while the body is read
 (common/json_body.py), so every JSON endpoint answers alike, including the
 ones that need no login; NUL is refused per field (422) or, at the OAuth2
 token endpoint, as `invalid_request`; oversized bodies are refused by
-common/asgi/body_limit.py before anyone reads them.
+the edge (common/asgi/edge.py) before anyone reads them.
 """
 
 from __future__ import annotations

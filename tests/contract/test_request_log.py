@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from common.logs import JsonFormatter
 
@@ -115,3 +116,31 @@ def test_a_refused_token_is_logged_without_a_user(api: Api, access_lines: Access
     line = _only_line(access_lines)
     assert line["status"] == 401
     assert line["user_id"] is None
+
+
+# --- issue 13, finding 8: the lines that were wrong -------------------------------------
+
+
+def test_the_landing_page_is_named(client: TestClient, access_lines: AccessLines) -> None:
+    assert client.get("/").status_code == 200
+    assert _only_line(access_lines)["route"] == "/"
+
+
+def test_an_unmatched_request_says_which_path(api: Api, access_lines: AccessLines) -> None:
+    api.get("/no/such/thing")
+    line = _only_line(access_lines)
+    assert line["route"] == "<unmatched>"
+    assert line["path"] == f"{api.prefix}/no/such/thing"
+
+
+def test_the_token_route_is_named_by_its_template(api: Api, access_lines: AccessLines) -> None:
+    api.post("/auth/token", data={"username": "nobody", "password": "x"})
+    assert _only_line(access_lines)["route"] == f"{api.prefix}/auth/token"
+
+
+def test_a_request_the_edge_refuses_is_logged(api: Api, access_lines: AccessLines) -> None:
+    response = api.get("/books", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    line = _only_line(access_lines)
+    assert line["status"] == 400
+    assert line["request_id"] == response.headers["X-Request-ID"]

@@ -1,7 +1,7 @@
 """Nothing tells the prefixes apart: the same security headers and path rules everywhere.
 
-The headers are set once, in front of every framework, by
-common/asgi/security_headers.py; these tests look at successes, errors
+The headers are set once, in front of every framework, by the edge
+(common/asgi/edge.py); these tests look at successes, errors
 (404, 405, 413, a refused Host) and the paths outside the prefixes.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from common.asgi.security_headers import SecurityHeaders, hsts_header
+from common.asgi.edge import Edge, EdgeSettings
+from common.asgi.security_headers import hsts_header
 from tests.contract.conftest import Api, Tokens, assert_error
 
 EXPECTED = {
@@ -74,7 +75,12 @@ async def _ok(scope: object, receive: object, send: object) -> None:
 
 
 def test_hsts_is_sent_when_configured_and_replaces_framework_values() -> None:
-    app = SecurityHeaders(_ok, hsts_header(31_536_000, include_subdomains=True))
+    config = EdgeSettings(
+        allowed_hosts=["testserver"], metrics_allowed_ips=[], max_header_bytes=16_384,
+        max_query_params=1000, max_body_bytes=1024, body_timeout=10,
+        hsts=hsts_header(31_536_000, include_subdomains=True),
+    )
+    app = Edge(_ok, config, served_by=lambda path: "django")  # type: ignore[arg-type]
     response = TestClient(app).get("/anything")
     assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
     assert response.headers.get_list("x-frame-options") == ["DENY"]

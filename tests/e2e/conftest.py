@@ -70,7 +70,7 @@ def open_page(browser: Browser, url: str, base: str) -> tuple[Page, list[str]]:
     """The page, and every request to elsewhere that the browser did not block.
 
     ReDoc's bundle asks for its "by Redocly" logo from cdn.redoc.ly; the
-    docs pages' Content-Security-Policy (common/asgi/docs_security.py) stops
+    docs pages' Content-Security-Policy (common/asgi/security_headers.py) stops
     the browser from sending it, which Chromium reports as a "csp" failure.
     """
     page = browser.new_page()

@@ -72,7 +72,9 @@ def test_landing_page_links_each_framework(client: TestClient) -> None:
 def test_metrics_count_requests_by_framework_and_route_template(client: TestClient) -> None:
     client.get("/api/drf/health")
     client.get("/api/drf/no-such-thing")
-    body = client.get("/metrics").text
+    # /metrics answers METRICS_ALLOWED_IPS (loopback by default) only.
+    loopback = TestClient(application, base_url="http://testserver", client=("127.0.0.1", 5000))
+    body = loopback.get("/metrics").text
     assert 'framework="drf"' in body
     assert 'route="/api/drf/health"' in body
     # An unknown path is one label value, not one series per path.

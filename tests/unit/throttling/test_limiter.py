@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from common.asgi.notes import RequestNotes, current_notes
 from common.errors import RateLimited, ServiceUnavailable
 from tests.unit.throttling.conftest import FakeClock, run_in_threads
 from throttling.limiter import check_rate, default_policy, enforce, ip_policy
@@ -32,16 +33,23 @@ def test_headers_count_down_then_429() -> None:
         assert (name, remaining) == ("user", expected_remaining)
         assert 1 <= reset <= 60
 
-    with pytest.raises(RateLimited) as refused:
-        check_rate(policy="user", identity="user:1", rate="3/minute")
+    # The refusal is noted for the edge, which writes the RateLimit headers on the 429.
+    notes = RequestNotes()
+    token = current_notes.set(notes)
+    try:
+        with pytest.raises(RateLimited) as refused:
+            check_rate(policy="user", identity="user:1", rate="3/minute")
+    finally:
+        current_notes.reset(token)
     error = refused.value
-    _, remaining, reset = _parse(error.headers)
+    assert notes.rate_limit is not None and not notes.rate_limit.allowed
+    _, remaining, reset = _parse(notes.rate_limit.headers())
     assert remaining == 0
     assert 1 <= error.retry_after <= 60 and error.retry_after >= reset
     response_headers = error.response_headers()
     assert response_headers["Retry-After"] == str(error.retry_after)
     assert response_headers["Cache-Control"] == "no-store"
-    assert response_headers["RateLimit-Policy"] == '"user";q=3;w=60'
+    assert notes.rate_limit.headers()["RateLimit-Policy"] == '"user";q=3;w=60'
     assert error.body()["error"]["code"] == "rate_limited"
 
 

@@ -1,0 +1,75 @@
+"""What the frameworks tell the edge about a request, while they answer it.
+
+The edge (common/asgi/edge.py) opens one `RequestNotes` per request and
+reads it back once the response starts and ends:
+
+- `template`: the route template that matched (`/api/drf/books/{id}`), for the
+  metrics labels and the access line; None when no route matched;
+- `user_id`: whom the request authenticated as, for the access line;
+- `rate_limit`: the limiter's decision, from which the edge writes the
+  `RateLimit` and `RateLimit-Policy` headers (the only place that does).
+
+Two ways in, because the writers sit in different places:
+
+- `record_route(scope, ...)` and `record_user(scope, ...)` are called by
+  framework adapters that hold the request, hence the ASGI scope
+  (`request.scope` in FastAPI, `environ["asgi.scope"]` behind a2wsgi);
+- `note_rate_limit(decision)` is called by the limiter itself
+  (throttling/limiter.py), which knows no request: it finds the notes in a
+  context variable the edge sets for the request. a2wsgi and asgiref copy
+  the context into their worker threads, so the variable reaches every
+  framework's code; the notes object itself is shared, not copied.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from common.asgi.types import Scope
+
+if TYPE_CHECKING:
+    from throttling.limiter import RateLimitDecision
+
+# The key under which the edge leaves the notes in the scope.
+NOTES_SCOPE_KEY = "edge.notes"
+
+
+class RequestNotes:
+    """One request's notes (see the module docstring)."""
+
+    __slots__ = ("template", "user_id", "rate_limit")
+
+    def __init__(self) -> None:
+        self.template: str | None = None
+        self.user_id: int | None = None
+        self.rate_limit: RateLimitDecision | None = None
+
+
+current_notes: ContextVar[RequestNotes | None] = ContextVar("request_notes", default=None)
+
+
+def _notes(scope: Scope | None) -> RequestNotes | None:
+    notes = scope.get(NOTES_SCOPE_KEY) if scope is not None else None
+    return notes if isinstance(notes, RequestNotes) else None
+
+
+def record_route(scope: Scope | None, template: str) -> None:
+    """Called by a framework adapter once it knows which route matched."""
+    notes = _notes(scope)
+    if notes is not None:
+        notes.template = template
+
+
+def record_user(scope: Scope | None, user_id: int | None) -> None:
+    """Called where a framework authenticates a user: the access line names them."""
+    notes = _notes(scope)
+    if notes is not None and user_id is not None:
+        notes.user_id = user_id
+
+
+def note_rate_limit(decision: RateLimitDecision) -> None:
+    """Called by the limiter for every counted request, admitted or refused."""
+    notes = current_notes.get()
+    if notes is not None:
+        notes.rate_limit = decision
