@@ -11,7 +11,8 @@ rules Django documents for ALLOWED_HOSTS:
   `example.com` and every subdomain of it; any other entry must equal the
   host exactly (case-insensitive).
 
-The ASGI edge's Host check and the password-reset link's origin both use it.
+The edge's Host check (`HostCheck`, common/asgi/edge.py) and the
+password-reset link's origin (accounts/password_reset.py) both use it.
 """
 
 from __future__ import annotations
@@ -52,3 +53,27 @@ def domain_allowed(domain: str, allowed_hosts: Iterable[str]) -> bool:
         if pattern.startswith(".") and (domain.endswith(pattern) or domain == pattern[1:]):
             return True
     return False
+
+
+class HostCheck:
+    """`allows(host)` for a fixed ALLOWED_HOSTS, remembering recent answers.
+
+    Every request asks and clients send a handful of Host values, so the
+    verdicts are kept, up to a bound (a forged Host per request must not
+    grow the table).
+    """
+
+    MAX_REMEMBERED = 256
+
+    def __init__(self, allowed_hosts: list[str]) -> None:
+        self.allowed_hosts = list(allowed_hosts)
+        self._verdicts: dict[bytes, bool] = {}
+
+    def allows(self, host: bytes) -> bool:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            domain = host_domain(host.decode("latin-1"))
+            verdict = bool(domain) and domain_allowed(domain, self.allowed_hosts)
+            if len(self._verdicts) < self.MAX_REMEMBERED:
+                self._verdicts[host] = verdict
+        return verdict

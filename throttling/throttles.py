@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from throttling.identity import client_ip
+from common.client_address import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,
