@@ -17,10 +17,18 @@ answers 401 `not_authenticated`, with JWTAuthentication's
 token service refuses answers 401 `invalid_token`. As with simplejwt,
 `request.user` is the user and `request.auth` the validated token: here its
 verified claims (logout reads the login family from them).
+
+`SnapshotBearerAuthentication` is the same class for the cached reads
+(GET /books, GET /books/{id}): it stops after the signature, as simplejwt's
+`JWTStatelessUserAuthentication` does, and leaves the "is this login still
+open?" question to the read's throttle, which asks it in the same Redis
+round trip that counts the budget and fetches the page
+(throttling.throttles.CachedReadThrottle). docs/drf.md, "A cached read".
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -30,6 +38,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from accounts.models import User
 from accounts.tokens import bearer_from_header, token_service
 from common.asgi.metrics import record_user
+from common.drf.browsable import BrowsableApiRenderer
 from common.errors import MSG_INVALID_TOKEN, InvalidToken
 
 TOKEN_URL = "/api/drf/auth/token"
@@ -70,6 +79,56 @@ class BearerTokenAuthentication(JWTAuthentication):
             return token_service.resolve_access(validated_token).user
         except InvalidToken:
             raise exceptions.AuthenticationFailed(MSG_INVALID_TOKEN) from None
+
+
+class TokenLogin:
+    """The user of a verified access token, before the database is asked (simplejwt's TokenUser).
+
+    Enough for a public read: an id for the rate limit and the access log,
+    `is_authenticated` for permissions. Not a `User`: nothing may write
+    with it, and `is_admin` is always False (the role lives in the database).
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    is_admin = False
+    is_active = True
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+
+    @cached_property
+    def pk(self) -> int:
+        return int(self.claims["sub"])
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def __str__(self) -> str:
+        return f"TokenLogin({self.pk})"
+
+
+class SnapshotBearerAuthentication(BearerTokenAuthentication):
+    """BearerTokenAuthentication that stops at the signature, for the cached reads only.
+
+    `request.user` is a `TokenLogin`; `request.auth` the verified claims. The
+    login family is checked right after, by `CachedReadThrottle`, in the
+    round trip that reads the page: against the snapshot in Redis, or (no
+    snapshot yet) against the database, once, with a 401 if it is revoked.
+    A view that uses this class must use that throttle too: the pair is the
+    whole check. The browsable API (HTML) still takes the full path, so its
+    forms see the real user and role.
+    """
+
+    def authenticate(self, request: Any) -> tuple[Any, dict[str, Any]] | None:  # type: ignore[override]
+        if isinstance(getattr(request, "accepted_renderer", None), BrowsableApiRenderer):
+            return super().authenticate(request)
+        return JWTAuthentication.authenticate(self, request)  # type: ignore[return-value]
+
+    def get_user(self, validated_token: dict[str, Any]) -> TokenLogin:  # type: ignore[override]
+        # No query; the throttle names the user in the access log once the login is confirmed.
+        return TokenLogin(validated_token)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

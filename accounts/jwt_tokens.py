@@ -28,12 +28,21 @@ What these subclasses add, and why:
   `rest_framework_simplejwt.state` its TokenBackend, once at import; these
   read SIMPLE_JWT at use time, so a changed setting (`override_settings`,
   pytest-django's `settings`) applies at once.
+- `VerifiedAccessTokens`: a token whose signature and claims were checked
+  once is remembered until it expires, so a client sending the same Bearer
+  token on every request pays the HMAC check and the claim checks once per
+  process. This only saves re-checking the token itself: whether its login
+  is still open is asked on every request (accounts/tokens.py,
+  accounts/token_snapshots.py), so logout and revocation refuse it at once.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -85,6 +94,66 @@ def token_backend() -> TokenBackend:
 def _forget_token_backend(*, setting: str, **kwargs: Any) -> None:
     if setting == "SIMPLE_JWT":
         token_backend.cache_clear()
+        # A new key, audience or issuer: what was verified under the old ones is not.
+        verified_access_tokens.clear()
+
+
+class VerifiedAccessTokens:
+    """Access tokens already verified, with their claims, until their `exp` (a bounded LRU).
+
+        claims = verified_access_tokens.get(raw)     # None: not seen, or expired
+        if claims is None:
+            claims = LoginAccessToken.verified(raw).payload   # raises on a bad token
+            verified_access_tokens.put(raw, claims)
+
+    The key is the whole token string, signature included: a token differing
+    in one byte is another entry, so a forged or altered token can only be
+    checked, never found here. Only tokens that passed every check are put
+    in; an entry is dropped (and the token checked again in full) once the
+    clock reaches its `exp`, the same instant the full check starts refusing
+    it. At most `max_entries` tokens are kept, the least recently used
+    leaving first: a client cycling through many valid tokens costs memory
+    only up to that bound. The lock makes it safe from the event loop and
+    the worker threads at once; each operation holds it for a dict lookup.
+    """
+
+    max_entries = 4096
+    timer = time.time  # a class attribute so tests can move the clock (time-machine does)
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> dict[str, Any] | None:
+        """The claims of `raw` if it was verified and has not expired; else None."""
+        with self._lock:
+            entry = self._entries.get(raw)
+            if entry is None:
+                return None
+            claims, expires_at = entry
+            if self.timer() >= expires_at:
+                del self._entries[raw]
+                return None
+            self._entries.move_to_end(raw)
+        return dict(claims)  # a copy: a caller changing its claims changes no one else's
+
+    def put(self, raw: str, claims: dict[str, Any]) -> None:
+        """Remember a token that passed every check (its `exp` is required, so present)."""
+        with self._lock:
+            self._entries[raw] = (dict(claims), float(claims["exp"]))
+            self._entries.move_to_end(raw)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+verified_access_tokens = VerifiedAccessTokens()
 
 
 class _LifetimeSetting:

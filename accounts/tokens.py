@@ -46,7 +46,12 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import token_snapshots
-from accounts.jwt_tokens import FAMILY_CLAIM, LoginAccessToken, LoginRefreshToken
+from accounts.jwt_tokens import (
+    FAMILY_CLAIM,
+    LoginAccessToken,
+    LoginRefreshToken,
+    verified_access_tokens,
+)
 from accounts.models import RevokedReason, TokenFamily, User
 from common.errors import ApplicationError, InvalidToken
 
@@ -158,12 +163,23 @@ class TokenService:
         claim, `token_type` == "access", and `exp` (`exp == now` is expired).
         Whether its login is still open is `resolve_access`'s question.
 
+        A token that passed is remembered until its `exp`
+        (accounts.jwt_tokens.VerifiedAccessTokens): clients send the same
+        token on every request, and the check gives the same answer each
+        time until then. Revocation is not part of this check, so
+        remembering it changes nothing there.
+
         :raise InvalidToken: anything wrong with the token itself.
         """
+        claims = verified_access_tokens.get(token)
+        if claims is not None:
+            return claims
         try:
-            return LoginAccessToken.verified(token).payload
+            claims = LoginAccessToken.verified(token).payload
         except TokenError as exc:
             raise InvalidToken() from exc
+        verified_access_tokens.put(token, claims)
+        return claims
 
     def resolve_access(self, claims: dict[str, Any]) -> AccessContext:
         """The user behind verified access-token claims, if their login is still open.

@@ -1,5 +1,8 @@
 """The DRF face of accounts: /auth/* and /users under /api/drf.
 
+A learner's guide to every DRF file, and the path of a login through this
+one: docs/drf.md.
+
 Each view does three things: parse (an input serializer of
 accounts.serializers, which checks presence and JSON types only), call a
 service, selector or the token endpoint logic (which own every rule),
@@ -213,14 +216,21 @@ class UserDetailApi(ApiView):
     OutputSerializer = UserOutputSerializer
 
     InputSerializer = UserPatchSerializer
+    # The browsable API asks `get_object()` which forms to show: none on a
+    # user the visitor may not see (accounts.selectors.user_get_for's 403/404).
+    lookup_field = "id"
+
+    def get_object(self) -> User:
+        """The user of the URL, if the caller may see it: self, or anyone for an admin."""
+        return user_get_for(actor=self.request.user, user_id=self.kwargs["id"])
 
     def get(self, request: Request, id: int) -> Response:
-        return _user_response(user_get_for(actor=request.user, user_id=id))
+        return _user_response(self.get_object())
 
     def patch(self, request: Request, id: int) -> Response:
         serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
-        target = user_get_for(actor=request.user, user_id=id)
+        target = self.get_object()
         user = user_update(
             actor=request.user,
             target=target,
@@ -230,7 +240,7 @@ class UserDetailApi(ApiView):
         return _user_response(user)
 
     def delete(self, request: Request, id: int) -> Response:
-        target = user_get_for(actor=request.user, user_id=id)
+        target = self.get_object()
         user_soft_delete(actor=request.user, target=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -14,13 +14,16 @@ What one `GET /books` needs from the cache, and what it used to cost:
     books version  get               1 round trip
     stored page    get               1 round trip, then unpickle and re-serialize
 
-On Redis, `read()` sends all of it as one EVALSHA of the limiter's short Lua
-script (throttling/limiter.py, COUNT_THEN_GET: SET NX + INCR for the limit,
-then GET version, GET page, GET family snapshot, GET user stamp) and gets one
-array back: one round trip, one command to encode and one reply to parse (a
-redis-py pipeline of the same six commands cost twice the CPU). `aread()` does it on the event loop
-(redis.asyncio), so a FastAPI hit never leaves it. On any other cache (the
-embedded default) the same reads take two calls through Django's cache API.
+On Redis, `read()` sends all of it as one MULTI/EXEC transaction (SET NX +
+INCR for the limit, as the limiter's COUNT_THEN_GET script does, then one
+MGET of the version, the page, the family snapshot and the user stamp) in
+one write: one round trip, executed by Redis as one atomic step. A Lua
+script would do the same, but costs Redis several times the CPU per call,
+and the one Redis is shared by every worker. The clients are
+common/redis_wire.py's: `read()` blocks a worker thread (Flask, DRF),
+`aread()` runs on the event loop, so a FastAPI hit never leaves it. On any
+other cache (the embedded default) the same reads take two calls through
+Django's cache API.
 
 The three parts keep their own rules (throttling/limiter.py: the count;
 books/cache.py: versions and stored pages; accounts/token_snapshots.py: when a
@@ -40,7 +43,7 @@ from accounts.tokens import token_service
 from books.cache import StoredPage, book_cache
 from common import redis_client
 from common.errors import InvalidToken
-from throttling.limiter import COUNT_THEN_GET, Counter, Policy, RateLimitDecision
+from throttling.limiter import Counter, Policy, RateLimitDecision
 
 
 def wsgi_url(environ: dict[str, Any]) -> str:
@@ -99,13 +102,11 @@ class ReadPlan:
         :raise RateLimited: over the budget (429).
         :raise ServiceUnavailable: the cache is down and limits fail closed.
         """
-        client = redis_client.sync_redis()
+        client = redis_client.thread_redis()
         if client is None:
             return self._read_with_cache_api()
         try:
-            replies = redis_client.script(client, COUNT_THEN_GET)(
-                keys=self._keys(), args=self.counter.args()
-            )
+            replies = redis_client.transaction(client, self._commands())
         except Exception as exc:
             return self._cache_down(exc)
         outcome = self._outcome(replies)
@@ -120,8 +121,7 @@ class ReadPlan:
         if client is None:
             return await asyncio.to_thread(self._read_with_cache_api)
         try:
-            script = redis_client.script(client, COUNT_THEN_GET)
-            replies = await script(keys=self._keys(), args=self.counter.args())
+            replies = await redis_client.atransaction(client, self._commands())
         except Exception as exc:
             return self._cache_down(exc)
         outcome = self._outcome(replies)
@@ -129,15 +129,30 @@ class ReadPlan:
             return _with_version(outcome, await asyncio.to_thread(book_cache.version))
         return outcome
 
-    def _keys(self) -> list[str]:
-        """The counter, then the version, the page and any snapshot keys."""
-        others = [book_cache.version_key, self.page_key]
+    def _commands(self) -> list[tuple[Any, ...]]:
+        """The round trip's commands, run by Redis as one MULTI/EXEC.
+
+        What the limiter's COUNT_THEN_GET script does (throttling/limiter.py),
+        as plain commands: create the window's counter if missing, count,
+        then read the version, the page and any snapshot keys.
+        """
+        counter_key, *read_keys = self.counter.keys(*self._read_keys())
+        counting: list[tuple[Any, ...]] = []
+        if self.counter.enabled:
+            counting = [("SET", counter_key, 0, "EX", self.counter.ttl, "NX"),
+                        ("INCR", counter_key)]
+        return [*counting, ("MGET", *read_keys)]
+
+    def _read_keys(self) -> list[str]:
+        """The version, the page and any snapshot keys (Django cache keys)."""
+        keys = [book_cache.version_key, self.page_key]
         if self.snapshot is not None:
-            others += self.snapshot.keys
-        return self.counter.keys(*others)
+            keys += self.snapshot.keys
+        return keys
 
     def _outcome(self, replies: list[Any]) -> ReadOutcome:
-        count, version_raw, page_raw, *snapshot_values = replies
+        count = replies[-2] if self.counter.enabled else None
+        version_raw, page_raw, *snapshot_values = replies[-1]
         decision = self.counter.decide(count, strict=self.strict)  # may raise RateLimited
         return self._judge(decision, version_raw, page_raw, snapshot_values)
 
@@ -160,11 +175,8 @@ class ReadPlan:
 
     def _read_with_cache_api(self) -> ReadOutcome:
         decision = self.counter.count_with_cache_api(strict=self.strict)
-        keys = [book_cache.version_key, self.page_key]
-        if self.snapshot is not None:
-            keys += self.snapshot.keys
         try:
-            version_raw, page_raw, *snapshot_values = redis_client.get_many(keys)
+            version_raw, page_raw, *snapshot_values = redis_client.get_many(self._read_keys())
         except Exception as exc:
             book_cache.warn("read", exc)
             return ReadOutcome(decision, None, None, token_vouched=self.snapshot is None)

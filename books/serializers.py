@@ -11,6 +11,7 @@ the same at every prefix.
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -27,6 +28,27 @@ class BookInputSerializer(serializers.Serializer):
     year = StrictIntegerField()
     isbn = StrictCharField(required=False, allow_null=True)
     description = StrictCharField(required=False, allow_null=True)
+
+
+# The browsable API's HTML form for the same body (never in the OpenAPI
+# document). A form sends text: the year arrives as "1871", an empty ISBN
+# or description as "" (meaning "none"). Values still go to the domain's rules.
+class BookFormSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    author = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    year = serializers.IntegerField(initial=lambda: timezone.now().year)
+    isbn = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="ISBN-10 or ISBN-13, optional."
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, style={"base_template": "textarea.html"}
+    )
+
+    def validate_isbn(self, value: str | None) -> str | None:
+        return value or None
+
+    def validate_description(self, value: str | None) -> str | None:
+        return value or None
 
 
 @extend_schema_serializer(component_name="Book")

@@ -1,5 +1,8 @@
 """The DRF face of the books resource: /api/drf/books and /api/drf/books/{id}.
 
+A learner's guide to every DRF file, and the path of a request through
+this one: docs/drf.md.
+
 Each action does three things: parse (books.serializers.BookInputSerializer,
 which checks presence and JSON types only), call a selector or service
 (which own every rule), serialize (BookOutputSerializer). Errors are raised,
@@ -10,7 +13,8 @@ Check order, identical in every framework: authentication (401), body types
 (422), the book exists (404), permission (403), values (422), uniqueness (409).
 
 Browsers get DRF's browsable API here (common/drf/browsable.py): its
-forms are filled from `get_serializer`, its filter form from
+forms are filled from `get_serializer` and shown only where
+`permission_classes` allow the method, its filter form comes from
 `filterset_class`. JSON clients never see either.
 
 The OpenAPI decorations live at the bottom of the module, apart from the
@@ -22,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -34,62 +37,53 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.tokens import bearer_from_header, token_service
-from books.fast_read import ReadOutcome, ReadPlan, wsgi_url
+from accounts.authentication import SnapshotBearerAuthentication
+from accounts.session import BrowsableApiSessionAuthentication
 from books.filters import BookFilterSet
 from books.models import Book
+from books.permissions import BookPermission
 from books.selectors import book_get, book_page
 from books.serializers import (
     BookEnvelopeSerializer,
+    BookFormSerializer,
     BookInputSerializer,
     BookOutputSerializer,
     BookPageSerializer,
 )
 from books.services import book_create, book_delete, book_update
-from common.asgi.metrics import record_user
+from common.drf.browsable import BrowsableApiRenderer
+from common.drf.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
+from common.drf.renderers import CachedJSONRenderer
 from common.drf.schema import error_responses
 from common.drf.views import ApiViewSet, json_object
-from common.errors import NotAuthenticated, NotFound
+from common.errors import NotFound
 from common.openapi_text import BOOKS, CURSOR_PARAMETER
 from common.pagination import page_links
-from throttling.limiter import default_policy
-from throttling.throttles import request_client_ip
-
-JSON = "application/json"
-HIT = {"X-Cache": "HIT"}
-MISS = {"X-Cache": "MISS"}
+from throttling.throttles import CachedRead, CachedReadThrottle
 
 # --- The view set -----------------------------------------------------------------
 
+HIT = {"X-Cache": "HIT"}
+MISS = {"X-Cache": "MISS"}
 
-def _actor(request: Request) -> Any:
-    # UNAUTHENTICATED_USER is None: anonymous requests have no user at all.
-    if request.user is None:
-        raise NotAuthenticated()
-    return request.user
-
-
-def _book_or_404(book_id: str) -> Book:
-    book = book_get(book_id=int(book_id))
-    if book is None:
-        raise NotFound()
-    return book
-
-
-# The actions answered from the read cache (books/fast_read.py).
+# The actions answered from the read cache, through CachedReadThrottle.
 CACHED_ACTIONS = frozenset({"list", "retrieve"})
 
 
 class BookViewSet(ApiViewSet):
     """Books: public reads (cached), authenticated writes.
 
-    The two reads, for JSON clients, skip DRF's own authentication and
-    throttle steps (`perform_authentication`, `get_throttles`, both DRF's
-    documented hooks) and make the same checks in `_cached_read`, in the
-    same order, together with the cache lookup: one Redis round trip
-    instead of a database query and three. A hit returns the stored bytes as
-    a plain HttpResponse (no serializer, no renderer); a miss renders with
-    the negotiated renderer and stores what it rendered.
+    DRF's hooks, each doing one job (docs/drf.md walks through them):
+
+    - `get_authenticators`: the cached reads check a Bearer token's signature
+      only (SnapshotBearerAuthentication); the throttle checks its login.
+    - `permission_classes`: BookPermission (who may write which book).
+    - `get_throttles`: the cached reads use CachedReadThrottle, whose one Redis
+      round trip counts the request and fetches the stored page
+      (`request.cached_read`); the writes the default throttle.
+    - `list` / `retrieve`: a HIT answers `Response(stored_bytes)`, which
+      CachedJSONRenderer sends as is; a MISS computes, and stores the bytes
+      the renderer writes (a post-render callback of the Response).
     """
 
     # /books/{id}: the contract names the parameter `id`, and only digits
@@ -97,68 +91,83 @@ class BookViewSet(ApiViewSet):
     lookup_field = "id"
     lookup_value_regex = r"[0-9]+"
 
-    InputSerializer = BookInputSerializer
-    OutputSerializer = BookOutputSerializer
-    # For the browsable API only: the form it offers for POST/PUT/PATCH, and
-    # the filter form of the list page (the list itself filters in the selector).
-    serializer_class = BookInputSerializer
-    filterset_class = BookFilterSet
+    permission_classes = [BookPermission]
+    renderer_classes = [CachedJSONRenderer, BrowsableApiRenderer]
+    # JSON for API clients; the browsable API's HTML form too, for a
+    # browser logged in with a session (common.drf.parsers.BrowserFormParser).
+    parser_classes = [Utf8JSONParser, BrowserFormParser]
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> BookInputSerializer:
-        """The form's serializer; on a book's page, filled with that book (PUT/PATCH)."""
+    InputSerializer = BookInputSerializer
+    FormSerializer = BookFormSerializer
+    OutputSerializer = BookOutputSerializer
+    # For the browsable API only: the form it offers for POST/PUT, and the
+    # filter form of the list page (the list itself filters in the selector).
+    serializer_class = BookFormSerializer
+    filterset_class = BookFilterSet
+    # The browsable API's "Raw data" tab starts from this body (valid as it is).
+    raw_data_example = {"title": "Middlemarch", "author": "George Eliot", "year": 1871}
+
+    # --- DRF's hooks -----------------------------------------------------------------
+
+    def get_authenticators(self) -> list[Any]:
+        # Called before `self.action` is set; the action map already says which it is.
+        # (drf-spectacular's schema generation documents the full Bearer class.)
+        request = getattr(self, "request", None)
+        action = self.action_map.get(request.method.lower()) if request is not None else None
+        if action in CACHED_ACTIONS and not getattr(self, "swagger_fake_view", False):
+            return [SnapshotBearerAuthentication(), BrowsableApiSessionAuthentication()]
+        return super().get_authenticators()
+
+    def get_throttles(self) -> list[Any]:
+        if self.action in CACHED_ACTIONS:
+            return [CachedReadThrottle()]
+        return super().get_throttles()
+
+    def get_object(self) -> Book:
+        """The book of the URL (404), if the permissions allow this method on it (403)."""
+        book = book_get(book_id=int(self.kwargs["id"]))
+        if book is None:
+            raise NotFound()
+        self.check_object_permissions(self.request, book)
+        return book
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BookFormSerializer:
+        """The browsable API's form; on a book's page, filled with that book (PUT)."""
         if kwargs.get("instance") is None and "id" in self.kwargs:
             kwargs["instance"] = book_get(book_id=int(self.kwargs["id"]))
         return self.serializer_class(*args, **kwargs)
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        serializer = self.InputSerializer(data=json_object(request), partial=partial)
+        if is_form_request(request):  # the browsable API's HTML form: every value is text
+            serializer = self.FormSerializer(data=request.data, partial=partial)
+        else:
+            serializer = self.InputSerializer(data=json_object(request), partial=partial)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
     # --- The cached reads -----------------------------------------------------------
 
-    def _answers_from_cache(self, request: Request) -> bool:
-        return self.action in CACHED_ACTIONS and request.accepted_renderer.format == "json"
+    @staticmethod
+    def _cached_read(request: Request) -> CachedRead | None:
+        """CachedReadThrottle's find, for JSON clients (the browsable API renders afresh)."""
+        if not isinstance(request.accepted_renderer, CachedJSONRenderer):
+            return None
+        return getattr(request, "cached_read", None)
 
-    def perform_authentication(self, request: Request) -> None:
-        if not self._answers_from_cache(request):
-            super().perform_authentication(request)
+    def _answer(self, request: Request, compute: Callable[[], dict[str, Any]]) -> Response:
+        cached = self._cached_read(request)
+        if cached is None:
+            return Response(compute())
+        if cached.page is not None:
+            return Response(cached.page, headers=HIT)  # bytes: CachedJSONRenderer sends them as is
+        response = Response(compute(), headers=MISS)
+        # Once the renderer has written the body, keep those very bytes.
+        response.add_post_render_callback(lambda rendered: cached.store(rendered.content))
+        return response
 
-    def get_throttles(self) -> list[Any]:
-        if self._answers_from_cache(self.request):
-            return []  # counted by _cached_read, in the same round trip as the lookup
-        return super().get_throttles()
-
-    def _cached_read(self, request: Request) -> tuple[ReadPlan, ReadOutcome]:
-        """:raise InvalidToken: 401. :raise RateLimited: 429. (DRF's own order.)"""
-        token = bearer_from_header(request.META.get("HTTP_AUTHORIZATION"))
-        claims = token_service.verify_access(token) if token is not None else None
-        user_id = int(claims["sub"]) if claims is not None else None
-        policy = default_policy(user_id=user_id, ip=request_client_ip(request))
-        plan = ReadPlan.for_request(url=wsgi_url(request.META), policy=policy, claims=claims)
-        outcome = plan.read()
-        if claims is not None and not outcome.token_vouched:
-            plan.confirm_token(outcome, claims)
-        record_user(request.META.get("asgi.scope"), user_id)  # for the access log
-        return plan, outcome
-
-    def _from_cache(
-        self, request: Request, compute: Callable[[], dict[str, Any]]
-    ) -> HttpResponse | Response:
-        if not self._answers_from_cache(request):
-            return Response(compute())  # the browsable API: rendered as HTML by DRF
-        plan, outcome = self._cached_read(request)
-        if outcome.page is not None:
-            return HttpResponse(outcome.page.body, content_type=JSON, headers=HIT)
-        body = request.accepted_renderer.render(
-            compute(), request.accepted_media_type, self.get_renderer_context()
-        )
-        plan.store(outcome, body)
-        return HttpResponse(body, content_type=JSON, headers=MISS)
-
-    def list(self, request: Request) -> HttpResponse | Response:
+    def list(self, request: Request) -> Response:
         params = request.query_params
-        if not self._answers_from_cache(request):
+        if not isinstance(request.accepted_renderer, CachedJSONRenderer):
             # The browsable API's filter form submits every field, the empty
             # ones too; for that page an empty field means "not given" (an API
             # client sending `year_to=` still gets the contract's 422).
@@ -174,40 +183,38 @@ class BookViewSet(ApiViewSet):
             data = self.OutputSerializer(result.items, many=True).data
             return {"data": data, "meta": result.meta(), "links": links}
 
-        return self._from_cache(request, compute)
+        return self._answer(request, compute)
 
-    def retrieve(self, request: Request, id: str) -> HttpResponse | Response:
+    def retrieve(self, request: Request, id: str) -> Response:
         def compute() -> dict[str, Any]:
-            book = book_get(book_id=int(id))
-            if book is None:
-                raise NotFound()
-            return {"data": self.OutputSerializer(book).data}
+            return {"data": self.OutputSerializer(self.get_object()).data}
 
-        return self._from_cache(request, compute)
+        return self._answer(request, compute)
 
     # --- Writes ----------------------------------------------------------------------
+    # BookPermission has already answered 401 to an anonymous caller.
 
     def create(self, request: Request) -> Response:
-        actor = _actor(request)
-        book = book_create(actor=actor, **self._input(request, partial=False))
+        book = book_create(actor=request.user, **self._input(request, partial=False))
         location = request.build_absolute_uri(reverse("book-detail", kwargs={"id": book.pk}))
         body = {"data": self.OutputSerializer(book).data}
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def update(self, request: Request, id: str) -> Response:
-        return self._update(request, id, partial=False)
+        return self._update(request, partial=False)
 
     def partial_update(self, request: Request, id: str) -> Response:
-        return self._update(request, id, partial=True)
+        return self._update(request, partial=True)
 
-    def _update(self, request: Request, book_id: str, *, partial: bool) -> Response:
-        actor = _actor(request)
-        values = self._input(request, partial=partial)
-        book = book_update(actor=actor, book=_book_or_404(book_id), values=values, partial=partial)
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        values = self._input(request, partial=partial)  # 422 before 404 and 403
+        book = book_update(
+            actor=request.user, book=self.get_object(), values=values, partial=partial
+        )
         return Response({"data": self.OutputSerializer(book).data})
 
     def destroy(self, request: Request, id: str) -> Response:
-        book_delete(actor=_actor(request), book=_book_or_404(id))
+        book_delete(actor=request.user, book=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -246,6 +253,8 @@ _LIST_PARAMETERS = [
 ]
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
 _WRITE_NOTE = "Bearer token required."
+# JSON only in the document: the multipart form parser is the browsable API's.
+JSON = "application/json"
 
 BookViewSet = extend_schema_view(
     list=extend_schema(
@@ -264,7 +273,7 @@ BookViewSet = extend_schema_view(
         tags=["books"],
         summary="Create a book (any authenticated user)",
         description=f"{_WRITE_NOTE} Answers 201 with the new book's URL in `Location`.",
-        request=BookInputSerializer,
+        request={JSON: BookInputSerializer},
         responses={201: BookEnvelopeSerializer, **_errors(400, 401, 409, 422, 429)},
     ),
     update=extend_schema(
@@ -272,7 +281,7 @@ BookViewSet = extend_schema_view(
         summary="Replace a book (creator or admin)",
         description=f"{_WRITE_NOTE} Optional fields left out are reset to their defaults.",
         parameters=[_ID],
-        request=BookInputSerializer,
+        request={JSON: BookInputSerializer},
         responses={200: BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
     ),
     partial_update=extend_schema(
@@ -280,7 +289,7 @@ BookViewSet = extend_schema_view(
         summary="Change some fields of a book (creator or admin)",
         description=_WRITE_NOTE,
         parameters=[_ID],
-        request=BookInputSerializer,
+        request={JSON: BookInputSerializer},
         responses={200: BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
     ),
     destroy=extend_schema(

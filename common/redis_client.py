@@ -1,7 +1,7 @@
 """Direct Redis access beside Django's cache API, for the hot paths that need it.
 
     client = sync_redis()          # None unless the default cache is django-redis
-    client = async_redis()         # redis.asyncio, one pool per event loop
+    client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
 Why not only `django.core.cache.cache`: every call through it is one round
@@ -9,7 +9,7 @@ trip, and one cached read needs four things (count the rate limit, read the
 books version, read the stored page, check the login family). A pipeline
 sends them in one write and reads the four answers back: one round trip. And
 the cache API is synchronous, so from FastAPI each call is a thread hop;
-`redis.asyncio` keeps a hit on the event loop.
+an asyncio client keeps a hit on the event loop.
 
 The keys are Django's own (`raw_key` applies the cache's KEY_PREFIX and
 version), so what the pipeline reads and writes is what `cache.get`,
@@ -25,11 +25,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from common import redis_wire
+from common.redis_wire import LoopRedis, ThreadRedis
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -48,37 +53,52 @@ _scripts: dict[int, dict[str, Any]] = {}
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def uses_redis() -> bool:
-    """True when the default cache is django-redis (REDIS_URL is set).
+class _CacheConfig(NamedTuple):
+    uses_redis: bool
+    location: str
+    key_prefix: str
 
-    Read from the setting, not from `caches["default"]`: that is a
-    thread-local (and, on the event loop, context-local) lookup, and this is
-    asked on every hot request.
+
+@functools.cache
+def _cache_config() -> _CacheConfig:
+    """What the hot paths need from `settings.CACHES`, read once per configuration.
+
+    Asked several times per request; `settings.CACHES` is a lazy settings
+    lookup each time, and `caches["default"]` a thread-local (on the event
+    loop, context-local) one. Forgotten when CACHES changes (below).
     """
-    return str(settings.CACHES["default"]["BACKEND"]).startswith("django_redis.")
+    config = settings.CACHES["default"]
+    return _CacheConfig(
+        uses_redis=str(config["BACKEND"]).startswith("django_redis."),
+        location=str(config.get("LOCATION", "")),
+        key_prefix=_key_prefix(config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
+                               config.get("KEY_FUNCTION")),
+    )
+
+
+@receiver(setting_changed)
+def _forget_cache_config(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        _cache_config.cache_clear()
+
+
+def uses_redis() -> bool:
+    """True when the default cache is django-redis (REDIS_URL is set)."""
+    return _cache_config().uses_redis
 
 
 def raw_key(key: str) -> str:
     """The key as stored: Django's KEY_PREFIX and version applied."""
-    return _key_prefix(_cache_key_settings()) + key
+    return _cache_config().key_prefix + key
 
 
-def _cache_key_settings() -> tuple[str, int, Any]:
-    config = settings.CACHES["default"]
-    return (config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
-            config.get("KEY_FUNCTION"))
-
-
-@functools.lru_cache(maxsize=8)
-def _key_prefix(key_settings: tuple[str, int, Any]) -> str:
+def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
     """What Django's default key function puts before every key ("api:1:").
 
-    Computed once per cache configuration: `cache.make_key` goes through
-    Django's connection proxy (a context-local lookup) on every call, and the
-    hot path builds five keys per request. A custom KEY_FUNCTION is refused:
-    the raw keys would no longer be Django's.
+    `cache.make_key` would go through Django's connection proxy on every
+    call, and the hot path builds five keys per request. A custom
+    KEY_FUNCTION is refused: the raw keys would no longer be Django's.
     """
-    prefix, version, key_function = key_settings
     if key_function is not None:
         raise ImproperlyConfigured("the hot read path needs Django's default cache KEY_FUNCTION")
     return f"{prefix}:{version}:"
@@ -94,6 +114,56 @@ def sync_redis() -> Any | None:
     return client
 
 
+# One per cache LOCATION (tests point the cache elsewhere): each holds a socket per thread.
+_thread_clients: dict[str, ThreadRedis | None] = {}
+
+
+def thread_redis() -> Any | None:
+    """The hot path's blocking client, for worker threads; None without Redis.
+
+    common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
+    redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
+    client (`sync_redis()`) for any other. Only the cached read's one
+    command goes through it; everything else uses `sync_redis()`.
+    """
+    config = _cache_config()
+    if not config.uses_redis:
+        return None
+    location = config.location
+    client = _thread_clients.get(location)
+    if client is None:
+        if not redis_wire.supports(location):
+            return sync_redis()
+        options = settings.CACHES["default"].get("OPTIONS", {})
+        client = ThreadRedis(
+            location,
+            connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
+            socket_timeout=float(options.get("SOCKET_TIMEOUT") or 0.5),
+        )
+        _thread_clients[location] = client
+    return client
+
+
+def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `commands` as one MULTI/EXEC on `client`; their replies, in order."""
+    if isinstance(client, ThreadRedis):
+        return client.transaction(commands)
+    pipe = client.pipeline(transaction=True)  # redis-py (a rediss:// URL)
+    for command in commands:
+        pipe.execute_command(*command)
+    return list(pipe.execute())
+
+
+async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """`transaction` for the event loop's client."""
+    if isinstance(client, LoopRedis):
+        return await client.transaction(commands)
+    pipe = client.pipeline(transaction=True)  # redis.asyncio (a rediss:// URL)
+    for command in commands:
+        pipe.execute_command(*command)
+    return list(await pipe.execute())
+
+
 def script(client: Any, source: str) -> Any:
     """A registered Lua script (EVALSHA, loaded on first use) for this client."""
     scripts = _scripts.setdefault(id(client), {})
@@ -105,26 +175,34 @@ def script(client: Any, source: str) -> Any:
 
 
 def async_redis() -> Any | None:
-    """A `redis.asyncio.Redis` for the running event loop, or None without Redis.
+    """An asyncio Redis client for the running event loop, or None without Redis.
 
-    One client (and pool) per loop: asyncio connections belong to the loop
-    that opened them, and tests start a loop per TestClient.
+    common/redis_wire.py's LoopRedis (one pipelined connection) for redis://
+    and unix:// URLs; `redis.asyncio.Redis` for any other (rediss://, TLS).
+    Both answer the calls the hot paths make (`register_script`, `set`).
+    One client per loop: asyncio connections belong to the loop that opened
+    them, and tests start a loop per TestClient.
     """
-    if not uses_redis():
+    config = _cache_config()
+    if not config.uses_redis:
         return None
     # The cache's own LOCATION (what django-redis connects to), so a test that
     # points the cache elsewhere points this client there too.
-    location = settings.CACHES["default"]["LOCATION"]
+    location = config.location
     clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(location)
     if client is None:
-        import redis.asyncio
+        if redis_wire.supports(location):
+            client = LoopRedis(location, connect_timeout=ASYNC_CONNECT_TIMEOUT,
+                               reply_timeout=ASYNC_SOCKET_TIMEOUT)
+        else:
+            import redis.asyncio
 
-        client = redis.asyncio.Redis.from_url(
-            location,
-            socket_timeout=ASYNC_SOCKET_TIMEOUT,
-            socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
-        )
+            client = redis.asyncio.Redis.from_url(
+                location,
+                socket_timeout=ASYNC_SOCKET_TIMEOUT,
+                socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
+            )
         clients[location] = client
     return client
 

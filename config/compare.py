@@ -255,10 +255,12 @@ CONCEPTS: tuple[Concept, ...] = (
             "(rate limit, token and page in one Redis round trip)."
         ),
         drf=_drf(
-            "The actions stay DRF's (list, retrieve); the stored body is answered as a plain "
-            "HttpResponse, and a MISS is rendered by the negotiated renderer, then stored.",
+            "The actions stay DRF's (list, retrieve): a throttle class counts the request and "
+            "fetches the stored page in one round trip, leaving it on the request; a hit is a "
+            "Response of the stored bytes, sent as they are by the JSON renderer.",
             "books.views:BookViewSet.retrieve",
-            tuned=("books.views:BookViewSet._from_cache", "books.views:BookViewSet._cached_read"),
+            "books.views:BookViewSet._answer",
+            tuned=("throttling.throttles:CachedReadThrottle",),
         ),
         fastapi=_fastapi(
             "The endpoint asks for the cached read like any other dependency and only "

@@ -1,19 +1,24 @@
-"""Routes of the DRF implementation, mounted at /api/drf by config.urls."""
+"""Routes of the DRF implementation, mounted at /api/drf by config.urls.
 
-from django.urls import include, path
+    /api/drf/            the API root: a link to every resource (browsers)
+    /api/drf/<path>/     browsers: 301 to <path>; others: the 404 envelope
+"""
+
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
 
-from common.drf.views import DrfHealthView
+from common.drf.views import ApiRootView, DrfHealthView, trailing_slash
 
 # The docs are public and unmetered at every prefix: a stale token in the
 # browser must not turn them into a 401, nor browsing them spend the budget.
 PUBLIC = {"authentication_classes": [], "permission_classes": [], "throttle_classes": []}
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("health", DrfHealthView.as_view(), name="drf-health"),
     path("openapi.json", SpectacularJSONAPIView.as_view(**PUBLIC), name="drf-openapi"),
     path(
@@ -31,4 +36,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("books.urls")),
     path("", include("throttling.urls")),
+    # Last: only paths no route above matched end up here.
+    re_path(r"^(?P<path>.+)/$", trailing_slash, name="drf-trailing-slash"),
 ]

@@ -22,11 +22,14 @@ throttles. A 401 or 403 is answered before any budget is spent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from books.fast_read import ReadOutcome, ReadPlan, wsgi_url
+from common.asgi.metrics import record_user
 from common.client_address import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
@@ -99,3 +102,53 @@ class RlDemoLoginSimThrottle(RateLimitThrottle):
 
     def get_policy(self, request: Request, view: Any) -> Policy:
         return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=request_client_ip(request))
+
+
+# --- The cached reads --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedRead:
+    """What CachedReadThrottle found, left on the request for the view (`request.cached_read`)."""
+
+    plan: ReadPlan
+    outcome: ReadOutcome
+
+    @property
+    def page(self) -> bytes | None:
+        """The stored JSON body, if it is current (a HIT)."""
+        return self.outcome.page.body if self.outcome.page is not None else None
+
+    def store(self, body: bytes) -> None:
+        """Keep a freshly rendered body, tagged with the version read before it was computed."""
+        self.plan.store(self.outcome, body)
+
+
+class CachedReadThrottle(DefaultRateThrottle):
+    """The default policy, counted in the round trip that also fetches the cached page.
+
+    One EVALSHA (books/fast_read.py) counts the request, reads the books
+    version and the stored page for this URL, and, for a Bearer token, the
+    login's snapshot. The page is left on the request as `request.cached_read`
+    for the view (BookViewSet.list / retrieve), which answers with it or
+    computes and stores a new one.
+
+    It also finishes SnapshotBearerAuthentication's work: a token whose
+    login no snapshot vouches for is checked against the database (one
+    query), and a revoked one answers 401, giving back the unit just counted.
+    """
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        claims = request.auth if isinstance(request.auth, dict) else None
+        plan = ReadPlan.for_request(
+            url=wsgi_url(request.META), policy=self.get_policy(request, view), claims=claims
+        )
+        # Raises RateLimited (429) or, with the cache down, maybe 503. The
+        # limiter notes its decision for the edge, which writes the headers.
+        outcome = plan.read()
+        if claims is not None:
+            if not outcome.token_vouched:
+                plan.confirm_token(outcome, claims)  # raises InvalidToken (401)
+            record_user(request.META.get("asgi.scope"), request_user_id(request))
+        request.cached_read = CachedRead(plan, outcome)
+        return True

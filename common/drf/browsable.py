@@ -11,20 +11,33 @@ filter form from the view's `filterset_class` (django-filter) directly. A
 view opts in to the filter form by naming its FilterSet; the OpenAPI
 document is unchanged, because drf-spectacular only reads `filter_backends`.
 
+Forms follow DRF's own rule (`show_form_for_method`): a form for a method
+only if the view's permission classes allow it. DRF finds the object to
+ask about from `data.serializer`, which an envelope does not carry, so this
+renderer asks the view's `get_object()` instead: on someone else's book an
+ordinary user sees no PUT form and no DELETE button.
+
+On a list page the filter form and the page links stay after a 422 (a bad
+filter), so the visitor can fix the filter or go back to the first page.
+
 Only browsers see this renderer (common.drf.negotiation): a JSON client gets
 JSONRenderer's bytes, untouched.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.template import loader
 from django.utils.cache import patch_vary_headers
-from rest_framework.pagination import _get_displayed_page_numbers, _get_page_links
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import PageLink, _get_displayed_page_numbers, _get_page_links
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.utils.urls import replace_query_param
+
+from common.errors import ApplicationError
 
 # The templates DRF's PageNumberPagination / CursorPagination and
 # django-filter's DjangoFilterBackend render with.
@@ -47,6 +60,11 @@ class EnvelopePageControls:
     display_page_controls = True
 
     @classmethod
+    def first_page_only(cls, url: str) -> EnvelopePageControls:
+        """After an error on a list page: one link, to the first page without any filter."""
+        return cls(meta={"first_page_only": True}, links={"self": url})
+
+    @classmethod
     def from_body(cls, body: Any) -> EnvelopePageControls | None:
         """The controls of a list response; None for anything else (one book, an error)."""
         if not isinstance(body, dict):
@@ -57,6 +75,9 @@ class EnvelopePageControls:
         return None
 
     def to_html(self) -> str:
+        if self.meta.get("first_page_only"):
+            link = PageLink(url=self.links["self"], number=1, is_active=False, is_break=False)
+            return loader.render_to_string(NUMBERS_TEMPLATE, {"page_links": [link]})
         page, pages, url = self.meta.get("page"), self.meta.get("pages"), self.links.get("self")
         context: dict[str, Any] = {
             "previous_url": self.links.get("prev"),
@@ -83,13 +104,43 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
         self, data: Any, accepted_media_type: str, renderer_context: dict[str, Any]
     ) -> dict[str, Any]:
         context = super().get_context(data, accepted_media_type, renderer_context)
-        context["paginator"] = EnvelopePageControls.from_body(data)
+        controls = EnvelopePageControls.from_body(data)
+        if controls is None and _is_list_page(renderer_context["view"]):
+            request = renderer_context["request"]
+            first_page = request.build_absolute_uri(request.path)
+            controls = EnvelopePageControls.first_page_only(first_page)
+        context["paginator"] = controls
         return context
 
+    def show_form_for_method(self, view: Any, method: str, request: Any, obj: Any) -> bool:
+        """DRF's rule, with the object found by the view (`get_object`) when the URL names one."""
+        if obj is None and _names_an_object(view):
+            # View-level permissions first (DRF's order): an anonymous visitor
+            # is refused here, before the view is asked for anything.
+            if not super().show_form_for_method(view, method, request, None):
+                return False
+            try:
+                obj = view.get_object()
+            except (APIException, ApplicationError):
+                return False  # a book that is not there (404) gets no forms
+        return bool(super().show_form_for_method(view, method, request, obj))
+
+    def get_raw_data_form(self, data: Any, view: Any, method: str, request: Any) -> Any:
+        """DRF's "Raw data" tab; for POST, the view's `raw_data_example`, valid as it is."""
+        form = super().get_raw_data_form(data, view, method, request)
+        example = getattr(view, "raw_data_example", None)
+        if form is not None and method == "POST" and example is not None:
+            form.initial = {**form.initial, "_content": json.dumps(example, indent=4)}
+        return form
+
     def get_filter_form(self, data: Any, view: Any, request: Any) -> str | None:
-        """django-filter's form for the view's `filterset_class`, on list pages only."""
+        """django-filter's form for the view's `filterset_class`, on list pages only.
+
+        Shown on an error page too (a 422 for a bad filter), with the values
+        the visitor sent, so the mistake can be fixed in place.
+        """
         filterset_class = getattr(view, "filterset_class", None)
-        if filterset_class is None or EnvelopePageControls.from_body(data) is None:
+        if filterset_class is None or not _is_list_page(view):
             return None
         # The form only renders the query parameters; `.none()` runs no query.
         queryset = filterset_class._meta.model._default_manager.none()
@@ -109,3 +160,16 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
             # on the browser's session: shared caches must keep them apart.
             patch_vary_headers(response, ("Accept", "Cookie"))
         return super().render(data, accepted_media_type, renderer_context)
+
+
+def _names_an_object(view: Any) -> bool:
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    return bool(lookup) and lookup in getattr(view, "kwargs", {}) and hasattr(view, "get_object")
+
+
+def _is_list_page(view: Any) -> bool:
+    """A view set's `list` action, or a plain view with a filter form and no object."""
+    action = getattr(view, "action", None)
+    if action is not None:
+        return action == "list"
+    return getattr(view, "filterset_class", None) is not None and not _names_an_object(view)

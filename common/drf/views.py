@@ -1,15 +1,23 @@
-"""Base classes for every DRF view of the project, the body helper, and DRF's /health."""
+"""Base classes for every DRF view of the project, the body helper, and DRF's /health.
+
+Also the two views of the prefix itself: the API root (/api/drf/, DRF's
+APIRootView, for browsers) and the trailing-slash rule.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, routers, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.accept import prefers_html
+from common.drf.exceptions import api_not_found
 from common.errors import MSG_NOT_AN_OBJECT, BadRequest
 from common.health import health_report
 
@@ -86,3 +94,56 @@ class DrfHealthView(ApiView):
     def get(self, request: Request) -> Response:
         status, body = health_report()
         return Response(body, status=status)
+
+
+# --- The prefix itself ------------------------------------------------------------------
+
+
+class ApiRootView(MethodFirstMixin, routers.APIRootView):
+    """GET /api/drf/: a link to every resource, as DefaultRouter's root view gives.
+
+    For browsers, the page a visitor starts from (every link is clickable);
+    a JSON client gets the same links as a JSON object. It is the one path
+    of the prefix that ends in a slash, because it is the prefix itself.
+    """
+
+    schema = None  # not part of the contract's OpenAPI document
+    # name in the page -> URL name (config/drf_urls.py and the apps' urls.py)
+    api_root_dict = {
+        "books": "book-list",
+        "users": "user-list",
+        "auth/register": "auth-register",
+        "auth/token": "auth-token",
+        "auth/refresh": "auth-refresh",
+        "auth/me": "auth-me",
+        "auth/logout": "auth-logout",
+        "auth/password-reset": "auth-password-reset",
+        "auth/password-reset/confirm": "auth-password-reset-confirm",
+        "rl-demo/ping": "rl-demo-ping",
+        "rl-demo/login-sim": "rl-demo-login-sim",
+        "bf-demo/login": "bf-demo-login",
+        "bf-demo/status": "bf-demo-status",
+        "health": "drf-health",
+        "openapi.json": "drf-openapi",
+        "docs": "drf-docs",
+        "redoc": "drf-redoc",
+    }
+
+    def get_view_name(self) -> str:
+        return "Books API"
+
+
+@csrf_exempt  # a POST here is a 404, not Django's HTML CSRF page
+def trailing_slash(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other path ending in "/": one rule for the whole prefix.
+
+    A browser asking for a page (GET, `Accept` prefers HTML) is sent to the
+    same path without the slash, query string kept (301). Anyone else gets
+    the contract's 404 envelope: API paths have no trailing slash, and a
+    redirect would drop a POST's body or hide a client's mistake.
+    """
+    if request.method == "GET" and prefers_html(request.META.get("HTTP_ACCEPT")):
+        query = request.META.get("QUERY_STRING", "")
+        target = request.path[:-1].rstrip("/") + (f"?{query}" if query else "")
+        return HttpResponsePermanentRedirect(target)
+    return api_not_found(request)

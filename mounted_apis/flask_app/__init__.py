@@ -20,7 +20,7 @@ service, the limiter, the error set. What is Flask's own:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -36,6 +36,27 @@ class ContractFlask(Flask):
 
     json_provider_class = ContractJSONProvider
     url_rule_class = ContractRule
+
+    # Enough for every view, hook and error handler the app registers.
+    MAX_REMEMBERED_FUNCTIONS = 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer, remembered per function (Flask's documented override point).
+
+        Flask asks this of the view and of every request hook on every
+        request, and each time runs `inspect.iscoroutinefunction`; whether a
+        function is `async def` never changes.
+        """
+        sync = self._sync_functions.get(func)
+        if sync is None:
+            sync = super().ensure_sync(func)
+            if len(self._sync_functions) < self.MAX_REMEMBERED_FUNCTIONS:
+                self._sync_functions[func] = sync
+        return sync
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -104,18 +104,21 @@ def cached_read(view: View) -> View:
 
     @functools.wraps(view)
     def wrapped_view(**kwargs: Any) -> Any:
-        token = bearer_from_header(request.headers.get("Authorization"))
+        # The WSGI environ read directly: what `request.headers` and
+        # `request.remote_addr` would answer, without building them.
+        environ = request.environ
+        token = bearer_from_header(environ.get("HTTP_AUTHORIZATION"))
         claims = token_service.verify_access(token) if token is not None else None
         user_id = int(claims["sub"]) if claims is not None else None
+        ip = client_ip(peer=environ.get("REMOTE_ADDR"),
+                       forwarded_for=environ.get("HTTP_X_FORWARDED_FOR"))
         plan = ReadPlan.for_request(
-            url=wsgi_url(request.environ),
-            policy=default_policy(user_id=user_id, ip=request_client_ip()),
-            claims=claims,
+            url=wsgi_url(environ), policy=default_policy(user_id=user_id, ip=ip), claims=claims
         )
         outcome = plan.read()
         if claims is not None and not outcome.token_vouched:
             plan.confirm_token(outcome, claims)
-        record_user(request.environ.get("asgi.scope"), user_id)  # for the access log
+        record_user(environ.get("asgi.scope"), user_id)  # for the access log
         if outcome.page is not None:
             return Response(outcome.page.body, mimetype="application/json",
                             headers={"X-Cache": "HIT"})

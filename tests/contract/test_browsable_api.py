@@ -8,6 +8,8 @@ the cookie is neither logged in by it nor refused for a missing CSRF token.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable
 
@@ -166,3 +168,164 @@ def test_a_bearer_token_works_beside_the_cookie_without_csrf(
     response = logged_in.post(f"{DRF}/books", json=BOOK, headers=tokens.headers)
     assert response.status_code == 201, response.text
     assert response.json()["data"]["title"] == "Dune"
+
+
+# --- the API root and the trailing-slash rule ---------------------------------------------
+
+
+def test_the_api_root_links_every_resource_for_browsers_and_json_clients(
+    client: TestClient,
+) -> None:
+    page = client.get(f"{DRF}/", headers=HTML)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    for path in ("books", "users", "auth/token", "auth/me", "auth/register", "docs"):
+        assert f'href="http://testserver{DRF}/{path}"' in page.text, path
+    body = client.get(f"{DRF}/").json()  # a JSON client: the same links, as JSON
+    assert body["books"] == f"http://testserver{DRF}/books"
+    assert body["auth/token"] == f"http://testserver{DRF}/auth/token"
+
+
+def test_a_trailing_slash_redirects_browsers_and_is_a_404_for_json_clients(
+    client: TestClient,
+) -> None:
+    response = client.get(f"{DRF}/books/?page=2", headers=HTML, follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"{DRF}/books?page=2"
+    assert_error(client.get(f"{DRF}/books/"), 404, "not_found")
+    assert_error(client.get(f"{DRF}/auth/me/"), 404, "not_found")
+    # A browser's POST is not redirected (its body would be lost): the same 404.
+    assert_error(client.post(f"{DRF}/books/", json=BOOK, headers=HTML), 404, "not_found")
+
+
+# --- forms only for what the visitor may do (BookPermission) -------------------------------
+
+POST_FORM = 'id="post-object-form"'
+RAW_POST_FORM = 'id="post-generic-content-form"'
+PUT_FORM = 'id="put-object-form"'
+PATCH_FORM = 'data-method="PATCH"'
+DELETE_BUTTON = 'data-method="DELETE"'
+
+
+def _forms(page: str) -> set[str]:
+    markers = {
+        "POST": POST_FORM, "raw POST": RAW_POST_FORM, "PUT": PUT_FORM,
+        "PATCH": PATCH_FORM, "DELETE": DELETE_BUTTON,
+    }
+    return {name for name, marker in markers.items() if marker in page}
+
+
+def test_an_anonymous_visitor_sees_no_forms(
+    client: TestClient, alice: Account, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(alice, title="Emma")
+    assert _forms(client.get(f"{DRF}/books", headers=HTML).text) == set()
+    assert _forms(client.get(f"{DRF}/books/{book_id}", headers=HTML).text) == set()
+
+
+def test_a_user_may_create_and_edit_their_own_book_but_not_delete_it(
+    logged_in: TestClient, alice: Account, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(alice, title="Emma")
+    assert _forms(logged_in.get(f"{DRF}/books", headers=HTML).text) == {"POST", "raw POST"}
+    page = logged_in.get(f"{DRF}/books/{book_id}", headers=HTML).text
+    assert _forms(page) == {"PUT", "PATCH"}
+
+
+def test_a_user_gets_no_forms_for_someone_elses_book(
+    client: TestClient, alice: Account, bob: Account, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(alice, title="Emma")
+    assert _session_login(client, bob.username, bob.password).status_code == 302
+    assert _forms(client.get(f"{DRF}/books/{book_id}", headers=HTML).text) == set()
+
+
+def test_an_admin_may_edit_and_delete_any_book(
+    client: TestClient, alice: Account, admin: Account, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(alice, title="Emma")
+    assert _session_login(client, admin.username, admin.password).status_code == 302
+    assert _forms(client.get(f"{DRF}/books/{book_id}", headers=HTML).text) == {
+        "PUT", "PATCH", "DELETE"
+    }
+
+
+def test_a_missing_book_offers_no_forms(logged_in: TestClient) -> None:
+    page = logged_in.get(f"{DRF}/books/999999", headers=HTML)
+    assert page.status_code == 404
+    assert _forms(page.text) == set()
+
+
+# --- the HTML form and the raw-data form ---------------------------------------------------
+
+
+def test_the_html_form_has_real_fields_and_creates_a_book(logged_in: TestClient) -> None:
+    page = logged_in.get(f"{DRF}/books", headers=HTML).text
+    form = page[page.index(POST_FORM):]
+    for name in ("title", "author", "year", "isbn", "description"):
+        assert f'name="{name}"' in form, name
+    response = logged_in.post(
+        f"{DRF}/books",
+        files={"_": ("", b"")},  # multipart, as the page's form sends it
+        data={"title": "Middlemarch", "author": "George Eliot", "year": "1871",
+              "isbn": "", "description": "", "csrfmiddlewaretoken": _csrf_token(page)},
+        headers=HTML,
+    )
+    assert response.status_code == 201, response.text[-2000:]
+    book = logged_in.get(f"{DRF}/books?title_contains=Middlemarch").json()["data"][0]
+    assert (book["year"], book["isbn"], book["description"]) == (1871, None, "")
+
+
+def test_the_raw_data_form_starts_from_a_body_that_is_valid_as_sent(
+    logged_in: TestClient,
+) -> None:
+    page = logged_in.get(f"{DRF}/books", headers=HTML).text
+    raw = page[page.index(RAW_POST_FORM):]
+    match = re.search(r"<textarea[^>]*>(.*?)</textarea>", raw, re.S)
+    assert match
+    body = json.loads(html.unescape(match.group(1)))
+    assert None not in body.values()
+    response = logged_in.post(
+        f"{DRF}/books", json=body,
+        headers={**FORM_ACCEPT, "X-CSRFToken": re.search(r'"csrfToken": "([^"]+)"', page)[1]},
+    )
+    assert response.status_code == 201, response.text[-2000:]
+
+
+def test_a_json_client_cannot_post_a_form(client: TestClient, alice: Account) -> None:
+    tokens = client.post(
+        f"{DRF}/auth/token", data={"username": alice.username, "password": alice.password}
+    )
+    headers = Tokens.from_body(tokens.json()).headers
+    response = client.post(
+        f"{DRF}/books", files={"_": ("", b"")}, data={"title": "x"}, headers=headers
+    )
+    assert_error(response, 400, "bad_request")
+
+
+# --- a bad filter keeps the filter form and a way back -------------------------------------
+
+
+def test_a_bad_filter_keeps_the_filter_form_and_a_link_to_the_first_page(
+    client: TestClient,
+) -> None:
+    page = client.get(f"{DRF}/books?year_from=abc&search=dune", headers=HTML)
+    assert page.status_code == 422
+    assert 'data-target="#filtersModal"' in page.text  # DRF's "Filters" button
+    assert 'name="year_from"' in page.text and 'value="dune"' in page.text
+    assert f'href="http://testserver{DRF}/books"' in page.text  # the pager: page 1
+
+
+def test_user_pages_offer_forms_only_to_the_user_and_to_admins(
+    client: TestClient, alice: Account, bob: Account, admin: Account
+) -> None:
+    alice_page = f"{DRF}/users/{alice.id}"
+    page = client.get(alice_page, headers=HTML)
+    assert page.status_code == 401 and _forms(page.text) == set()
+    assert _session_login(client, bob.username, bob.password).status_code == 302
+    page = client.get(alice_page, headers=HTML)
+    assert page.status_code == 403 and _forms(page.text) == set()
+    assert _forms(client.get(f"{DRF}/users/{bob.id}", headers=HTML).text) == {"PATCH", "DELETE"}
+    client.cookies.clear()
+    assert _session_login(client, admin.username, admin.password).status_code == 302
+    assert _forms(client.get(alice_page, headers=HTML).text) == {"PATCH", "DELETE"}

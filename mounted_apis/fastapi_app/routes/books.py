@@ -29,7 +29,7 @@ from common.errors import NotFound
 from common.openapi_text import BOOKS
 
 from ..db import run_db
-from ..deps import CachedBooksRead, CurrentUser, default_rate_limit
+from ..deps import OPTIONAL_BEARER, CachedBooksRead, CurrentUser, default_rate_limit
 from ..docs import error_responses
 from ..pagination import page_meta_and_links, query_params
 from ..routing import ContractRoute
@@ -71,6 +71,7 @@ def _delete(*, actor: User, book_id: int) -> None:
     summary="List books (public, paginated, cached)",
     response_model=BooksPage,
     responses={200: {"headers": _X_CACHE}, **error_responses(422, 429)},
+    openapi_extra={"security": OPTIONAL_BEARER},
 )
 async def list_books(
     request: Request,
@@ -95,6 +96,7 @@ async def list_books(
     summary="Get one book (public, cached)",
     response_model=BookEnvelope,
     responses={200: {"headers": _X_CACHE}, **error_responses(404, 429, resource=BOOKS)},
+    openapi_extra={"security": OPTIONAL_BEARER},
 )
 async def get_book(book_id: int, read: CachedBooksRead) -> Response:
     if read.hit:

@@ -261,3 +261,112 @@ def test_openapi_documents_books(client: APIClient) -> None:
     update = schema["paths"]["/api/drf/books/{id}"]["put"]
     assert {"401", "403", "404", "409", "422", "429"} <= set(update["responses"])
     assert update["tags"] == ["books"]
+
+
+# --- the cached reads go through DRF's own hooks ----------------------------------------
+
+
+class TestCachedReadHooks:
+    """BookViewSet's reads: SnapshotBearerAuthentication, CachedReadThrottle, CachedJSONRenderer."""
+
+    def test_the_view_set_names_drf_classes_for_the_reads(self) -> None:
+        from accounts.authentication import SnapshotBearerAuthentication
+        from books.views import BookViewSet
+        from throttling.throttles import CachedReadThrottle, DefaultRateThrottle
+
+        view = BookViewSet(action_map={"get": "list", "post": "create"})
+        view.request = type("R", (), {"method": "GET"})()
+        view.action = "list"
+        assert isinstance(view.get_authenticators()[0], SnapshotBearerAuthentication)
+        assert [type(t) for t in view.get_throttles()] == [CachedReadThrottle]
+        view.request.method, view.action = "POST", "create"
+        assert type(view.get_authenticators()[0]) is not SnapshotBearerAuthentication
+        assert [type(t) for t in view.get_throttles()] == [DefaultRateThrottle]
+
+    def test_the_throttle_hands_the_page_to_the_view(
+        self, client: APIClient, make_book: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from throttling.throttles import CachedReadThrottle
+
+        make_book(title="Dune")
+        seen: list[Any] = []
+        allow = CachedReadThrottle.allow_request
+
+        def spy(self: Any, request: Any, view: Any) -> bool:
+            result = allow(self, request, view)
+            seen.append(request.cached_read.page)
+            return result
+
+        monkeypatch.setattr(CachedReadThrottle, "allow_request", spy)
+        first, second = client.get(URL), client.get(URL)
+        assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
+        assert seen[0] is None and seen[1] == second.content  # the bytes, sent as they are
+
+    def test_a_bearer_read_asks_no_database_once_its_login_is_known(
+        self, client: APIClient, alice: Any, make_book: Any,
+        django_assert_num_queries: Any, commits: Any,
+    ) -> None:
+        from accounts.tokens import token_service
+
+        with commits():  # the user's stamp, written on commit (a snapshot needs it)
+            alice.save()
+        book = make_book(title="Dune")
+        token = token_service.issue_for_login(alice).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert client.get(f"{URL}/{book.pk}").status_code == 200  # MISS: the login checked
+        with django_assert_num_queries(0):  # the snapshot vouches, in the throttle's round trip
+            hit = client.get(f"{URL}/{book.pk}")
+        assert hit.status_code == 200 and hit["X-Cache"] == "HIT"
+
+    def test_a_revoked_login_is_refused_on_a_cached_read(
+        self, client: APIClient, alice: Any, make_book: Any
+    ) -> None:
+        from accounts.tokens import token_service
+
+        make_book(title="Dune")
+        assert client.get(URL)["X-Cache"] == "MISS"  # the page is stored
+        token = token_service.issue_for_login(alice).access_token
+        claims = token_service.verify_access(token)
+        token_service.logout(claims=claims, refresh_token=None)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = client.get(URL)
+        assert response.status_code == 401 and error(response)["code"] == "invalid_token"
+
+    def test_the_renderer_passes_bytes_and_renders_the_rest(self) -> None:
+        from common.drf.renderers import CachedJSONRenderer
+
+        renderer = CachedJSONRenderer()
+        assert renderer.render(b'{"data":[]}') == b'{"data":[]}'
+        assert renderer.render({"data": []}) == b'{"data":[]}'
+
+
+class TestBookPermission:
+    """The rules of books.services, as a DRF permission class (the browsable API asks it too)."""
+
+    @pytest.mark.parametrize(
+        ("who", "method", "mine", "allowed"),
+        [
+            (None, "GET", False, True),
+            (None, "POST", False, False),
+            ("alice", "POST", False, True),
+            ("alice", "PUT", True, True),
+            ("alice", "PATCH", False, False),
+            ("alice", "DELETE", True, False),
+            ("admin", "PUT", False, True),
+            ("admin", "DELETE", False, True),
+        ],
+    )
+    def test_matrix(
+        self, who: str | None, method: str, mine: bool, allowed: bool,
+        alice: Any, bob: Any, admin_user: Any,
+    ) -> None:
+        from books.permissions import BookPermission
+
+        user = {"alice": alice, "admin": admin_user, None: None}[who]
+        book = Book(created_by=alice if mine else bob)
+        request = type("R", (), {"method": method, "user": user})()
+        permission = BookPermission()
+        decided = permission.has_permission(request, None) and (
+            method == "POST" or permission.has_object_permission(request, None, book)
+        )
+        assert decided is allowed

@@ -205,6 +205,8 @@ class TestCacheDown:
         def down(*args: Any, **kwargs: Any) -> Any:
             raise ConnectionError("redis is down")
 
+        # No raw client (the hot path's or django-redis's): the cache API's path.
+        monkeypatch.setattr(redis_client, "thread_redis", lambda: None)
         monkeypatch.setattr(redis_client, "sync_redis", lambda: None)
         monkeypatch.setattr(redis_client, "get_many", down)
         monkeypatch.setattr(VersionedCache, "cache", BrokenCache())
