@@ -1,0 +1,130 @@
+"""The guides name real files and real functions.
+
+The per-framework guides (mounted_apis/*/README.md, docs/drf.md) and the
+README walk a learner file by file. When code moves, a guide that still
+names the old file or function sends the reader to nothing. Two checks:
+
+1. every `path/to/file.py` (or `module.py`) named in backticks exists,
+   relative to the guide's folder or to the repository root;
+2. in a guide's file table (a row whose first cell is a backticked `.py`
+   file), every `function()`, `function(args)`, `CamelCaseName` and
+   `snake_case_name` in the second cell ("what it does") is in that file:
+   defined there (at any depth), assigned, imported, or an attribute it
+   uses (a hook such as `app.before_request`).
+
+The check is deliberately simple (ast, no imports): it proves a name is in
+the file, not that the sentence about it is true.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDES = [
+    ROOT / "README.md",
+    ROOT / "docs" / "drf.md",
+    *sorted((ROOT / "mounted_apis").glob("*/README.md")),
+]
+
+_SPAN = re.compile(r"`([^`\n]+)`")
+# A file name: letters, digits, _, -, /, . ending in .py (no spaces, no wildcards).
+_PY_FILE = re.compile(r"^[\w./-]*\w\.py$")
+_CALL = re.compile(r"^([A-Za-z_]\w*)\(.*\)$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+_CAMEL = re.compile(r"^_?[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
+_SNAKE = re.compile(r"^_?[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+# Spans that look like names but are not the file's: Python's own, JSON's, a header's.
+_NOT_THE_FILES = set(dir(builtins)) | {"NaN", "Allow", "Accept"}
+
+
+def _code_spans(text: str) -> list[str]:
+    # Fenced code blocks hold shell commands and sketches, not references.
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    return _SPAN.findall(text)
+
+
+def _resolve(guide: Path, name: str) -> Path | None:
+    for base in (guide.parent, ROOT):
+        candidate = (base / name).resolve()
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def _bound_names(path: Path) -> frozenset[str]:
+    """Every name a file defines, assigns or imports, at any depth."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            # `self.name = ...`, and the hooks a file calls (`app.before_request(...)`).
+            names.add(node.attr)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+                names.add(alias.name.split(".")[-1])
+    return frozenset(names)
+
+
+def _checked_name(span: str) -> str | None:
+    """The identifier a table cell's code span names, if it is one we check."""
+    call = _CALL.match(span)
+    if call:
+        return None if call.group(1) in _NOT_THE_FILES else call.group(1)
+    if span in _NOT_THE_FILES:
+        return None
+    if _IDENTIFIER.match(span) and (_CAMEL.match(span) or _SNAKE.match(span)):
+        return span
+    return None
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_named_python_file_exists(guide: Path) -> None:
+    missing = sorted({span for span in _code_spans(guide.read_text(encoding="utf-8"))
+                      if _PY_FILE.match(span) and _resolve(guide, span) is None})
+    assert not missing, f"{guide.relative_to(ROOT)} names missing files: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_file_tables_name_what_the_file_holds(guide: Path) -> None:
+    wrong: list[str] = []
+    for row in _table_rows(guide.read_text(encoding="utf-8")):
+        if len(row) < 2:
+            continue
+        first = _SPAN.fullmatch(row[0])
+        if first is None or not _PY_FILE.match(first.group(1)):
+            continue
+        path = _resolve(guide, first.group(1))
+        if path is None:
+            continue  # reported by the test above
+        for span in _SPAN.findall(row[1]):
+            name = _checked_name(span)
+            if name is not None and name not in _bound_names(path):
+                wrong.append(f"{first.group(1)}: {span}")
+    assert not wrong, f"{guide.relative_to(ROOT)}'s file table names what its file lacks: {wrong}"
+
+
+def test_the_guides_are_found() -> None:
+    # A renamed guide must not turn this module into a test of nothing.
+    assert all(guide.is_file() for guide in GUIDES)
+    assert len(GUIDES) >= 4
