@@ -275,7 +275,7 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FLASK}.blueprints.books:get_book",
             tuned=(f"{FLASK}.ratelimit:cached_read",),
         ),
-        shared=("books.cache:_bump_on_write", "books.cache:VersionedCache.bump"),
+        shared=("books.cache:_bump_on_write", "books.cache:VersionedCache.bump_on_commit"),
     ),
     Concept(
         slug="errors",
