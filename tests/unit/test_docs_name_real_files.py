@@ -6,7 +6,10 @@ names the old file or function sends the reader to nothing. Two checks:
 
 1. every `path/to/file.py` (or `module.py`) named in backticks exists,
    relative to the guide's folder or to the repository root;
-2. in a guide's file table (a row whose first cell is a backticked `.py`
+2. every dotted name of the project's own packages (`books.cache.VersionedCache`,
+   `common.json_body.json_object_body`) names a module that exists, and the
+   name after the module is in it;
+3. in a guide's file table (a row whose first cell is a backticked `.py`
    file), every `function()`, `function(args)`, `CamelCaseName` and
    `snake_case_name` in the second cell ("what it does") is in that file:
    defined there (at any depth), assigned, imported, or an attribute it
@@ -90,6 +93,29 @@ def _checked_name(span: str) -> str | None:
     return None
 
 
+_PACKAGES = ("accounts", "books", "common", "config", "mounted_apis", "throttling")
+_DOTTED = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z_]\w*)+)(\(.*\))?$")
+
+
+def _dotted_problem(span: str) -> str | None:
+    """Why a dotted project name does not resolve, or None when it does (or is not one)."""
+    match = _DOTTED.match(span)
+    if match is None or match.group(1).split(".")[0] not in _PACKAGES:
+        return None
+    parts = match.group(1).split(".")
+    for length in range(len(parts), 0, -1):
+        base = ROOT.joinpath(*parts[:length])
+        module = base.with_suffix(".py")
+        if not module.is_file():
+            module = base / "__init__.py"
+        if module.is_file():
+            rest = parts[length:]
+            if rest and rest[0] not in _bound_names(module):
+                return f"{span}: no {rest[0]} in {module.relative_to(ROOT)}"
+            return None
+    return f"{span}: no such module"
+
+
 def _table_rows(text: str) -> list[list[str]]:
     rows = []
     for line in text.splitlines():
@@ -122,6 +148,13 @@ def test_file_tables_name_what_the_file_holds(guide: Path) -> None:
             if name is not None and name not in _bound_names(path):
                 wrong.append(f"{first.group(1)}: {span}")
     assert not wrong, f"{guide.relative_to(ROOT)}'s file table names what its file lacks: {wrong}"
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_dotted_project_name_resolves(guide: Path) -> None:
+    problems = sorted({problem for span in _code_spans(guide.read_text(encoding="utf-8"))
+                       if (problem := _dotted_problem(span)) is not None})
+    assert not problems, f"{guide.relative_to(ROOT)} names what does not exist: {problems}"
 
 
 def test_the_guides_are_found() -> None:
