@@ -157,6 +157,28 @@ def test_every_dotted_project_name_resolves(guide: Path) -> None:
     assert not problems, f"{guide.relative_to(ROOT)} names what does not exist: {problems}"
 
 
+FASTAPI_APP = ROOT / "mounted_apis" / "fastapi_app"
+FLASK_APP = ROOT / "mounted_apis" / "flask_app"
+IMPLEMENTATIONS = [
+    # (guide, folder, how the guide names a file of the folder)
+    (FASTAPI_APP / "README.md", FASTAPI_APP, ""),
+    (FLASK_APP / "README.md", FLASK_APP, ""),
+    (ROOT / "docs" / "drf.md", ROOT / "common" / "drf", "common/drf/"),
+]
+
+
+@pytest.mark.parametrize(("guide", "folder", "prefix"), IMPLEMENTATIONS,
+                         ids=lambda value: value.name if isinstance(value, Path) else None)
+def test_every_file_of_an_implementation_is_in_its_guide(
+    guide: Path, folder: Path, prefix: str
+) -> None:
+    named = set(_code_spans(guide.read_text(encoding="utf-8")))
+    files = sorted(prefix + path.relative_to(folder).as_posix() for path in folder.rglob("*.py"))
+    assert files, f"no Python files under {folder}"
+    missing = [name for name in files if name not in named]
+    assert not missing, f"{guide.relative_to(ROOT)} leaves out {', '.join(missing)}"
+
+
 def test_the_guides_are_found() -> None:
     # A renamed guide must not turn this module into a test of nothing.
     assert all(guide.is_file() for guide in GUIDES)
