@@ -34,18 +34,6 @@ class RegisterInputSerializer(serializers.Serializer):
     password = StrictCharField()
 
 
-@extend_schema_serializer(component_name="TokenForm")
-class TokenFormSerializer(serializers.Serializer):
-    """Documentation only: the form is read by `accounts.oauth`, not validated here."""
-
-    grant_type = serializers.ChoiceField(
-        choices=["password", "refresh_token"], default="password"
-    )
-    username = serializers.CharField(required=False)
-    password = serializers.CharField(required=False)
-    refresh_token = serializers.CharField(required=False)
-
-
 @extend_schema_serializer(component_name="TokenResponse")
 class TokenResponseSerializer(serializers.Serializer):
     access_token = serializers.CharField()
@@ -98,11 +86,3 @@ class UserPageSerializer(serializers.Serializer):
     data = UserOutputSerializer(many=True)
     meta = PageMetaSerializer()
     links = PageLinksSerializer()
-
-
-@extend_schema_serializer(component_name="OAuthError", many=False)
-class OAuthErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(
-        help_text="invalid_request, invalid_grant, unsupported_grant_type, locked_out, ..."
-    )
-    error_description = serializers.CharField()

@@ -19,12 +19,6 @@ The OpenAPI decorations live at the bottom of the module.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiRequest,
-    OpenApiResponse,
-    extend_schema,
-)
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
@@ -39,12 +33,10 @@ from accounts.permissions import IsAdminRole
 from accounts.selectors import user_get_for, user_page
 from accounts.serializers import (
     LogoutInputSerializer,
-    OAuthErrorSerializer,
     PasswordResetConfirmInputSerializer,
     PasswordResetInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
-    TokenFormSerializer,
     TokenResponseSerializer,
     UserEnvelopeSerializer,
     UserOutputSerializer,
@@ -52,11 +44,10 @@ from accounts.serializers import (
     UserPatchSerializer,
 )
 from accounts.services import user_register, user_soft_delete, user_update
-from common.drf.schema import error_responses
+from common.drf.openapi import documented
 from common.drf.views import ApiView, json_object
 from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.mail import outbox
-from common.openapi_text import PASSWORD_RESET, USERS, oauth_error_descriptions
 from common.pagination import page_links
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
@@ -91,7 +82,6 @@ class TokenApi(ApiView):
     # Login must stay protected when the cache is down: 503, not fail-open.
     throttle_classes = [StrictDefaultRateThrottle]
 
-    InputSerializer = TokenFormSerializer  # documentation only: accounts.oauth reads the form
     OutputSerializer = TokenResponseSerializer
 
     def post(self, request: Request) -> Response:
@@ -248,96 +238,29 @@ class UserDetailApi(ApiView):
 # --- OpenAPI documentation ------------------------------------------------------------------
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return error_responses(*codes, resource=USERS)
-
-
-def _oauth_errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """The token endpoint's errors, in RFC 6749's shape."""
-    return {
-        code: OpenApiResponse(OAuthErrorSerializer, description=description)
-        for code, description in oauth_error_descriptions(*codes).items()
-    }
-
-
 def _document() -> None:
-    """Attach the OpenAPI descriptions (kept apart from the behaviour they describe)."""
-    tags = ["auth"]
-    extend_schema(
-        summary="Register a new user (role user)", tags=tags, request=RegisterApi.InputSerializer,
-        responses={201: UserEnvelopeSerializer, **_errors(400, 409, 422, 429)},
-    )(RegisterApi.post)
-    extend_schema(
-        summary="OAuth2 token endpoint (password and refresh_token grants)",
-        tags=tags,
-        request={"application/x-www-form-urlencoded": TokenApi.InputSerializer},
-        responses={
-            200: TokenApi.OutputSerializer,
-            **_oauth_errors(400, 429, 503),
-        },
-        auth=[],
-    )(TokenApi.post)
-    extend_schema(
-        summary="Rotate a refresh token (JSON twin of the refresh_token grant)",
-        tags=tags, request=RefreshApi.InputSerializer, auth=[],
-        responses={
-            200: TokenApi.OutputSerializer,
-            **_errors(400, 422, 429),
-        },
-    )(RefreshApi.post)
-    extend_schema(
-        summary="Log out: revoke this login (and the given refresh token's)",
-        tags=tags,
-        request=OpenApiRequest(LogoutApi.InputSerializer),
-        responses={204: OpenApiResponse(description="Logged out."), **_errors(400, 401, 429)},
-    )(LogoutApi.post)
-    extend_schema(
-        summary="The caller", tags=tags,
-        responses={200: UserEnvelopeSerializer, **_errors(401, 429)},
-    )(MeApi.get)
-    extend_schema(
-        summary="Ask for a password reset email (202 whether or not the address is known)",
-        tags=tags, request=PasswordResetApi.InputSerializer, auth=[],
-        responses={
-            202: OpenApiResponse(description="Accepted: an email goes out if the address "
-                                 "belongs to an account."),
-            **error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
-        },
-    )(PasswordResetApi.post)
-    extend_schema(
-        summary="Set a new password with the uid and token from the reset email",
-        tags=tags, request=PasswordResetConfirmApi.InputSerializer, auth=[],
-        responses={
-            204: OpenApiResponse(description="Password changed; every earlier token revoked."),
-            **error_responses(400, 422, 429, 503, resource=PASSWORD_RESET),
-        },
-    )(PasswordResetConfirmApi.post)
+    """Attach each declared operation's documentation (common.operations) to its method.
 
-    tags = ["users"]
-    extend_schema(
-        summary="List users (admin)", tags=tags, operation_id="users_list",
-        parameters=[
-            OpenApiParameter("search", str, description="Username or email contains."),
-            OpenApiParameter("role", str, enum=["user", "admin"]),
-            OpenApiParameter("is_active", str, enum=["true", "false"]),
-            OpenApiParameter("page", int, description="1-based page number (default 1)."),
-            OpenApiParameter("page_size", int, description="1..100 (default 20)."),
-        ],
-        responses={200: UserPageSerializer, **_errors(401, 403, 422, 429)},
-    )(UserListApi.get)
-    extend_schema(
-        summary="Read a user (self or admin)", tags=tags,
-        responses={200: UserEnvelopeSerializer, **_errors(401, 403, 404, 429)},
-    )(UserDetailApi.get)
-    extend_schema(
-        summary="Update a user (self: email, password; admin: also role, is_active)",
-        tags=tags, request=UserDetailApi.InputSerializer,
-        responses={200: UserEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
-    )(UserDetailApi.patch)
-    extend_schema(
-        summary="Soft-delete a user (self or admin)", tags=tags,
-        responses={204: OpenApiResponse(description="Deleted."), **_errors(401, 403, 404, 429)},
-    )(UserDetailApi.delete)
+    Only the serializers are the views' own; summary, description, security,
+    statuses and their words come from the declaration.
+    """
+    documented("register", request=RegisterApi.InputSerializer,
+               response=UserEnvelopeSerializer)(RegisterApi.post)
+    # The form is documented from the declaration (RFC 6749's parameters).
+    documented("token", response=TokenApi.OutputSerializer)(TokenApi.post)
+    documented("refresh", request=RefreshApi.InputSerializer,
+               response=TokenApi.OutputSerializer)(RefreshApi.post)
+    documented("logout", request=LogoutApi.InputSerializer)(LogoutApi.post)
+    documented("me", response=UserEnvelopeSerializer)(MeApi.get)
+    documented("password_reset_request",
+               request=PasswordResetApi.InputSerializer)(PasswordResetApi.post)
+    documented("password_reset_confirm",
+               request=PasswordResetConfirmApi.InputSerializer)(PasswordResetConfirmApi.post)
+    documented("list_users", response=UserPageSerializer)(UserListApi.get)
+    documented("get_user", response=UserEnvelopeSerializer)(UserDetailApi.get)
+    documented("update_user", request=UserDetailApi.InputSerializer,
+               response=UserEnvelopeSerializer)(UserDetailApi.patch)
+    documented("delete_user")(UserDetailApi.delete)
 
 
 _document()

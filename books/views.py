@@ -27,12 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,13 +46,12 @@ from books.serializers import (
 )
 from books.services import book_create, book_delete, book_update
 from common.drf.browsable import BrowsableApiRenderer
+from common.drf.openapi import documented
 from common.drf.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
 from common.drf.renderers import CachedJSONRenderer
-from common.drf.schema import error_responses
 from common.drf.session import BrowsableApiSessionAuthentication
 from common.drf.views import ApiViewSet, json_object
 from common.errors import NotFound
-from common.openapi_text import BOOKS, CURSOR_PARAMETER
 from common.pagination import page_links
 from throttling.throttles import CachedRead, CachedReadThrottle
 
@@ -219,84 +213,18 @@ class BookViewSet(ApiViewSet):
 
 
 # --- OpenAPI documentation ----------------------------------------------------------
+# The declared operations (common.operations); the serializers are the view set's.
 
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return error_responses(*codes, resource=BOOKS)
-
-
-_X_CACHE = OpenApiParameter(
-    "X-Cache",
-    str,
-    OpenApiParameter.HEADER,
-    response=True,
-    enum=["HIT", "MISS"],
-    description="Whether the answer came from the cache.",
-)
-_LIST_PARAMETERS = [
-    OpenApiParameter("search", str, description="Title or author contains (case-insensitive)."),
-    OpenApiParameter("title_contains", str, description="Title contains (case-insensitive)."),
-    OpenApiParameter("author", str, description="Author equals (case-insensitive)."),
-    OpenApiParameter("year_from", int, description="Published in or after this year."),
-    OpenApiParameter("year_to", int, description="Published in or before this year."),
-    OpenApiParameter(
-        "sort",
-        str,
-        description=(
-            "Comma list of `field` or `field:asc|desc`; fields: id, title, author, "
-            "year, created_at. Default `id:asc`; ties are always broken by id."
-        ),
-    ),
-    OpenApiParameter("page", int, description="Page number, from 1.", default=1),
-    OpenApiParameter("page_size", int, description="Items per page, 1..100.", default=20),
-    OpenApiParameter("cursor", str, description=CURSOR_PARAMETER),
-]
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
-_WRITE_NOTE = "Bearer token required."
-# JSON only in the document: the multipart form parser is the browsable API's.
-JSON = "application/json"
 
 BookViewSet = extend_schema_view(
-    list=extend_schema(
-        tags=["books"],
-        summary="List books (public, paginated, cached)",
-        parameters=[*_LIST_PARAMETERS, _X_CACHE],
-        responses={200: BookPageSerializer, **_errors(422, 429)},
-    ),
-    retrieve=extend_schema(
-        tags=["books"],
-        summary="Get one book (public, cached)",
-        parameters=[_ID, _X_CACHE],
-        responses={200: BookEnvelopeSerializer, **_errors(404, 429)},
-    ),
-    create=extend_schema(
-        tags=["books"],
-        summary="Create a book (any authenticated user)",
-        description=f"{_WRITE_NOTE} Answers 201 with the new book's URL in `Location`.",
-        request={JSON: BookInputSerializer},
-        responses={201: BookEnvelopeSerializer, **_errors(400, 401, 409, 422, 429)},
-    ),
-    update=extend_schema(
-        tags=["books"],
-        summary="Replace a book (creator or admin)",
-        description=f"{_WRITE_NOTE} Optional fields left out are reset to their defaults.",
-        parameters=[_ID],
-        request={JSON: BookInputSerializer},
-        responses={200: BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
-    ),
-    partial_update=extend_schema(
-        tags=["books"],
-        summary="Change some fields of a book (creator or admin)",
-        description=_WRITE_NOTE,
-        parameters=[_ID],
-        request={JSON: BookInputSerializer},
-        responses={200: BookEnvelopeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
-    ),
-    destroy=extend_schema(
-        tags=["books"],
-        summary="Delete a book (admin only)",
-        description=_WRITE_NOTE,
-        parameters=[_ID],
-        responses={204: None, **_errors(401, 403, 404, 429)},
-    ),
+    list=documented("list_books", response=BookPageSerializer),
+    retrieve=documented("get_book", response=BookEnvelopeSerializer, path=[_ID]),
+    create=documented("create_book", request=BookInputSerializer,
+                      response=BookEnvelopeSerializer),
+    update=documented("replace_book", request=BookInputSerializer,
+                      response=BookEnvelopeSerializer, path=[_ID]),
+    partial_update=documented("update_book", request=BookInputSerializer,
+                              response=BookEnvelopeSerializer, path=[_ID]),
+    destroy=documented("delete_book", path=[_ID]),
 )(BookViewSet)

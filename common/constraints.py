@@ -15,8 +15,6 @@ from __future__ import annotations
 
 USERNAME_MIN = 3
 USERNAME_MAX = 150
-# Django's UnicodeUsernameValidator: letters, digits and @ . + - _
-USERNAME_PATTERN = r"^[\w.@+-]+$"
 EMAIL_MAX = 254  # RFC 5321's limit on a forward path, and EmailField's max_length
 ROLES = ("user", "admin")
 BOOLEAN_QUERY_VALUES = ("true", "false")

@@ -1,32 +1,28 @@
-"""What every OpenAPI document says about input rules, written once for all three.
+"""The parts of every OpenAPI document that come from the contract, not from a framework.
 
-Each framework still builds its own document in its own idiom
-(drf-spectacular, FastAPI's generator, Flask's hand-written dict); then one
-function, `apply_contract`, writes the parts that must not differ between
-them, from `common.constraints` (the numbers the validation itself uses):
+`common.operations` declares each operation's facts (summary, who may call
+it, its statuses); this module turns them into OpenAPI pieces that each
+framework's generator takes through its own channel:
 
-- the query parameters of the two lists (`GET /books`, `GET /users`):
-  types, minimum/maximum, defaults, the `sort` grammar, enums;
-- the constraints of request-body fields (lengths, ranges, patterns,
-  enums), per operation, so `username` is constrained at registration
-  and not in the brute-force demo's fake login;
-- the token endpoint's form (RFC 6749's parameters);
-- path ids (`{id}`: an integer from 1), whether a body is required (when its
-  object has required fields), which operations need a token (all but
-  PUBLIC, where one is optional);
-- the answers every operation shares: 413 `payload_too_large` and 400 for
-  operations with a body, 401 where a token is required, 429 (everything
-  but /health is rate limited), 503 (a dependency is down), and the few
-  statuses the shared code raises that a framework's decorators do not
-  know about (EXTRA_STATUSES).
+- `answers(operation)`: every response (status, words, which body);
+- `security(operation)`: `[{scheme: []}]`, `[{scheme: []}, {}]` (token
+  optional) or None (no token read);
+- `query_parameters(operation)`: the list endpoints' query parameters,
+  with the bounds the validation uses (`common.constraints`);
+- `token_form()`: RFC 6749's form-encoded token request.
+
+What no generator can say is written in by `complete_document`, after
+generation: the value rules of request-body fields (`BODY_FIELDS`: lengths,
+ranges, patterns, formats) and the lower bound of path ids. The Pydantic
+models and the DRF serializers check only presence and JSON type (the
+domain checks values, with its own messages); some rules move at run time
+(the year's upper bound is next year, the password's minimum length is a
+setting). `complete_document` only adds keywords a generated schema lacks:
+it never replaces what a generator wrote.
 
 Rules a schema cannot state (an ISBN's check digit, Django's password
 strength validators, "password needs current_password when you change your
 own") are said in the field descriptions instead.
-
-Hooked in by: DRF (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] ->
-common.drf.schema.postprocess_contract), FastAPI (mounted_apis/fastapi_app/
-docs.py) and Flask (mounted_apis/flask_app/openapi.py).
 """
 
 from __future__ import annotations
@@ -34,10 +30,17 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from common import constraints as c
-from common.openapi_text import CURSOR_PARAMETER, ERROR_DESCRIPTIONS
+from common.openapi_text import (
+    CURSOR_PARAMETER,
+    error_descriptions,
+    oauth_error_descriptions,
+)
+from common.operations import SECURITY_SCHEME, Operation
+from common.operations import find as find_operation
 
 Json = dict[str, Any]
 
@@ -150,13 +153,18 @@ def _password(description: str) -> Json:
     return {"minLength": _password_min_length(), "pattern": NO_NUL, "description": description}
 
 
+USERNAME_RULE = (f"{c.USERNAME_MIN} to {c.USERNAME_MAX} characters: letters and digits of any "
+                 "script, and `@`, `.`, `+`, `-`, `_`.")
 STRENGTH = "Checked by Django's password validators (length, common, numeric, similarity)."
 
 
 def _register_fields() -> dict[str, Json]:
     return {
+        # No `pattern`: Django accepts letters and digits of every script, and a
+        # pattern's `\\w` means ASCII to the ECMA-262 regexes OpenAPI tools use.
+        # NO_NUL is true in every dialect; the rest is said in words.
         "username": {"minLength": c.USERNAME_MIN, "maxLength": c.USERNAME_MAX,
-                     "pattern": c.USERNAME_PATTERN},
+                     "pattern": NO_NUL, "description": USERNAME_RULE},
         "email": {"format": "email", "maxLength": c.EMAIL_MAX},
         "password": {**_password(STRENGTH), "format": "password"},
     }
@@ -233,14 +241,68 @@ BODY_FIELDS: dict[tuple[str, str], Callable[[], dict[str, Json]]] = {
 }
 
 
-# --- the document ----------------------------------------------------------------------------
+# --- the pieces each generator takes ------------------------------------------------------
 
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+ERROR_ENVELOPE = "ErrorEnvelope"
+OAUTH_ERROR = "OAuthErrorBody"
+X_CACHE: Json = {"X-Cache": {"description": "HIT or MISS: whether the cache answered.",
+                             "schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
+LOCATION: Json = {"Location": {"description": "The new resource's URL.",
+                               "schema": {"type": "string"}}}
+PATH_ID = {"type": "integer", "minimum": 1}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One documented response of an operation."""
+
+    status: int
+    description: str
+    # The body's model, by name: the operation's `answer`, ERROR_ENVELOPE or
+    # OAUTH_ERROR; None: no body.
+    model: str | None
+    headers: Json = field(default_factory=dict)
+
+
+def answers(operation: Operation) -> list[Answer]:
+    """The success answer first, then every error, with `common.openapi_text`'s words."""
+    headers = {**(X_CACHE if operation.cached else {}),
+               **(LOCATION if operation.status == 201 and operation.tag == "books" else {})}
+    found = [Answer(operation.status, operation.ok, operation.answer, headers)]
+    oauth = oauth_error_descriptions(*operation.oauth_errors)
+    envelope = error_descriptions(*operation.errors, resource=operation.resource)
+    for status in operation.errors:
+        if status in operation.answer_errors:
+            found.append(Answer(status, envelope[status], operation.answer))
+        elif status in oauth:
+            found.append(Answer(status, oauth[status], OAUTH_ERROR))
+        else:
+            found.append(Answer(status, envelope[status], ERROR_ENVELOPE))
+    return found
+
+
+def security(operation: Operation) -> list[Json] | None:
+    """The operation's `security`: None when it reads no token."""
+    if operation.auth == "none":
+        return None
+    required: list[Json] = [{SECURITY_SCHEME: []}]
+    return [*required, {}] if operation.auth == "optional" else required
+
+
+def query_parameters(operation: Operation) -> list[Json]:
+    """The query parameters the operation reads (GET /books, GET /users, GET /bf-demo/status)."""
+    if operation.method != "GET" or operation.path not in LIST_PARAMETERS:
+        return []
+    return LIST_PARAMETERS[operation.path]()
+
+
+# --- what no generator can say ------------------------------------------------------------
 
 
 def contract_path(path: str, prefix: str = "") -> str:
-    """`/api/drf/books/{book_id}` -> `/books/{id}`: one spelling for the lookups above."""
+    """`/api/drf/books/{book_id}` -> `/books/{id}`: the declaration's spelling."""
     if prefix and path.startswith(prefix + "/"):
         path = path[len(prefix):]
     return _PATH_PARAMETER.sub("{id}", path)
@@ -254,72 +316,20 @@ def _resolve(document: Json, schema: Json) -> Json:
     return schema
 
 
-def _error_response(status: int) -> Json:
-    # Each document names its error envelope component "ErrorEnvelope".
-    return {
-        "description": ERROR_DESCRIPTIONS[status],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
-    }
-
-
-def _constrain_body(document: Json, operation: Json, fields: dict[str, Json]) -> None:
+def _add_rules(document: Json, operation: Json, fields: dict[str, Json]) -> None:
     content = operation.get("requestBody", {}).get("content", {})
     for media in content.values():
         schema = _resolve(document, media.get("schema", {}))
         properties = schema.get("properties", {})
         for name, rules in fields.items():
             if name in properties:
-                # A new dict: a hand-written document may share one property
-                # schema object between several fields.
-                properties[name] = {**properties[name], **copy.deepcopy(rules)}
+                # A new dict (generated schemas may share one object between
+                # fields); the generator's own keywords win.
+                properties[name] = {**copy.deepcopy(rules), **properties[name]}
 
 
-# Operations anyone may call; a token is optional there (it only changes whose
-# rate-limit budget is spent). Every other operation needs one.
-PUBLIC = {
-    ("/books", "get"), ("/books/{id}", "get"), ("/auth/register", "post"),
-    ("/auth/token", "post"), ("/auth/refresh", "post"), ("/health", "get"),
-    ("/rl-demo/ping", "get"), ("/rl-demo/login-sim", "post"),
-    ("/bf-demo/login", "post"), ("/bf-demo/status", "get"),
-}
-# Public operations that ignore any Authorization header; the other public
-# ones read an optional token, and a bad one is a 401.
-TOKEN_IGNORED = {("/auth/register", "post"), ("/auth/token", "post"),
-                 ("/auth/refresh", "post"), ("/health", "get")}
-# Statuses raised by shared code that a framework's own declarations miss.
-EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
-    ("/bf-demo/login", "post"): (401, 422),  # wrong demo pair; a missing field
-    ("/auth/logout", "post"): (422,),  # a refresh_token that is not text
-}
-PATH_ID = {"type": "integer", "minimum": 1}
-
-
-def _security(document: Json, public: bool) -> list[Json]:
-    schemes = list(document.get("components", {}).get("securitySchemes", {}))
-    required = [{name: []} for name in schemes[:1]]
-    return [*required, {}] if public else required
-
-
-def _request_body_required(document: Json, body: Json) -> bool:
-    for media in body.get("content", {}).values():
-        if _resolve(document, media.get("schema", {})).get("required"):
-            return True
-    return False
-
-
-def _shared_statuses(where: str, method: str, operation: Json, public: bool) -> list[int]:
-    statuses = list(EXTRA_STATUSES.get((where, method), ()))
-    if "requestBody" in operation:
-        statuses += [400, 413]
-    if (where, method) not in TOKEN_IGNORED:
-        statuses.append(401)
-    if where != "/health":  # health is neither limited nor in the envelope when down
-        statuses += [429, 503]
-    return statuses
-
-
-def apply_contract(document: Json, *, prefix: str = "") -> Json:
-    """Write the shared input rules into one framework's `document` (in place, and returned).
+def complete_document(document: Json, *, prefix: str = "") -> Json:
+    """Add the value rules no generator can state (see the module docstring); in place.
 
     `prefix` is the mount point when the paths include it (DRF's
     `/api/drf/books`); FastAPI's and Flask's paths are relative to `servers`.
@@ -327,25 +337,11 @@ def apply_contract(document: Json, *, prefix: str = "") -> Json:
     for path, operations in document.get("paths", {}).items():
         where = contract_path(path, prefix)
         for method, operation in operations.items():
-            if method not in METHODS:
+            if method not in METHODS or find_operation(method, where) is None:
                 continue
-            public = (where, method) in PUBLIC
-            operation["security"] = _security(document, public)
-            parameters = operation.get("parameters", [])
-            for parameter in parameters:
+            for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "path":
-                    parameter["schema"] = dict(PATH_ID)
-            if method == "get" and where in LIST_PARAMETERS:
-                kept = [p for p in parameters if p.get("in") != "query"]
-                operation["parameters"] = kept + LIST_PARAMETERS[where]()
-            if (where, method) == ("/auth/token", "post"):
-                operation["requestBody"] = token_form()
+                    parameter["schema"] = {**PATH_ID, **(parameter.get("schema") or {})}
             if (where, method) in BODY_FIELDS:
-                _constrain_body(document, operation, BODY_FIELDS[(where, method)]())
-            if "requestBody" in operation and where != "/auth/token":
-                body = operation["requestBody"]
-                body["required"] = _request_body_required(document, body)
-            responses = operation.setdefault("responses", {})
-            for status in _shared_statuses(where, method, operation, public):
-                responses.setdefault(str(status), _error_response(status))
+                _add_rules(document, operation, BODY_FIELDS[(where, method)]())
     return document

@@ -1,9 +1,8 @@
 """The words of the OpenAPI documents' error responses, for all three frameworks.
 
-Each framework writes its document in its own idiom (drf-spectacular's
-`OpenApiResponse`, FastAPI's `responses=`, Flask's hand-written dict), but
-the three describe one contract, so what a 404 or a 429 means is written
-here once:
+The three documents describe one contract, so what a 404 or a 429 means is
+written here once (common.openapi_contract.answers hands them to each
+framework's generator):
 
 - `ERROR_DESCRIPTIONS`: the error envelope's statuses, any endpoint;
 - `RESOURCE_ERROR_DESCRIPTIONS`: the 404/409 of one resource, which can say
@@ -16,6 +15,7 @@ from __future__ import annotations
 BOOKS = "books"
 USERS = "users"
 PASSWORD_RESET = "password-reset"
+HEALTH = "health"
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "The body is not a JSON object, not JSON, nested deeper than 64 levels, or holds "
@@ -44,6 +44,9 @@ RESOURCE_ERROR_DESCRIPTIONS: dict[str, dict[int, str]] = {
         400: "The body is not a JSON object (`bad_request`), or the reset token is "
         "invalid, expired or already used (`invalid_token`).",
         503: "The cache is down: reset requests cannot be counted (`service_unavailable`).",
+    },
+    HEALTH: {
+        503: "A dependency is down: the report names the failing check.",
     },
 }
 

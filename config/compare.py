@@ -315,31 +315,37 @@ CONCEPTS: tuple[Concept, ...] = (
         title="API docs",
         question="An OpenAPI document, Swagger UI and ReDoc at every prefix, with no CDN.",
         differs=(
-            "FastAPI writes the OpenAPI document from the signatures and models it already "
-            "has; drf-spectacular writes DRF's from the views and serializers, helped by "
-            "extend_schema where the code cannot say enough; Flask has no schema of its own, "
-            "so the project writes the document out as data. The three documents describe "
-            "one contract and are compared by a test."
+            "Each operation's facts (summary, who may call it, its statuses) are declared "
+            "once, in common/operations.py. FastAPI writes its document from the signatures "
+            "and models plus those facts in each route decorator; drf-spectacular writes "
+            "DRF's from the views and serializers plus an extend_schema built from the same "
+            "facts; Flask has no generator of its own, so spectree writes its document from "
+            "the URL map, the facts and FastAPI's Pydantic models. A test compares the three."
         ),
         drf=_drf(
-            "drf-spectacular writes the document from the views, serializers and "
-            "extend_schema decorations; its views serve Swagger UI and ReDoc (sidecar assets).",
+            "drf-spectacular writes the document from the views and serializers; each view's "
+            "extend_schema is built from the declared facts by documented(...). Its views "
+            "serve Swagger UI and ReDoc (sidecar assets).",
+            "common.drf.openapi:documented",
             "config.settings:SPECTACULAR_SETTINGS",
             "config.drf_urls:urlpatterns",
         ),
         fastapi=_fastapi(
-            "FastAPI writes the document from the signatures and models by itself; the "
-            "project only serves the two UIs from local assets instead of a CDN.",
+            "FastAPI writes the document from the signatures and models; each route "
+            "decorator takes the declared facts from contract(...). The two UIs are served "
+            "from local assets instead of a CDN.",
+            f"{FASTAPI}.docs:contract",
             f"{FASTAPI}.docs:install_docs",
-            f"{FASTAPI}.docs:error_responses",
         ),
         flask=_flask(
-            "Flask has no schema of its own: the document is assembled by the project "
-            "(openapi.py) and the UIs are two small pages.",
-            f"{FLASK}.openapi:_book_paths",
+            "Flask has no schema of its own: spectree generates the document (openapi.py) "
+            "from the URL map, the declared facts and the Pydantic models; the UIs are two "
+            "small pages.",
+            f"{FLASK}.openapi:generate",
             f"{FLASK}.docs:openapi_json",
             f"{FLASK}.docs:init_app",
         ),
+        shared=("common.operations:Operation",),
     ),
     Concept(
         slug="tests",

@@ -20,6 +20,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from common.logs import logging_config
+from common.operations import TAGS, document_description
 from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -391,7 +392,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf.negotiation.ApiContentNegotiation",
     # `?format=` is an ordinary (ignored) query parameter, as at the other prefixes.
     "URL_FORMAT_OVERRIDE": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema, with the declared security (common/operations.py).
+    "DEFAULT_SCHEMA_CLASS": "common.drf.openapi.ContractAutoSchema",
     "EXCEPTION_HANDLER": "common.drf.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
     # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
@@ -402,8 +404,14 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Books API: Django REST framework",
-    "DESCRIPTION": "The shared contract (API.md), served by DRF at /api/drf.",
+    "DESCRIPTION": document_description("Django REST framework", "/api/drf"),
     "VERSION": "1.0.0",
+    # As FastAPI and spectree write theirs: OpenAPI 3.1, tags and paths in
+    # the contract's order (common.operations), not sorted.
+    "OAS_VERSION": "3.1.0",
+    "TAGS": [{"name": name, "description": words} for name, words in TAGS],
+    "SORT_OPERATIONS": False,
+    "SORT_OPERATION_PARAMETERS": False,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -413,8 +421,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     # The document describes the API's Bearer tokens, not the browsable API's session.
     "AUTHENTICATION_WHITELIST": ["accounts.authentication.BearerTokenAuthentication"],
-    # The input rules (lengths, ranges, patterns, list parameters) that all
-    # three documents state alike, from common.constraints.
+    # The value rules no generator states (lengths, ranges, patterns), from
+    # common.constraints: common.openapi_contract.complete_document.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.drf.schema.postprocess_contract",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.openapi_contract import apply_contract
-from common.openapi_text import error_descriptions
+from common.openapi_contract import complete_document
 
 
 @extend_schema_serializer(component_name="ErrorDetail")
@@ -53,22 +52,15 @@ class PageLinksSerializer(serializers.Serializer):
     prev = serializers.URLField(allow_null=True)
 
 
-def error_responses(*codes: int, resource: str | None = None) -> dict[int, OpenApiResponse]:
-    """`{status: OpenApiResponse(ErrorEnvelope)}` for the listed status codes.
-
-    The descriptions are `common.openapi_text`'s, shared with the other two
-    documents; `resource` (BOOKS, USERS) picks its own 404/409 wording.
-    """
-    return {
-        code: OpenApiResponse(ErrorEnvelopeSerializer, description=description)
-        for code, description in error_descriptions(*codes, resource=resource).items()
-    }
-
-
 def postprocess_contract(result: dict[str, Any], generator: Any, request: Any, public: bool
                          ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: the input rules every prefix documents alike."""
+    """drf-spectacular postprocessing hook: the value rules no generator states.
+
+    common.openapi_contract.complete_document adds them (lengths, ranges,
+    patterns of body fields, the lower bound of path ids) to what
+    drf-spectacular wrote, replacing nothing.
+    """
     from django.conf import settings
 
     prefix = settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", "")
-    return apply_contract(result, prefix=prefix)
+    return complete_document(result, prefix=prefix)

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, routers, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from common.accept import prefers_html
 from common.drf.exceptions import api_not_found
+from common.drf.openapi import documented
 from common.errors import MSG_NOT_AN_OBJECT, BadRequest
 from common.health import health_report
 
@@ -83,14 +83,7 @@ class DrfHealthView(ApiView):
     permission_classes: list = []
     throttle_classes: list = []
 
-    @extend_schema(
-        tags=["health"],
-        summary="Database and cache checks",
-        responses={
-            200: OpenApiResponse(HealthReportSerializer, description="Every check is ok."),
-            503: OpenApiResponse(HealthReportSerializer, description="A dependency is down."),
-        },
-    )
+    @documented("health", response=HealthReportSerializer)
     def get(self, request: Request) -> Response:
         status, body = health_report()
         return Response(body, status=status)

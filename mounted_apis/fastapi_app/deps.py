@@ -243,7 +243,8 @@ async def cached_read(request: Request) -> CachedRead:
     Unlike get_access, it takes no `Depends(oauth2_scheme)`: that dependency
     only documents the Bearer scheme, yet FastAPI resolves it on every
     request, a share of a cached hit's time. The routes that use this
-    dependency document the scheme with `OPTIONAL_BEARER` instead.
+    dependency take their security from the declaration instead
+    (`docs.contract(..., bearer_dependency=False)`).
     """
     scope = request.scope
     host, authorization, forwarded_for = _read_headers(scope["headers"])
@@ -284,8 +285,3 @@ def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None, 
 
 
 CachedBooksRead = Annotated[CachedRead, Depends(cached_read)]
-
-# What `Depends(oauth2_scheme)` (auto_error=False) puts in a route's OpenAPI
-# entry: the Bearer scheme, or nothing. For routes using CachedBooksRead:
-#     @router.get("", openapi_extra={"security": OPTIONAL_BEARER})
-OPTIONAL_BEARER: list[dict[str, list[str]]] = [{"OAuth2PasswordBearer": []}, {}]

@@ -1,4 +1,11 @@
-"""Swagger UI and ReDoc, served offline, and the error responses of the OpenAPI document.
+"""The OpenAPI document's facts from the declaration, and Swagger UI / ReDoc served offline.
+
+`contract(operation_id)` turns one declared operation (common.operations)
+into the arguments of FastAPI's route decorator: summary, description,
+operation id, tags, success status, every response with its words, and
+through `openapi_extra` what FastAPI cannot infer from the signature (the
+`{}` that makes a token optional, the list query parameters read from the
+raw query string, the token endpoint's form, an optional body).
 
 FastAPI's built-in /docs and /redoc load their JavaScript from a CDN. The
 app factory switches them off (docs_url=None, redoc_url=None) and this
@@ -23,40 +30,75 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from common.docs_assets import SIDECAR_STATIC
-from common.openapi_contract import apply_contract
-from common.openapi_text import error_descriptions, oauth_error_descriptions
+from common.openapi_contract import (
+    answers,
+    complete_document,
+    query_parameters,
+    security,
+    token_form,
+)
+from common.operations import TAGS, by_id
 
-from .schemas import ErrorEnvelope, OAuthErrorBody
+from . import schemas
 
 STATIC_PATH = "/static"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 
-def error_responses(*codes: int, resource: str | None = None) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries for the error envelope, one per status code.
+OPENAPI_TAGS = [{"name": name, "description": description} for name, description in TAGS]
 
-    Descriptions from `common.openapi_text` (shared with DRF's and Flask's
-    documents); `resource` (BOOKS, USERS) picks its own 404/409 wording.
+
+def contract(operation_id: str, *, bearer_dependency: bool = True) -> dict[str, Any]:
+    """The route decorator's documentation arguments for one declared operation.
+
+        @router.post("/register", dependencies=[...], **contract("register"))
+
+    A route whose dependencies include the OAuth2 scheme (deps.get_access)
+    is documented with it by FastAPI; `bearer_dependency=False` says the
+    route reads the token without it (deps.cached_read, which skips that
+    per-request dependency), so the security comes whole from here.
     """
+    operation = by_id(operation_id)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for answer in answers(operation):
+        response: dict[str, Any] = {"description": answer.description}
+        if answer.model and answer.status != operation.status:
+            # The success body's model is the route's own return type.
+            response["model"] = getattr(schemas, answer.model)
+        if answer.headers:
+            response["headers"] = answer.headers
+        responses[answer.status] = response
+    extra: dict[str, Any] = {}
+    declared = security(operation) or []
+    if bearer_dependency and operation.auth == "optional":
+        # The OAuth2 dependency documents the token; `{}` says it may be left out.
+        extra["security"] = [{}]
+    elif not bearer_dependency and declared:
+        extra["security"] = declared
+    if parameters := query_parameters(operation):
+        extra["parameters"] = parameters  # read from the raw query string, not the signature
+    if operation.operation_id == "token":
+        extra["requestBody"] = token_form()  # read from the raw body (RFC 6749's form)
+    elif operation.body and not operation.body_required:
+        extra["requestBody"] = {"required": False}
     return {
-        code: {"model": ErrorEnvelope, "description": description}
-        for code, description in error_descriptions(*codes, resource=resource).items()
-    }
-
-
-def oauth_error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries for the token endpoint's RFC 6749 error shape."""
-    return {
-        code: {"model": OAuthErrorBody, "description": description}
-        for code, description in oauth_error_descriptions(*codes).items()
+        "summary": operation.summary,
+        "description": operation.description,
+        "operation_id": operation.operation_id,
+        "tags": [operation.tag],
+        "status_code": operation.status,
+        "responses": responses,
+        "openapi_extra": extra or None,
     }
 
 
 def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, minus its default 422 `HTTPValidationError`.
 
-    FastAPI documents a 422 in its own shape on every route with parameters;
-    ours answer in the envelope, and routes that can 422 say so with
-    `error_responses(422)`. Generated once, then cached, as FastAPI does.
+    FastAPI adds a 422 in its own shape to every route with parameters and no
+    422 of its own (it has no option to leave it out); ours answer in the
+    envelope, and the operations that can 422 declare it (common.operations),
+    so FastAPI's default is only removed, never replaced. Generated once,
+    then cached, as FastAPI does.
     """
     if app.openapi_schema is not None:
         return app.openapi_schema
@@ -66,6 +108,7 @@ def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
         servers=app.servers,
+        tags=app.openapi_tags,
     )
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
@@ -76,8 +119,8 @@ def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
-    # The input rules every prefix documents alike (common.openapi_contract).
-    app.openapi_schema = apply_contract(schema)
+    # The value rules no generator can state (common.openapi_contract).
+    app.openapi_schema = complete_document(schema)
     return schema
 
 

@@ -21,17 +21,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from .docs import install_docs
+from common.operations import document_description
+
+from .docs import OPENAPI_TAGS, install_docs
 from .errors import install_error_handlers
 from .routes import auth, books, demos, health, users
 
-DESCRIPTION = """The shared contract, served by FastAPI at /api/fastapi.
-
-Authorize with a username and password (OAuth2 password flow): the access
-token is then sent as `Authorization: Bearer ...` on every call.
-Every error answers `{"error": {"code", "message", "details"?}}`, except the
-token endpoint's RFC 6749 errors.
-"""
+DESCRIPTION = document_description("FastAPI", "/api/fastapi")
 
 
 def create_app() -> FastAPI:
@@ -45,6 +41,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         openapi_url="/openapi.json",
+        openapi_tags=OPENAPI_TAGS,
         # The contract has no trailing slashes: `/books/` is a 404, as at the
         # other prefixes, not a redirect to `/books`.
         redirect_slashes=False,

@@ -53,15 +53,13 @@ def _json_integer(value: object) -> object:
 JsonInt = Annotated[StrictInt, BeforeValidator(_json_integer)]
 
 
+# Base of request bodies: unknown keys are ignored, as DRF ignores them.
 class InputModel(BaseModel):
-    """Base of request bodies: unknown keys are ignored, as DRF ignores them."""
-
     model_config = ConfigDict(extra="ignore")
 
 
+# Base of responses: read from Django model instances by attribute.
 class OutputModel(BaseModel):
-    """Base of responses: read from Django model instances by attribute."""
-
     model_config = ConfigDict(from_attributes=True)
 
 
@@ -83,15 +81,13 @@ class ErrorBody(BaseModel):
     )
 
 
+# Every error of every endpoint (except the OAuth2 token endpoint).
 class ErrorEnvelope(BaseModel):
-    """Every error of every endpoint (except the OAuth2 token endpoint)."""
-
     error: ErrorBody
 
 
+# RFC 6749 §5.2: the token endpoint's own error shape.
 class OAuthErrorBody(BaseModel):
-    """RFC 6749 §5.2: the token endpoint's own error shape."""
-
     error: str = Field(description="invalid_request, invalid_grant, unsupported_grant_type, ...")
     error_description: str
 
@@ -103,13 +99,11 @@ def _absent(value: object) -> bool:
     return value is None
 
 
+# Page-number answers hold all four counts; `?cursor=` answers only `page_size`.
+#
+# Keys that do not apply are left out of the JSON (not `null`), like the
+# domain's `meta()` that the other two frameworks render as it is.
 class PageMeta(BaseModel):
-    """Page-number answers hold all four counts; `?cursor=` answers only `page_size`.
-
-    Keys that do not apply are left out of the JSON (not `null`), like the
-    domain's `meta()` that the other two frameworks render as it is.
-    """
-
     # SkipJsonSchema[None]: absent, never null, so the document says "integer"
     # (optional), as DRF's and Flask's do.
     page: int | SkipJsonSchema[None] = Field(default=None, exclude_if=_absent)
@@ -132,9 +126,8 @@ class PageLinks(BaseModel):
 # --- Books -------------------------------------------------------------------------------
 
 
+# POST /books. title, author, year required; isbn and description optional.
 class BookCreate(InputModel):
-    """POST /books. title, author, year required; isbn and description optional."""
-
     title: StrictStr
     author: StrictStr
     year: JsonInt
@@ -142,18 +135,17 @@ class BookCreate(InputModel):
     description: StrictStr | None = None
 
 
+# PUT /books/{id}: the whole book; optional fields left out go back to defaults.
 class BookReplace(BookCreate):
-    """PUT /books/{id}: the whole book; optional fields left out go back to defaults."""
+    pass
 
 
+# PATCH /books/{id}: any subset of the fields.
+#
+# title/author/year may be left out but not sent as null: a `None` default
+# is never validated, an explicit null is ("This field may not be null.").
+# Only the keys the client sent are passed on (`model_dump(exclude_unset=True)`).
 class BookUpdate(InputModel):
-    """PATCH /books/{id}: any subset of the fields.
-
-    title/author/year may be left out but not sent as null: a `None` default
-    is never validated, an explicit null is ("This field may not be null.").
-    Only the keys the client sent are passed on (`model_dump(exclude_unset=True)`).
-    """
-
     title: StrictStr = None  # type: ignore[assignment]
     author: StrictStr = None  # type: ignore[assignment]
     year: JsonInt = None  # type: ignore[assignment]
@@ -186,17 +178,15 @@ class BooksPage(BaseModel):
 # --- Users and auth ---------------------------------------------------------------------
 
 
+# POST /auth/register. Values (length, charset, email, password strength): the domain.
 class UserRegister(InputModel):
-    """POST /auth/register. Values (length, charset, email, password strength): the domain."""
-
     username: StrictStr
     email: StrictStr
     password: StrictStr
 
 
+# PATCH /users/{id}. Self: email, password + current_password; admin: role, is_active.
 class UserUpdate(InputModel):
-    """PATCH /users/{id}. Self: email, password + current_password; admin: role, is_active."""
-
     email: StrictStr = None  # type: ignore[assignment]
     password: StrictStr = None  # type: ignore[assignment]
     current_password: StrictStr = None  # type: ignore[assignment]
@@ -233,23 +223,20 @@ class LogoutRequest(InputModel):
     )
 
 
+# POST /auth/password-reset. The address is checked (and looked up) by the domain.
 class PasswordResetRequest(InputModel):
-    """POST /auth/password-reset. The address is checked (and looked up) by the domain."""
-
     email: StrictStr
 
 
+# POST /auth/password-reset/confirm: the two values from the email, and the new password.
 class PasswordResetConfirmRequest(InputModel):
-    """POST /auth/password-reset/confirm: the two values from the email, and the new password."""
-
     uid: StrictStr
     token: StrictStr
     new_password: StrictStr
 
 
+# RFC 6749 §5.1.
 class TokenResponse(BaseModel):
-    """RFC 6749 §5.1."""
-
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"]
@@ -267,9 +254,8 @@ class MessageEnvelope(BaseModel):
     data: Message
 
 
+# Presence and JSON type only; an empty value is just a wrong credential.
 class BfDemoLogin(InputModel):
-    """Presence and JSON type only; an empty value is just a wrong credential."""
-
     username: StrictStr
     password: StrictStr
 

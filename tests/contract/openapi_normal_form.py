@@ -1,11 +1,16 @@
 """A normal form of an OpenAPI document, to compare the three prefixes' documents.
 
-What is compared: paths (prefix removed, path parameters renamed `{id}`),
-methods, parameters (name, place, required, schema), request bodies (media
-types and schemas) and responses (status codes, media types, schemas).
-What is not: prose (summary, description, title, examples), operation ids,
-tags, component names (every `$ref` is resolved in place) and the ways
-OpenAPI 3.0 and 3.1 spell "nullable".
+What is compared, per operation: paths (prefix removed, path parameters
+renamed `{id}`), methods, the words written for clients (operation id,
+tags, summary, description, each response's description, each query
+parameter's description), security (which alternatives, in any order; none
+and an empty list alike), parameters (name, place, required, schema),
+request bodies (media types and schemas) and responses (status codes, media
+types, schemas).
+What is not: the words inside schemas (titles and field descriptions: FastAPI
+titles every field, DRF writes help texts), component names (every `$ref`
+is resolved in place), the path parameters' own names and words, and the
+ways OpenAPI 3.0 and 3.1 spell "nullable".
 """
 
 from __future__ import annotations
@@ -95,6 +100,11 @@ def _content(document: Json, content: Json | None, *, shape_only: bool = False) 
     }
 
 
+def _security(alternatives: list[Json] | None) -> list[list[str]]:
+    """`[{"OAuth2PasswordBearer": []}, {}]` -> `[[], ["OAuth2PasswordBearer"]]`."""
+    return sorted(sorted(alternative) for alternative in alternatives or [])
+
+
 def normal_form(document: Json, prefix: str) -> Json:
     """`{("GET", "/books/{id}"): {...}}`-like dict of everything compared."""
     result: Json = {}
@@ -123,7 +133,17 @@ def normal_form(document: Json, prefix: str) -> Json:
                     status: _content(document, response.get("content"), shape_only=True)
                     for status, response in operation.get("responses", {}).items()
                 },
-                "security": bool(operation.get("security", document.get("security"))),
+                "security": _security(operation.get("security", document.get("security"))),
+                "words": {
+                    "operationId": operation.get("operationId"),
+                    "tags": operation.get("tags", []),
+                    "summary": operation.get("summary"),
+                    "description": operation.get("description") or "",
+                    "responses": {status: response.get("description")
+                                  for status, response in operation.get("responses", {}).items()},
+                    "query": {p["name"]: p.get("description") or ""
+                              for p in operation.get("parameters", []) if p["in"] == "query"},
+                },
             }
     return result
 

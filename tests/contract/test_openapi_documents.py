@@ -1,11 +1,13 @@
-"""The three OpenAPI documents describe one contract, and state the rules the API enforces.
+"""The three OpenAPI documents come from one declaration, and state what the API does.
 
-The documents are built by three generators (drf-spectacular, FastAPI,
-Flask's hand-written dict) and then finished by one function,
-common.openapi_contract.apply_contract, from the constants the validation
-uses (common.constraints). These tests compare the three (in the normal form
-of tests/contract/openapi_normal_form.py) and check that what a document
-promises is what the API does.
+Each operation's facts are declared once (common.operations); three
+generators (drf-spectacular, FastAPI, spectree for Flask) write them into
+each document, and common.openapi_contract.complete_document adds the value
+rules from the constants the validation uses (common.constraints). These
+tests check each document against the declaration, compare the three (in
+the normal form of tests/contract/openapi_normal_form.py: security and the
+words for clients included), and check that what a document promises is
+what the API does.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from starlette.testclient import TestClient
 
 from books.rules import year_max
 from common import constraints as c
-from tests.contract.conftest import PREFIXES, Api, assert_error, detail_fields
+from common.operations import OPERATIONS, SECURITY_SCHEME, Operation
+from tests.contract.conftest import PREFIXES, Api, assert_error, bearer, detail_fields
 from tests.contract.openapi_normal_form import differences, normal_form
+
+PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 # Differences the comparison accepts, each with its reason. Everything else
 # (paths, methods, parameters, request bodies, response status codes and
@@ -60,6 +65,122 @@ def test_the_three_documents_agree(client: TestClient) -> None:
         found = [d for d in differences(forms[first], forms[other])
                  if d not in ALLOWED_DIFFERENCES]
         assert found == [], f"{first} vs {other}:\n" + "\n".join(found)
+
+
+def _operations(document: dict[str, Any], prefix: str) -> dict[tuple[str, str], Any]:
+    """`{("GET", "/books/{id}"): operation}` of a document, paths as the declaration spells them."""
+    found = {}
+    for path, operations in document["paths"].items():
+        where = PATH_PARAMETER.sub("{id}", path.removeprefix(prefix))
+        for method, operation in operations.items():
+            found[(method.upper(), where)] = operation
+    return found
+
+
+def test_each_document_states_the_declared_operations(api: Api) -> None:
+    """Every operation, and only those, with the declared words, security and statuses."""
+    operations = _operations(api.get("/openapi.json").json(), api.prefix)
+    assert set(operations) == {operation.key for operation in OPERATIONS}
+    for declared in OPERATIONS:
+        documented = operations[declared.key]
+        assert documented["operationId"] == declared.operation_id, declared.key
+        assert documented["summary"] == declared.summary, declared.key
+        assert documented["description"] == declared.description, declared.key
+        assert documented["tags"] == [declared.tag], declared.key
+        statuses = {str(status) for status in (declared.status, *declared.errors)}
+        assert set(documented["responses"]) == statuses, declared.key
+        security = documented.get("security") or []
+        expected = {"required": [{SECURITY_SCHEME: []}],
+                    "optional": [{SECURITY_SCHEME: []}, {}], "none": []}[declared.auth]
+        assert sorted(map(str, security)) == sorted(map(str, expected)), declared.key
+
+
+def test_tags_are_listed_in_one_order(api: Api) -> None:
+    document = api.get("/openapi.json").json()
+    assert [tag["name"] for tag in document["tags"]] == ["auth", "users", "books", "demos",
+                                                         "health"]
+
+
+# API.md: these work without a token and are documented as public.
+PUBLIC_BY_CONTRACT = {
+    ("POST", "/auth/register"), ("POST", "/auth/token"), ("POST", "/auth/refresh"),
+    ("POST", "/auth/password-reset"), ("POST", "/auth/password-reset/confirm"),
+    ("GET", "/books"), ("GET", "/books/{id}"), ("GET", "/health"),
+}
+
+
+def _is_public(operation: dict[str, Any]) -> bool:
+    security = operation.get("security")
+    return not security or {} in security
+
+
+def test_the_contracts_public_operations_are_documented_public(api: Api) -> None:
+    operations = _operations(api.get("/openapi.json").json(), api.prefix)
+    for key in PUBLIC_BY_CONTRACT:
+        assert _is_public(operations[key]), key
+
+
+def _call(api: Api, operation: Operation, headers: dict[str, str]) -> int:
+    path = operation.path.replace("{id}", "1")
+    kwargs: dict[str, Any] = {"headers": headers}
+    if operation.operation_id == "token":
+        kwargs["data"] = {"grant_type": "password", "username": "nobody", "password": "x"}
+    elif operation.method in ("POST", "PUT", "PATCH"):
+        kwargs["json"] = {}
+    return api.request(operation.method, path, **kwargs).status_code
+
+
+@pytest.mark.parametrize("declared", OPERATIONS, ids=lambda o: f"{o.method} {o.path}")
+def test_the_documented_security_is_the_enforced_one(api: Api, declared: Operation) -> None:
+    """Without a token: 401 exactly where a token is documented as required.
+    With a bad one: 401 exactly where the document lists a token at all."""
+    documented = _operations(api.get("/openapi.json").json(), api.prefix)[declared.key]
+    without = _call(api, declared, {})
+    assert (without == 401) == (not _is_public(documented)), without
+    with_bad = _call(api, declared, bearer("not-a-token"))
+    assert (with_bad == 401) == bool(documented.get("security")), with_bad
+
+
+def test_no_component_is_an_orphan(api: Api) -> None:
+    document = api.get("/openapi.json").json()
+    text = str(document["paths"])
+    schemas = document["components"]["schemas"]
+    reached: set[str] = set()
+    todo = set(re.findall(r"#/components/schemas/([\w.-]+)", text))
+    while todo:
+        name = todo.pop()
+        reached.add(name)
+        todo |= set(re.findall(r"#/components/schemas/([\w.-]+)", str(schemas[name]))) - reached
+    assert set(schemas) - reached == set()
+
+
+# Words for people that are about the code, not the API.
+IMPLEMENTATION_WORDS = re.compile(
+    r"APIView|ViewSet|\.py\b|model_dump|serializer|NOTES|docstring", re.IGNORECASE)
+
+
+def test_words_are_written_for_clients(api: Api) -> None:
+    document = api.get("/openapi.json").json()
+    words = [document["info"].get("description", "")]
+    for operation in _operations(document, api.prefix).values():
+        words += [operation.get("summary", ""), operation.get("description", "")]
+        words += [answer.get("description", "") for answer in operation["responses"].values()]
+    words += [schema.get("description", "")
+              for schema in document["components"]["schemas"].values()]
+    assert [w for w in words if IMPLEMENTATION_WORDS.search(w)] == []
+
+
+def test_the_username_rule_means_the_same_in_every_regex_dialect(api: Api) -> None:
+    """Django accepts letters of every script; `\\w` would mean ASCII to an ECMA-262 client."""
+    document = api.get("/openapi.json").json()
+    register = _body_schema(document, _operation(document, api.prefix, "/auth/register", "post"))
+    username = register["username"]
+    assert "\\w" not in username.get("pattern", "")
+    name = "Ünïcødé_ßø"
+    assert re.search(username.get("pattern", ""), name)
+    response = api.post("/auth/register", json={"username": name, "email": "u@example.com",
+                                               "password": "Tr0mbone-Quartz-Lantern"})
+    assert response.status_code == 201, response.text
 
 
 def test_list_parameters_are_the_ones_the_lists_read(api: Api) -> None:

@@ -26,18 +26,16 @@ from books.models import Book
 from books.selectors import book_get, book_page
 from books.services import book_create, book_delete, book_update
 from common.errors import NotFound
-from common.openapi_text import BOOKS
 
 from ..db import run_db
-from ..deps import OPTIONAL_BEARER, CachedBooksRead, CurrentUser, default_rate_limit
-from ..docs import error_responses
+from ..deps import CachedBooksRead, CurrentUser, default_rate_limit
+from ..docs import contract
 from ..pagination import page_meta_and_links, query_params
 from ..routing import ContractRoute
 from ..schemas import BookCreate, BookEnvelope, BookPublic, BookReplace, BooksPage, BookUpdate
 
 router = APIRouter(
     prefix="/books",
-    tags=["books"],
     route_class=ContractRoute,
 )
 
@@ -45,9 +43,6 @@ router = APIRouter(
 # first (DRF's BookViewSet has none): a missing token is found by the
 # endpoint, after the limiter. The reads count inside CachedBooksRead.
 LIMITED = [Depends(default_rate_limit)]
-
-_X_CACHE = {"X-Cache": {"description": "HIT or MISS: whether the cache answered.",
-                        "schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
 
 
 def _book_or_404(book_id: int) -> Book:
@@ -68,10 +63,9 @@ def _delete(*, actor: User, book_id: int) -> None:
 
 @router.get(
     "",
-    summary="List books (public, paginated, cached)",
     response_model=BooksPage,
-    responses={200: {"headers": _X_CACHE}, **error_responses(422, 429)},
-    openapi_extra={"security": OPTIONAL_BEARER},
+    # CachedBooksRead reads the token without the OAuth2 dependency (deps.cached_read).
+    **contract("list_books", bearer_dependency=False),
 )
 async def list_books(
     request: Request,
@@ -93,10 +87,9 @@ async def list_books(
 
 @router.get(
     "/{book_id:int}",
-    summary="Get one book (public, cached)",
     response_model=BookEnvelope,
-    responses={200: {"headers": _X_CACHE}, **error_responses(404, 429, resource=BOOKS)},
-    openapi_extra={"security": OPTIONAL_BEARER},
+    # CachedBooksRead reads the token without the OAuth2 dependency (deps.cached_read).
+    **contract("get_book", bearer_dependency=False),
 )
 async def get_book(book_id: int, read: CachedBooksRead) -> Response:
     if read.hit:
@@ -110,10 +103,7 @@ async def get_book(book_id: int, read: CachedBooksRead) -> Response:
 @router.post(
     "",
     dependencies=LIMITED,
-    status_code=status.HTTP_201_CREATED,
-    summary="Create a book (any authenticated user)",
-    description="Answers 201 with the new book's URL in `Location`.",
-    responses=error_responses(400, 401, 409, 422, 429, resource=BOOKS),
+    **contract("create_book"),
 )
 async def create_book(
     payload: BookCreate, user: CurrentUser, request: Request, response: Response
@@ -127,9 +117,7 @@ async def create_book(
 @router.put(
     "/{book_id:int}",
     dependencies=LIMITED,
-    summary="Replace a book (creator or admin)",
-    description="Optional fields left out are reset to their defaults.",
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=BOOKS),
+    **contract("replace_book"),
 )
 async def replace_book(book_id: int, payload: BookReplace, user: CurrentUser) -> BookEnvelope:
     values = payload.model_dump(exclude_unset=True)
@@ -140,8 +128,7 @@ async def replace_book(book_id: int, payload: BookReplace, user: CurrentUser) ->
 @router.patch(
     "/{book_id:int}",
     dependencies=LIMITED,
-    summary="Change some fields of a book (creator or admin)",
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=BOOKS),
+    **contract("update_book"),
 )
 async def update_book(book_id: int, payload: BookUpdate, user: CurrentUser) -> BookEnvelope:
     values = payload.model_dump(exclude_unset=True)
@@ -152,9 +139,7 @@ async def update_book(book_id: int, payload: BookUpdate, user: CurrentUser) -> B
 @router.delete(
     "/{book_id:int}",
     dependencies=LIMITED,
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a book (admin only)",
-    responses=error_responses(401, 403, 404, 429, resource=BOOKS),
+    **contract("delete_book"),
 )
 async def delete_book(book_id: int, user: CurrentUser) -> Response:
     await run_db(_delete, actor=user, book_id=book_id)

@@ -15,20 +15,17 @@ from throttling import demo
 
 from ..db import run_db, run_sync
 from ..deps import default_rate_limit, login_sim_rate_limit, ping_rate_limit, request_client_ip
-from ..docs import error_responses
+from ..docs import contract
 from ..routing import ContractRoute
 from ..schemas import BfDemoLogin, BfDemoLoginEnvelope, BfDemoStatusEnvelope, MessageEnvelope
 
-router = APIRouter(tags=["demos"], route_class=ContractRoute)
+router = APIRouter(route_class=ContractRoute)
 
 
 @router.get(
     "/rl-demo/ping",
-    summary="Rate-limit demo: a relaxed limit",
-    description="Limited to `RL_DEMO_PING` (default 10/minute) per client IP. Call it 11 "
-    "times within a minute: watch `RateLimit`'s `r` count down, then the 429.",
     dependencies=[Depends(ping_rate_limit)],
-    responses=error_responses(429),
+    **contract("ping"),
 )
 async def ping() -> MessageEnvelope:
     return MessageEnvelope.model_validate({"data": demo.PING_BODY})
@@ -36,10 +33,8 @@ async def ping() -> MessageEnvelope:
 
 @router.post(
     "/rl-demo/login-sim",
-    summary="Rate-limit demo: a strict limit, as a login endpoint would have",
-    description="Limited to `RL_DEMO_LOGIN_SIM` (default 3/minute) per client IP.",
     dependencies=[Depends(login_sim_rate_limit)],
-    responses=error_responses(429),
+    **contract("login_sim"),
 )
 async def login_sim() -> MessageEnvelope:
     return MessageEnvelope.model_validate({"data": demo.LOGIN_SIM_BODY})
@@ -47,12 +42,8 @@ async def login_sim() -> MessageEnvelope:
 
 @router.post(
     "/bf-demo/login",
-    summary="Brute-force demo: a login with lockout",
-    description="A fixed demo pair (username `demo`, password `correct-horse`; not a real "
-    "account), the token endpoint's lockout rules, its own counters. Five wrong passwords, "
-    "then 429 `locked_out` even with the right one.",
     dependencies=[Depends(default_rate_limit)],
-    responses=error_responses(400, 401, 422, 429, 503),
+    **contract("bf_demo_login"),
 )
 async def bf_demo_login(payload: BfDemoLogin, request: Request) -> BfDemoLoginEnvelope:
     body = await run_db(
@@ -66,13 +57,13 @@ async def bf_demo_login(payload: BfDemoLogin, request: Request) -> BfDemoLoginEn
 
 @router.get(
     "/bf-demo/status",
-    summary="Brute-force demo: your counters and lock",
     dependencies=[Depends(default_rate_limit)],
-    responses=error_responses(429, 503),
+    **contract("bf_demo_status"),
 )
 async def bf_demo_status(
     request: Request,
-    username: Annotated[str | None, Query(description="Also show this username.")] = None,
+    # Documented from the declaration (common.openapi_contract.query_parameters).
+    username: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> BfDemoStatusEnvelope:
     body = await run_sync(demo.bf_demo_status, username=username, ip=request_client_ip(request))
     return BfDemoStatusEnvelope.model_validate({"data": body})

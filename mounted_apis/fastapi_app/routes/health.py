@@ -8,18 +8,18 @@ from fastapi.responses import JSONResponse
 from common.health import health_report
 
 from ..db import run_db
+from ..docs import contract
 from ..routing import ContractRoute
 from ..schemas import HealthReport
 
 # Not rate limited, like DRF's health view: monitors poll it.
-router = APIRouter(tags=["health"], route_class=ContractRoute)
+router = APIRouter(route_class=ContractRoute)
 
 
 @router.get(
     "/health",
-    summary="Database and cache checks",
     response_model=HealthReport,
-    responses={503: {"model": HealthReport, "description": "A dependency is down."}},
+    **contract("health"),
 )
 async def health() -> JSONResponse:
     status, body = await run_db(health_report)

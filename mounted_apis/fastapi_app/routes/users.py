@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request, Response, status
 from accounts.models import User
 from accounts.selectors import user_get_for, user_page
 from accounts.services import user_soft_delete, user_update
-from common.openapi_text import USERS
 
 from ..db import run_db
 from ..deps import (
@@ -24,12 +23,12 @@ from ..deps import (
     CurrentUser,
     request_client_ip,
 )
-from ..docs import error_responses
+from ..docs import contract
 from ..pagination import page_meta_and_links, query_params
 from ..routing import ContractRoute
 from ..schemas import UserEnvelope, UserPublic, UsersPage, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"], route_class=ContractRoute)
+router = APIRouter(prefix="/users", route_class=ContractRoute)
 
 
 def _update(*, actor: User, user_id: int, changes: dict[str, Any], client_ip: str) -> User:
@@ -43,9 +42,8 @@ def _soft_delete(*, actor: User, user_id: int) -> None:
 
 @router.get(
     "",
-    summary="List users (admin)",
     dependencies=ADMIN_THEN_LIMITED,
-    responses=error_responses(401, 403, 422, 429),
+    **contract("list_users"),
 )
 async def list_users(
     request: Request,
@@ -62,10 +60,8 @@ async def list_users(
 
 @router.get(
     "/{user_id:int}",
-    summary="Get a user (themself or admin)",
-    description="A non-admin asking for any other id gets 403, whether or not it exists.",
     dependencies=AUTHENTICATED_THEN_LIMITED,
-    responses=error_responses(401, 403, 404, 429, resource=USERS),
+    **contract("get_user"),
 )
 async def get_user(user_id: int, user: CurrentUser) -> UserEnvelope:
     found = await run_db(user_get_for, actor=user, user_id=user_id)
@@ -74,11 +70,8 @@ async def get_user(user_id: int, user: CurrentUser) -> UserEnvelope:
 
 @router.patch(
     "/{user_id:int}",
-    summary="Change a user (self: email, password; admin: also role, is_active)",
-    description="Changing the password needs `current_password` (for oneself) and revokes "
-    "every earlier token of that user.",
     dependencies=AUTHENTICATED_THEN_LIMITED,
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429, resource=USERS),
+    **contract("update_user"),
 )
 async def update_user(
     request: Request, user_id: int, payload: UserUpdate, user: CurrentUser
@@ -96,10 +89,8 @@ async def update_user(
 
 @router.delete(
     "/{user_id:int}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Soft-delete a user (themself or admin)",
     dependencies=AUTHENTICATED_THEN_LIMITED,
-    responses=error_responses(401, 403, 404, 429, resource=USERS),
+    **contract("delete_user"),
 )
 async def delete_user(user_id: int, user: CurrentUser) -> Response:
     await run_db(_soft_delete, actor=user, user_id=user_id)

@@ -40,7 +40,7 @@ def test_static_files_cannot_leave_the_sidecar_folder(flask_client: FlaskClient)
 
 
 def _rule_to_openapi(rule: str) -> str:
-    return re.sub(r"<digits:\w+>", "{id}", rule)
+    return re.sub(r"<digits:(\w+)>", r"{\1}", rule)
 
 
 def test_the_document_describes_exactly_the_routes(flask_app: Flask) -> None:
@@ -75,7 +75,7 @@ def test_the_document_uses_the_envelope_and_the_password_flow(flask_client: Flas
                 if status in {"401", "403", "404", "409", "422"}:
                     assert name == "ErrorEnvelope", (path, status)
                 if status == "429":
-                    expected = "OAuthError" if path == "/auth/token" else "ErrorEnvelope"
+                    expected = "OAuthErrorBody" if path == "/auth/token" else "ErrorEnvelope"
                     assert name == expected, (path, status)
 
 
