@@ -29,6 +29,9 @@ import urllib.request
 import venv
 from pathlib import Path
 
+# Standard library only as well; `python3 dev.py` runs from the project root.
+from config.serving import server_command
+
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements" / "dev.txt"
@@ -94,26 +97,6 @@ def ensure_dev_secrets() -> None:
 
 
 # --- serve -------------------------------------------------------------------------------
-
-def server_command(python: str | Path, *, host: str, port: int, workers: int = 1) -> list[str]:
-    """The uvicorn command line that serves the project.
-
-    `--no-proxy-headers`: by default uvicorn believes X-Forwarded-For and
-    X-Forwarded-Proto from 127.0.0.1 (its --forwarded-allow-ips) and rewrites
-    the client address before the app sees it, so anyone on the machine, or
-    any local process relaying requests, could pick the address that rate
-    limits and lockouts count. The project decides that itself, from one
-    setting: TRUSTED_PROXIES, read by the edge (common/asgi/edge.py) for the
-    client address and the scheme alike.
-    """
-    return [
-        str(python), "-m", "uvicorn", "config.asgi:application",
-        "--host", host, "--port", str(port), "--workers", str(workers),
-        "--no-proxy-headers",
-        # The project logs one line per request itself (common/asgi/request_log.py).
-        "--no-access-log",
-    ]
-
 
 # How long the server may take to answer its first request before we stop waiting.
 READY_TIMEOUT_SECONDS = 60

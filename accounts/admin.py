@@ -20,7 +20,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.admin_login import GuardedAdminAuthenticationForm
@@ -174,17 +174,6 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             token_service.revoke_all_for_user(obj, RevokedReason.DEACTIVATED)
-
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        """Django's password form; a password that changed here revokes every login."""
-        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
-        response: HttpResponse = super().user_change_password(request, id, form_url)
-        after = User.objects.filter(pk=id).values_list("password", flat=True).first()
-        if before is not None and after != before:
-            user = User.objects.get(pk=id)
-            token_service.revoke_all_for_user(user, RevokedReason.PASSWORD_CHANGE)
-        return response
-
 
 class FamilyStateFilter(admin.SimpleListFilter):
     title = "state"

@@ -20,8 +20,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from common.client_address import client_ip
 from common.errors import LockedOut, RateLimited, ServiceUnavailable
-from throttling.identity import client_ip
 
 MSG_ADMIN_LOCKED_OUT = (
     "Too many failed logins for this account or from this address. "

@@ -7,8 +7,19 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        # Connects the receiver that gives a user a new stamp when the row
-        # changes (a password change, deactivation): every token snapshot of
-        # that user is then refused. Connected here, not by whichever module
-        # happens to import it first.
+        # Receivers are connected here, not by whichever module happens to
+        # import them first.
+        #
+        # token_snapshots: a user whose row changes (a password change,
+        # deactivation) gets a new stamp, so every token snapshot of that
+        # user is refused (its @receiver runs at import).
         from accounts import token_snapshots  # noqa: F401
+        from accounts.signals import password_changed
+        from accounts.tokens import end_logins_after_password_change
+
+        # A saved new password ends every earlier login of its user.
+        password_changed.connect(
+            end_logins_after_password_change,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.tokens.end_logins_after_password_change",
+        )

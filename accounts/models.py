@@ -19,11 +19,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import hashers
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
 from accounts.identity import CANONICAL_MAX, canonical
+from accounts.signals import password_changed
 
 
 class Role(models.TextChoices):
@@ -75,6 +77,7 @@ class User(AbstractUser):
         # The canonical columns follow their values on every save, whoever
         # saves (services, admin, createsuperuser, a shell); a partial save
         # of username/email writes its canonical column too.
+        adding = self._state.adding
         self.username_canonical = canonical(self.username)
         self.email_canonical = canonical(self.email)
         update_fields = kwargs.get("update_fields")
@@ -83,26 +86,56 @@ class User(AbstractUser):
                 f"{name}_canonical" for name in ("username", "email") if name in update_fields
             }
             kwargs["update_fields"] = [*update_fields, *sorted(extra - set(update_fields))]
-        # set_password() keeps the raw password in `_password` until the next
-        # save. Catching it here revokes every earlier login whichever path
-        # changed the password: the API, the admin, `manage.py changepassword`,
-        # a shell. (A hash upgrade at login clears `_password` first, so it
-        # does not count as a change.)
-        password_changed = self._password is not None and not self._state.adding
+        # A password set by set_password() and now saved is a change,
+        # whichever path made it: the API, a reset, the admin, `manage.py
+        # changepassword`, a shell. Receivers of `password_changed` (the
+        # token service, connected in AccountsConfig.ready) end every
+        # earlier login. A new user has no earlier login.
+        saves_password = update_fields is None or "password" in update_fields
+        changed = self._password_change_pending and saves_password
         super().save(*args, **kwargs)
-        if password_changed:
-            # Imported here: the token service imports this module.
-            from accounts.tokens import token_service
+        if saves_password:
+            self._password_change_pending = False
+        if changed and not adding:
+            password_changed.send(sender=type(self), user=self)
 
-            token_service.revoke_all_for_user(self, RevokedReason.PASSWORD_CHANGE)
+    # Set by set_password() and set_unusable_password(), cleared by the save()
+    # that stores the new hash.
+    _password_change_pending = False
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self._password_change_pending = True
+
+    def set_unusable_password(self) -> None:
+        # The admin's "disable password-based authentication": a change too.
+        super().set_unusable_password()
+        self._password_change_pending = True
+
+    def check_password(self, raw_password: str | None) -> bool:
+        """Django's check, except that a hash upgrade is not noted as a password change.
+
+        The stored hash is re-made with the preferred hasher when it was made
+        with an older one (the same password, a stronger hash): saved at
+        once, and nobody's login ends.
+        """
+        return hashers.check_password(raw_password, self.password, self._upgrade_hash)
+
+    async def acheck_password(self, raw_password: str | None) -> bool:
+        """See check_password()."""
+        return await hashers.acheck_password(raw_password, self.password, self._aupgrade_hash)
+
+    def _upgrade_hash(self, raw_password: str) -> None:
+        self.password = hashers.make_password(raw_password)
+        self.save(update_fields=["password"])
+
+    async def _aupgrade_hash(self, raw_password: str) -> None:
+        self.password = hashers.make_password(raw_password)
+        await self.asave(update_fields=["password"])
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
     @property
     def can_authenticate(self) -> bool:

@@ -50,14 +50,13 @@ from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts import identity, rules
-from accounts.models import RevokedReason, User
-from accounts.tokens import token_service
+from accounts.models import User
 from common.errors import ApplicationError, FieldInvalid, ValidationFailed
+from common.hosts import domain_allowed, split_host
 from throttling.identity import bucket_for_ip
 from throttling.limiter import Policy, enforce
 from throttling.rates import rate_setting
@@ -187,9 +186,10 @@ def link_origin(*, scheme: str, host: str, server_port: int | str | None) -> str
     """
     if settings.PUBLIC_URL:
         return settings.PUBLIC_URL
-    domain, port = split_domain_port(host)
-    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+    parts = split_host(host)
+    if parts is None or not domain_allowed(parts[0], settings.ALLOWED_HOSTS):
         return None
+    domain, port = parts
     scheme = scheme.lower() if scheme.lower() in _DEFAULT_PORTS else "http"
     origin = f"{scheme}://{domain}"
     ours = port and server_port is not None and port == str(server_port)
@@ -285,7 +285,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
             rules.check_password(new_password, user)
         except FieldInvalid as exc:
             raise ValidationFailed.single("new_password", exc.message) from None
+        # Saving the new password ends every login of the user (User.save
+        # sends password_changed; the token service revokes).
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        token_service.revoke_all_for_user(user, RevokedReason.PASSWORD_CHANGE)
     return user

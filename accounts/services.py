@@ -180,9 +180,10 @@ def user_update(
         target.email = new_email
         update_fields.append("email")
     if "password" in changes:
+        # Saving it ends every login of the target (User.save sends
+        # password_changed; the token service revokes).
         target.set_password(password)
         update_fields.append("password")
-        revoke_reason = RevokedReason.PASSWORD_CHANGE
     if "role" in changes:
         target.role = changes["role"]
         update_fields.append("role")

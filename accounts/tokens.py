@@ -320,3 +320,13 @@ __all__ = [
     "TokenService",
     "token_service",
 ]
+
+
+def end_logins_after_password_change(sender: type, user: User, **kwargs: Any) -> None:
+    """Receiver of `accounts.signals.password_changed` (connected in AccountsConfig.ready).
+
+    A new password ends every earlier login of its user, whichever path
+    changed it: the API, a password reset, the admin, `manage.py
+    changepassword`, a shell.
+    """
+    token_service.revoke_all_for_user(user, RevokedReason.PASSWORD_CHANGE)

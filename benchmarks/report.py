@@ -135,14 +135,6 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def format_markdown(rows: list[Row]) -> str:
-    """The same table in Markdown, for pasting into the README."""
-    names = [name for name, _, _ in TABLE_COLUMNS]
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def report_to_dict(report: Report) -> dict[str, Any]:
     return {
         "meta": report.meta,

@@ -15,7 +15,7 @@ What one `GET /books` needs from the cache, and what it used to cost:
     stored page    get               1 round trip, then unpickle and re-serialize
 
 On Redis, `read()` sends all of it as one MULTI/EXEC transaction (SET NX +
-INCR for the limit, as the limiter's COUNT_THEN_GET script does, then one
+INCR for the limit, as the limiter's COUNT_IN_WINDOW script does, then one
 MGET of the version, the page, the family snapshot and the user stamp) in
 one write: one round trip, executed by Redis as one atomic step. A Lua
 script would do the same, but costs Redis several times the CPU per call,
@@ -132,7 +132,7 @@ class ReadPlan:
     def _commands(self) -> list[tuple[Any, ...]]:
         """The round trip's commands, run by Redis as one MULTI/EXEC.
 
-        What the limiter's COUNT_THEN_GET script does (throttling/limiter.py),
+        What the limiter's COUNT_IN_WINDOW script does (throttling/limiter.py),
         as plain commands: create the window's counter if missing, count,
         then read the version, the page and any snapshot keys.
         """

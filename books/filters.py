@@ -128,19 +128,3 @@ class BookFilterSet(django_filters.FilterSet):
         """One FieldError per bad parameter (first message), in declaration order."""
         errors = self.form.errors
         return [FieldError(name, errors[name][0]) for name in self.form.fields if name in errors]
-
-    def canonical_params(self) -> dict[str, Any]:
-        """The parsed parameters, normalised: the part of the cache key that selects rows.
-
-        "sort=title" and "sort=title:asc", or an extra unknown parameter, give
-        the same dict, hence the same cache entry.
-        """
-        data = self.form.cleaned_data
-        canonical: dict[str, Any] = {
-            name: data[name]
-            for name in ("search", "title_contains", "author", "year_from", "year_to")
-            if data.get(name) not in (None, "")
-        }
-        canonical["sort"] = ",".join(order_by_fields(data.get("sort") or DEFAULT_SORT))
-        return canonical
-

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
 
 from common.constraints import AUTHOR_MAX, TITLE_MAX, YEAR_MIN
 
@@ -60,32 +59,3 @@ class Book(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.author}, {self.year})"
-
-
-class PendingInvalidation(models.Model):
-    """A cache write that was promised and may not have landed yet (the outbox).
-
-    One row per promise: `kind` names what to write (`version_bump`,
-    `token_revocation`, `user_stamp`), `payload` what to write it for (a
-    cache namespace, a login family id, a user id). The row is inserted in
-    the same transaction as the write it follows, so it exists exactly when
-    that write committed, and deleted once the cache has taken it. A row
-    that stays means a process died (or the cache was down) before that:
-    every server process's retrier (common/retry.py) finds it and writes
-    the cache for it.
-
-    It lives in the books app only because that app has migrations and the
-    books version is its main user; nothing in it is about books.
-    """
-
-    kind = models.CharField(max_length=32)
-    payload = models.CharField(max_length=200)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        # Drained oldest first; the primary key is the order (no extra index:
-        # the table is empty almost always, and a handful of rows otherwise).
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.payload} (since {self.created_at:%Y-%m-%d %H:%M:%S})"

@@ -33,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import SnapshotBearerAuthentication
+from accounts.session import BrowsableApiSessionAuthentication
 from books.filters import BookFilterSet
 from books.models import Book
 from books.permissions import BookPermission
@@ -49,7 +50,6 @@ from common.drf.browsable import BrowsableApiRenderer
 from common.drf.openapi import documented
 from common.drf.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
 from common.drf.renderers import CachedJSONRenderer
-from common.drf.session import BrowsableApiSessionAuthentication
 from common.drf.views import ApiViewSet, json_object
 from common.errors import NotFound
 from common.pagination import page_links

@@ -4,7 +4,7 @@
 
 A page-number answer needs `meta.total`, but `SELECT COUNT(*)` reads every
 matching row: ~65 ms for a million books, and as much again for a filter
-that matches most of them (NOTES.md, "Pagination at scale"). So:
+that matches most of them (docs/measurements.md, "Pagination at scale"). So:
 
 - unfiltered, on PostgreSQL: the planner's row count for the table
   (`pg_class.reltuples`, refreshed by ANALYZE and autovacuum), when it says

@@ -7,8 +7,8 @@
 
 The query parameters are parsed by a small Django form, so a bad `page` gets
 Django's own message ("Enter a whole number.") whichever framework asked.
-OFFSET pagination costs O(offset) on large tables (see NOTES.md, "Pagination
-at scale"): deep pages are what `?cursor=` is for (common.keyset, whose
+OFFSET pagination costs O(offset) on large tables (docs/measurements.md,
+"Pagination at scale"): deep pages are what `?cursor=` is for (common.keyset, whose
 CursorPageResult `page_links` and `meta()` accept as well). Totals come from
 common.counting: exact on small lists, an estimate on large ones, flagged
 `"total_is_estimate": true` (the key is absent when the total is exact).

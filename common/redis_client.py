@@ -32,6 +32,7 @@ from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django_redis import get_redis_connection
 
 from common import redis_wire
 from common.redis_wire import LoopRedis, ThreadRedis
@@ -45,8 +46,9 @@ from common.redis_wire import LoopRedis, ThreadRedis
 ASYNC_CONNECT_TIMEOUT = 1.0
 ASYNC_SOCKET_TIMEOUT = 2.0
 
-_CLIENT_ATTRIBUTE = "_hot_path_redis_client"
 _UNSET = object()
+# sync_redis()'s client per cache backend object (gone with the backend).
+_sync_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 # Registered scripts per client (keyed by id: clients live as long as the process).
 _scripts: dict[int, dict[str, Any]] = {}
 
@@ -105,12 +107,18 @@ def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
 
 
 def sync_redis() -> Any | None:
-    """django-redis's own client (its connection pool), or None without Redis."""
-    backend = caches["default"]  # one per thread, each holding the shared pool
-    client = getattr(backend, _CLIENT_ATTRIBUTE, _UNSET)
+    """django-redis's own client (its connection pool), or None without Redis.
+
+    `django_redis.get_redis_connection`, django-redis's documented way to
+    the raw client, remembered per cache backend object: Django keeps one
+    per thread (each holding the shared pool), and this is asked on every
+    request.
+    """
+    backend = caches["default"]
+    client = _sync_clients.get(backend, _UNSET)
     if client is _UNSET:
-        client = backend.client.get_client(write=True) if uses_redis() else None
-        setattr(backend, _CLIENT_ATTRIBUTE, client)  # asked on every request: remember
+        client = get_redis_connection("default") if uses_redis() else None
+        _sync_clients[backend] = client
     return client
 
 

@@ -21,7 +21,7 @@ the write is acknowledged, then the process that acknowledged it is killed
 before the cache answers again) the pending write died with the process and
 every prefix served the old page for two minutes. So the promise is kept
 where the write itself is, in the database: an outbox table
-(books.models.PendingInvalidation, one row per promise: kind and payload).
+(common.models.PendingInvalidation, one row per promise: kind and payload).
 
 1. `promise()` inserts the row inside the write's own transaction: the row
    exists exactly when the write committed, with no moment where the write
@@ -85,7 +85,7 @@ Key = tuple[str, str]  # (kind, payload)
 
 def _outbox() -> Any:
     """The outbox model (imported late: this module loads before the apps are ready)."""
-    from books.models import PendingInvalidation
+    from common.models import PendingInvalidation
 
     return PendingInvalidation
 

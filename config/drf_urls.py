@@ -31,8 +31,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="drf-openapi", **PUBLIC),
         name="drf-redoc",
     ),
-    # The browsable API's login and logout pages, for browsers (common/drf/session.py).
-    path("session/", include("common.drf.session")),
+    # The browsable API's login and logout pages, for browsers (accounts/session.py).
+    path("session/", include("accounts.session")),
     path("", include("accounts.urls")),
     path("", include("books.urls")),
     path("", include("throttling.urls")),

@@ -65,8 +65,10 @@ INSTALLED_APPS = [
     # First: its `createsuperuser` replaces django.contrib.auth's (the first
     # app that has a command of a given name wins).
     "accounts",
-    # Before django.contrib.staticfiles: its `runserver` (uvicorn serving the
-    # composed app) replaces staticfiles' and Django's own.
+    # Before django.contrib.staticfiles: config's `runserver` (uvicorn serving
+    # the composed app) replaces staticfiles' and Django's own. config is an
+    # app for its management command only (no models).
+    "config",
     "common",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -375,10 +377,10 @@ PUBLIC_URL = env.url(
 
 REST_FRAMEWORK = {
     # Bearer is the API's authentication; the session only serves pages of the
-    # browsable API, to browsers (common/drf/session.py).
+    # browsable API, to browsers (accounts/session.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
-        "common.drf.session.BrowsableApiSessionAuthentication",
+        "accounts.session.BrowsableApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     # JSON first: the answer to every `Accept` except a browser's (common/drf/negotiation.py).
@@ -398,7 +400,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
     "DEFAULT_METADATA_CLASS": None,
-    # One exact limiter for every view (throttling/drf.py); demo views set their own.
+    # One exact limiter for every view (throttling/throttles.py); demo views set their own.
     "DEFAULT_THROTTLE_CLASSES": ["throttling.throttles.DefaultRateThrottle"],
 }
 

@@ -23,10 +23,11 @@ What this module adds on top, and why:
   tiny `_Subject` holding the identity we already computed (identity.py).
 - one round trip on Redis. `add` then `incr` is two round trips (and
   django-redis's `incr` is a Lua EVAL). `Counter` computes django-ratelimit's
-  own key for the window and COUNT_THEN_GET, a short Lua script, does
+  own key for the window and COUNT_IN_WINDOW, a short Lua script, does
   `SET key 0 NX EX` + `INCR key` in one EVALSHA; the hot read path
-  (books/fast_read.py) adds its own reads to that same call. Same key, same
-  count: a request counted either way spends the same budget (tests pin this).
+  (books/fast_read.py) sends the same two commands in its MULTI/EXEC. Same
+  key, same count: a request counted any way spends the same budget (tests
+  pin this).
 - its failure modes made explicit: it lets most cache exceptions escape
   (only socket.gaierror is caught) and reports a failed add/incr as a
   fake "limit 0" answer. Both mean "cache down" here, and RATE_LIMIT_FAIL_OPEN
@@ -84,25 +85,18 @@ CACHE_DOWN_RETRY_AFTER = 30
 # get_usage's `method` default (every method): part of its cache key.
 ALL_METHODS = get_usage.ALL
 
-# Count one request in a window (get_usage's add + incr as SET NX + INCR),
-# then GET any further keys, in one atomic step and one round trip. The hot
-# read path (books/fast_read.py) passes the books version, the page and the
-# login snapshot as those further keys; a plain check passes none.
-# KEYS[1]: the counter; KEYS[2..]: keys to read. ARGV[1]: the counter's TTL in
-# seconds, "0" to count nothing (the limiter switched off). GET answers
-# `false` for a missing key, which keeps the array's length (a Lua `nil` would
-# cut it short) and reaches Python as None.
-COUNT_THEN_GET = """
+# Count one request in a window (get_usage's add + incr as SET NX + INCR), in
+# one atomic step and one round trip. (The hot read path, books/fast_read.py,
+# sends the same two commands inside its own MULTI/EXEC.)
+# KEYS[1]: the counter. ARGV[1]: the counter's TTL in seconds, "0" to count
+# nothing (the limiter switched off): the reply is then `false`, None in Python.
+COUNT_IN_WINDOW = """
 local count = false
 if ARGV[1] ~= '0' then
   redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
   count = redis.call('INCR', KEYS[1])
 end
-local replies = {count}
-for i = 2, #KEYS do
-  replies[i] = redis.call('GET', KEYS[i])
-end
-return replies
+return {count}
 """
 
 
@@ -176,7 +170,7 @@ def check_rate(
     client = sync_redis()
     if client is not None:
         try:
-            (count,) = script(client, COUNT_THEN_GET)(keys=counter.keys(), args=counter.args())
+            (count,) = script(client, COUNT_IN_WINDOW)(keys=counter.keys(), args=counter.args())
         except Exception as exc:  # ConnectionError, TimeoutError...: the cache is down
             return counter.cache_down(exc, strict=strict)
         return counter.decide(count, strict=strict)
@@ -197,7 +191,7 @@ async def acheck_rate(
     if client is None:
         return await asyncio.to_thread(counter.count_with_cache_api, strict=strict)
     try:
-        (count,) = await script(client, COUNT_THEN_GET)(keys=counter.keys(), args=counter.args())
+        (count,) = await script(client, COUNT_IN_WINDOW)(keys=counter.keys(), args=counter.args())
     except Exception as exc:
         return counter.cache_down(exc, strict=strict)
     return counter.decide(count, strict=strict)
@@ -213,8 +207,7 @@ class Counter:
     """One request's count in django-ratelimit's window for a policy.
 
         counter = Counter(policy)
-        count, *values = script(client, COUNT_THEN_GET)(
-            keys=counter.keys(*other_keys), args=counter.args())
+        (count,) = script(client, COUNT_IN_WINDOW)(keys=counter.keys(), args=counter.args())
         decision = counter.decide(count)          # may raise RateLimited
 
     The window (and so the key) is fixed when the counter is made.
@@ -237,11 +230,11 @@ class Counter:
         return self.parsed.window + EXPIRATION_FUDGE
 
     def keys(self, *others: str) -> list[str]:
-        """COUNT_THEN_GET's KEYS: this counter, then `others` (Django cache keys)."""
+        """Raw Redis keys: this counter, then `others` (Django cache keys)."""
         return [raw_key(key) for key in (self.key, *others)]
 
     def args(self) -> list[int]:
-        """COUNT_THEN_GET's ARGV: the counter's TTL, or 0 to count nothing."""
+        """COUNT_IN_WINDOW's ARGV: the counter's TTL, or 0 to count nothing."""
         return [self.ttl if self.enabled else 0]
 
     def decide(self, count: int | None, *, strict: bool = False) -> RateLimitDecision | None:

@@ -5,7 +5,7 @@
 
 django-ratelimit's public `get_usage` counts with two cache calls (`add`,
 then `incr`). The limiter's Redis path does the same count in one Lua call
-(throttling/limiter.py, COUNT_THEN_GET), and a count made either way must
+(throttling/limiter.py, COUNT_IN_WINDOW), and a count made either way must
 land in the same key, or a client would have two budgets. The library names
 a window and builds its key in private helpers, so this module is the only
 place that imports them: if a django-ratelimit upgrade renames or changes

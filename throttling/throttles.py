@@ -30,7 +30,7 @@ from rest_framework.throttling import BaseThrottle
 
 from books.fast_read import ReadOutcome, ReadPlan, wsgi_url
 from common.asgi.metrics import record_user
-from throttling.identity import client_ip
+from common.client_address import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,

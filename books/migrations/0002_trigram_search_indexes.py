@@ -2,7 +2,7 @@
 
 Django's `icontains` is `UPPER(col) LIKE UPPER('%term%')` on PostgreSQL. A
 leading-wildcard LIKE can't use a B-tree, so without these every search is a
-sequential scan (~500 ms at a million rows, NOTES.md); a pg_trgm GIN index on
+sequential scan (~500 ms at a million rows, docs/measurements.md); a pg_trgm GIN index on
 exactly that expression, UPPER(col), brings it to a few ms.
 
 SQLite has no pg_trgm, and a small SQLite table scans fast anyway: there the

@@ -7,7 +7,7 @@ it differently:
     request
       1. header size       all header lines > MAX_HEADER_BYTES          431 headers_too_large
       2. Host              not exactly one Host line, or one outside
-                           ALLOWED_HOSTS (hosts.py)                     400 bad_request
+                           ALLOWED_HOSTS (common/hosts.py)              400 bad_request
       3. credentials       two Authorization headers                    401 invalid_token
       4. forwarded         X-Forwarded-For / -Proto believed only from TRUSTED_PROXIES:
                            scope["client"] and scope["scheme"] are rewritten, so every
@@ -52,12 +52,12 @@ from typing import Any
 
 from common.asgi.body import ClientGone, read_body, replay
 from common.asgi.errors import send_error
-from common.asgi.hosts import HostCheck
 from common.asgi.metrics import LATENCY, REQUESTS, UNMATCHED, serve_metrics
 from common.asgi.notes import NOTES_SCOPE_KEY, RequestNotes, current_notes
 from common.asgi.request_log import log_request
 from common.asgi.security_headers import DOCS_PAGE, Header, docs_headers, page_headers
 from common.asgi.types import ASGIApp, Message, Receive, Scope, Send
+from common.client_address import client_ip, is_trusted_proxy
 from common.errors import (
     MSG_BAD_HOST,
     MSG_TOO_MANY_FIELDS,
@@ -71,7 +71,7 @@ from common.errors import (
     NotFound,
     PayloadTooLarge,
 )
-from throttling.identity import client_ip, is_trusted_proxy
+from common.hosts import HostCheck
 
 # A client-sent request id is echoed only when it looks like an id: no header
 # injection, no megabyte-long log lines.

@@ -24,12 +24,17 @@ Two ways in, because the writers sit in different places:
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from common.asgi.types import Scope
 
-if TYPE_CHECKING:
-    from throttling.limiter import RateLimitDecision
+
+class RateLimitDecision(Protocol):
+    """What the edge needs of the limiter's decision (throttling.limiter's has it)."""
+
+    def headers(self) -> dict[str, str]:
+        """The `RateLimit` and `RateLimit-Policy` header values."""
+        ...
 
 # The key under which the edge leaves the notes in the scope.
 NOTES_SCOPE_KEY = "edge.notes"

@@ -40,8 +40,8 @@ from accounts.models import User
 from accounts.tokens import AccessContext, bearer_from_header, token_service
 from books.fast_read import ReadOutcome, ReadPlan
 from common.asgi.metrics import record_user
+from common.client_address import client_ip
 from common.errors import NotAuthenticated, PermissionDenied
-from throttling.identity import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,

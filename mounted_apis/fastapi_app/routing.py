@@ -27,6 +27,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi import params as fastapi_params
 from fastapi.routing import APIRoute
+from starlette.types import Message
 
 from common.errors import ApplicationError, BadRequest, OAuthError
 from common.json_body import json_object_body
@@ -39,17 +40,25 @@ _EMPTY_OBJECT = b"{}"
 
 
 def _with_body(request: Request, body: bytes) -> Request:
-    """A copy of `request` whose body is `body`, declared as JSON."""
+    """A copy of `request` whose body is `body`, declared as JSON.
+
+    The copy reads its body through plain ASGI: its `receive` hands over
+    `body` as the one `http.request` message, then passes on to the real
+    `receive` (whose body was already read), e.g. for a disconnect.
+    """
     headers = [
         (name, value)
         for name, value in request.scope["headers"]
         if name not in (b"content-type", b"content-length")
     ]
     headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> Message:
+        return pending.pop() if pending else await request.receive()
+
     request.state  # noqa: B018  (creates scope["state"], which the copy then shares)
-    replaced = Request(dict(request.scope, headers=headers), request.receive)
-    replaced._body = body  # Starlette's cache of the read body
-    return replaced
+    return Request(dict(request.scope, headers=headers), receive)
 
 
 class ContractRoute(APIRoute):

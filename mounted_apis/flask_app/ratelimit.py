@@ -31,7 +31,7 @@ from flask import Response, current_app, g, request
 from accounts.tokens import bearer_from_header, token_service
 from books.fast_read import ReadPlan, wsgi_url
 from common.asgi.metrics import record_user
-from throttling.identity import client_ip
+from common.client_address import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,

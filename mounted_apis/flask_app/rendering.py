@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask.json.provider import DefaultJSONProvider
 
 from accounts.models import User
@@ -35,9 +35,16 @@ class ContractJSONProvider(DefaultJSONProvider):
         return super().dumps(obj, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        # DefaultJSONProvider.response would add a trailing newline.
-        obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(self.dumps(obj), mimetype=self.mimetype)
+        """`jsonify`'s answer, as JSONProvider.response documents it, without a trailing newline.
+
+        One positional value is serialized as it is, several as a list,
+        keyword arguments as an object, nothing as `null`; not both kinds.
+        (DefaultJSONProvider.response would append a newline.)
+        """
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        obj = args[0] if len(args) == 1 else (list(args) or kwargs or None)
+        return current_app.response_class(self.dumps(obj), mimetype=self.mimetype)
 
 
 def book_public(book: Book) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 uvicorn's default (`--forwarded-allow-ips 127.0.0.1`) rewrites the client
 address from X-Forwarded-For before the app sees it, so a request from
 loopback could choose the address it is counted under. These tests start a
-real uvicorn with `dev.server_command` and send spoofed headers from
+real uvicorn with `config.serving.server_command` and send spoofed headers from
 127.0.0.1: with TRUSTED_PROXIES empty the rate limit and the IP lockout
 still bite; with TRUSTED_PROXIES=127.0.0.1 the same headers are believed.
 """
@@ -22,7 +22,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from dev import server_command
+from config.serving import server_command
 
 
 def _free_port() -> int:
@@ -53,7 +53,7 @@ def _wait_until_up(base_url: str, deadline_s: float = 30.0) -> None:
 
 @pytest.fixture
 def start_server(transactional_db: None) -> Iterator[Callable[[str], str]]:
-    """Start `dev.server_command` with a TRUSTED_PROXIES value; answers its base URL."""
+    """Start `config.serving.server_command` with a TRUSTED_PROXIES value; answers its base URL."""
     servers: list[subprocess.Popen[bytes]] = []
 
     def start(trusted_proxies: str) -> str:

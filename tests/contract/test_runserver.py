@@ -1,7 +1,7 @@
 """`manage.py runserver` serves the composed app: all three prefixes answer.
 
 Django's own development server only knew Django, so /api/fastapi and
-/api/flask were 404 under it. common/management/commands/runserver.py
+/api/flask were 404 under it. config/management/commands/runserver.py
 starts uvicorn on config.asgi:application instead; this runs it as a real
 process, on this run's database, keys and cache (tests/contract/processes.py).
 """
@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError
 
-from common.management.commands.runserver import parse_addrport, runserver_command
+from config.management.commands.runserver import parse_addrport, runserver_command
 from tests.contract.processes import free_port, process_env
 
 PREFIXES = ["/api/drf", "/api/fastapi", "/api/flask"]

@@ -1,8 +1,9 @@
 """`manage.py createsuperuser`, with usernames and emails unique in canonical form.
 
-Django's command checks the username through `get_by_natural_key` (which
-`accounts.models.AccountManager` makes a canonical lookup) and the email not
-at all, so an email that differs only in case, or in a compatibility form,
+Django's command checks the username through `get_by_natural_key`, which
+`accounts.models.AccountManager` makes a canonical lookup: "ALICE" is taken
+when "alice" exists, with Django's own message. It checks the email not at
+all, so an email that differs only in case, or in a compatibility form,
 reached the database's unique constraint and ended in an IntegrityError
 traceback. Here the same cases are a clean error: asked again in
 interactive mode, a CommandError with --noinput. "Same" is the canonical
@@ -18,15 +19,10 @@ from django.contrib.auth.management.commands import createsuperuser
 from django.core.management.base import CommandError
 from django.db import IntegrityError
 
-from accounts.services import MSG_EMAIL_TAKEN, email_taken, username_taken
+from accounts.services import MSG_EMAIL_TAKEN, email_taken
 
 
 class Command(createsuperuser.Command):
-    def _validate_username(self, username: str, verbose_field_name: str, database: str) -> Any:
-        if username and username_taken(username):
-            return f"Error: That {verbose_field_name} is already taken (letter case aside)."
-        return super()._validate_username(username, verbose_field_name, database)
-
     def get_input_data(self, field: Any, message: str, default: Any = None) -> Any:
         value = super().get_input_data(field, message, default)
         if field.name == "email" and value and email_taken(value):

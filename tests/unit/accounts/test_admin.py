@@ -66,3 +66,14 @@ def test_admin_save_model_revokes_on_deactivation(alice: User, rf: Any) -> None:
     alice.is_active = False
     model_admin.save_model(rf.post("/"), alice, Form(), change=True)
     assert TokenFamily.objects.get(user=alice).revoked_reason == RevokedReason.DEACTIVATED
+
+
+def test_admin_disabling_the_password_revokes(staff: Client, alice: User) -> None:
+    # Django's password form can also make the password unusable.
+    token_service.issue_for_login(alice)
+    url = f"/admin/accounts/user/{alice.pk}/password/"
+    response = staff.post(url, {"usable_password": "false", "unset-password": "1"})
+    assert response.status_code == 302, response.content[:500]
+    alice.refresh_from_db()
+    assert not alice.has_usable_password()
+    assert TokenFamily.objects.get(user=alice).revoked_reason == RevokedReason.PASSWORD_CHANGE

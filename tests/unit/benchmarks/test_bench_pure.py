@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import scenarios
-from benchmarks.report import Report, Row, format_markdown, format_table, with_ratios, write_json
+from benchmarks.report import Report, Row, format_table, with_ratios, write_json
 from benchmarks.svg import render_svg, write_svg
 from benchmarks.wrk import WrkError, WrkRun, parse_wrk_output
 
@@ -133,7 +133,6 @@ def test_table_has_a_line_per_row_with_rate_and_ratio() -> None:
     assert len(lines) == 2 + len(rows)
     assert "0.25x" in lines[2] and "250" in lines[2]
     assert " 2.5 " in format_table([_row("login", "flask", 2.5, unit="logins/s")])
-    assert format_markdown(rows).count("\n") == 1 + len(rows)
 
 
 def test_json_holds_rows_meta_and_skips(tmp_path: Path) -> None:

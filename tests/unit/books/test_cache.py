@@ -15,8 +15,9 @@ from django.db import transaction
 
 from books.cache import StoredPage, VersionedCache, book_cache
 from books.fast_read import ReadOutcome, ReadPlan
-from books.models import Book, PendingInvalidation
+from books.models import Book
 from books.services import book_create
+from common.models import PendingInvalidation
 from common.retry import cache_retry
 from throttling.limiter import Policy
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from books.models import PendingInvalidation
+from common.models import PendingInvalidation
 from common.retry import RetryQueue, cache_retry
 
 pytestmark = pytest.mark.django_db(transaction=True)

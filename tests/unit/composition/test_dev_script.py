@@ -78,12 +78,12 @@ def test_serve_options_have_help() -> None:
 def test_manage_py_test_runs_pytest() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "test", "--collect-only", "-q",
-         "tests/unit/composition/test_layers.py"],
+         "tests/unit/test_layering.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
         env=dict(os.environ, TESTING="1"),
     )
     assert result.returncode == 0, result.stderr
     assert "Running pytest" in result.stdout
     # pytest's own output (-q --collect-only: "file: count"), not Django's "Ran 0 tests".
-    assert "tests/unit/composition/test_layers.py: " in result.stdout
+    assert "tests/unit/test_layering.py: " in result.stdout
     assert "Ran 0 tests" not in result.stdout

@@ -6,8 +6,8 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from common.asgi.hosts import HostCheck, domain_allowed, host_domain
 from common.asgi.notes import NOTES_SCOPE_KEY, RequestNotes
+from common.hosts import HostCheck, domain_allowed, host_domain
 from mounted_apis.fastapi_app.route_templates import matched_template, with_route_templates
 
 

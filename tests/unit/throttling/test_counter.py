@@ -1,8 +1,9 @@
 """Counter: the limiter's one-round-trip count spends the very budget django-ratelimit counts.
 
 `Counter` computes django-ratelimit's key with two of its private functions
-(`_get_window`, `_make_cache_key`) so that the pipelined count on Redis and
-`get_usage` on any other cache are one budget. These tests pin that: if a
+(`_get_window`, `_make_cache_key`, kept in throttling/ratelimit_internals.py)
+so that the one-EVALSHA count on Redis and `get_usage` on any other cache are
+one budget. These tests pin that: if a
 django-ratelimit upgrade changes its keys, they fail, not production.
 """
 

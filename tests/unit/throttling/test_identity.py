@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from throttling.identity import bucket_for_ip, client_ip
+from common.client_address import client_ip
+from throttling.identity import bucket_for_ip
 
 
 def test_peer_is_used_when_no_proxy_is_trusted(settings) -> None:

@@ -4,7 +4,7 @@ Django's own development server only knows Django: /api/fastapi and
 /api/flask answered 404 under it, although the landing page links to them.
 This command starts the same server `python3 dev.py serve` starts
 (config.asgi:application, all three prefixes plus /, /admin/ and /compare),
-with the same uvicorn flags (dev.py's `server_command`), and keeps Django's
+with the same uvicorn flags (config/serving.py), and keeps Django's
 usual arguments:
 
     python manage.py runserver                    # 127.0.0.1:8000, reloads on changes
@@ -15,7 +15,7 @@ usual arguments:
 
 Which `runserver` wins: Django takes a command from the first app in
 INSTALLED_APPS that defines it, and django.contrib.staticfiles defines one
-too, so `common` is listed before it in config/settings.py. Static files
+too, so `config` is listed before it in config/settings.py. Static files
 need no special serving here: WhiteNoise serves them in every process.
 
 Unlike `dev.py serve`, this neither migrates nor seeds the demo data: it
@@ -34,10 +34,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.serving import server_command  # the uvicorn flags `dev.py serve` uses too
+
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # dev.py lives at the project root, next to manage.py
-    sys.path.insert(0, str(ROOT))
-from dev import server_command  # noqa: E402  (one source for the uvicorn flags)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

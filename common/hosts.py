@@ -1,35 +1,51 @@
-"""Is a Host header one this server serves? ALLOWED_HOSTS, as Django reads it.
+"""Is a Host header one this server serves? ALLOWED_HOSTS, as Django documents it.
 
 Written out here rather than borrowed from `django.http.request` (whose
 `split_domain_port` and `validate_host` are not documented API), with the
-same rules, which Django documents for ALLOWED_HOSTS:
+rules Django documents for ALLOWED_HOSTS:
 
-- the Host value is `name[:port]` or `[ipv6][:port]`, letters, digits, `.`
-  and `-` only (anything else is refused); it is compared without its port,
-  in lower case, without a trailing dot;
+- a Host value is `name[:port]` or `[ipv6][:port]`: letters, digits, `.` and
+  `-` only (anything else is malformed); it is compared without its port, in
+  lower case, without a trailing dot;
 - an entry `*` allows any well-formed host; `.example.com` allows
   `example.com` and every subdomain of it; any other entry must equal the
   host exactly (case-insensitive).
+
+The edge's Host check (`HostCheck`, common/asgi/edge.py) and the
+password-reset link's origin (accounts/password_reset.py) both use it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-_HOST = re.compile(r"^(?P<domain>[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?$")
+_HOST = re.compile(
+    r"^(?P<domain>[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::(?P<port>[0-9]+))?$"
+)
 
 
-def host_domain(host: str) -> str | None:
-    """The host part of a Host value, normalised; None when it is malformed."""
+def split_host(host: str) -> tuple[str, str] | None:
+    """(domain, port) of a Host value, normalised; port "" when absent; None when malformed."""
     match = _HOST.match(host.lower())
     if match is None:
         return None
     domain = match["domain"]
-    return domain[:-1] if domain.endswith(".") else domain
+    if domain.endswith("."):
+        domain = domain[:-1]
+    if not domain:
+        return None
+    return domain, match["port"] or ""
 
 
-def domain_allowed(domain: str, allowed_hosts: list[str]) -> bool:
-    """Whether `domain` (from `host_domain`) matches an ALLOWED_HOSTS entry."""
+def host_domain(host: str) -> str | None:
+    """The domain of a Host value, normalised; None when it is malformed."""
+    parts = split_host(host)
+    return None if parts is None else parts[0]
+
+
+def domain_allowed(domain: str, allowed_hosts: Iterable[str]) -> bool:
+    """Whether `domain` (from `split_host`/`host_domain`) matches an ALLOWED_HOSTS entry."""
     for pattern in allowed_hosts:
         pattern = pattern.lower()
         if pattern == "*" or pattern == domain:
