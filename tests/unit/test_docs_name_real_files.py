@@ -10,10 +10,10 @@ names the old file or function sends the reader to nothing. Two checks:
    `common.json_body.json_object_body`) names a module that exists, and the
    name after the module is in it;
 3. in a guide's file table (a row whose first cell is a backticked `.py`
-   file), every `function()`, `function(args)`, `CamelCaseName` and
-   `snake_case_name` in the second cell ("what it does") is in that file:
-   defined there (at any depth), assigned, imported, or an attribute it
-   uses (a hook such as `app.before_request`).
+   file), every `function()`, `function(args)`, `CamelCaseName`,
+   `snake_case_name` or `CONSTANT_NAME` in the second cell ("what it does")
+   is in that file: defined there (at any depth), assigned, imported, or an
+   attribute it uses (a hook such as `app.before_request`).
 
 The check is deliberately simple (ast, no imports): it proves a name is in
 the file, not that the sentence about it is true.
@@ -43,8 +43,11 @@ _CALL = re.compile(r"^([A-Za-z_]\w*)\(.*\)$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 _CAMEL = re.compile(r"^_?[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 _SNAKE = re.compile(r"^_?[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+_CONSTANT = re.compile(r"^_?[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 # Spans that look like names but are not the file's: Python's own, JSON's, a header's.
 _NOT_THE_FILES = set(dir(builtins)) | {"NaN", "Allow", "Accept"}
+# Names of settings: the value lives in config/settings.py, not in the file.
+_NOT_THE_FILES |= {"EXCEPTION_HANDLER", "DEFAULT_SCHEMA_CLASS", "REST_FRAMEWORK"}
 
 
 def _code_spans(text: str) -> list[str]:
@@ -88,7 +91,9 @@ def _checked_name(span: str) -> str | None:
         return None if call.group(1) in _NOT_THE_FILES else call.group(1)
     if span in _NOT_THE_FILES:
         return None
-    if _IDENTIFIER.match(span) and (_CAMEL.match(span) or _SNAKE.match(span)):
+    if _IDENTIFIER.match(span) and any(
+        pattern.match(span) for pattern in (_CAMEL, _SNAKE, _CONSTANT)
+    ):
         return span
     return None
 
