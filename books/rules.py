@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 # The numbers live in common.constraints, shared with the OpenAPI documents.
-from common.constraints import AUTHOR_MAX, DESCRIPTION_MAX, TITLE_MAX, YEAR_MIN
+from common.constraints import AUTHOR_MAX, DESCRIPTION_MAX, TITLE_MAX, YEAR_MIN, year_max_on
 from common.errors import MSG_BLANK, MSG_REQUIRED, FieldError, FieldInvalid, ValidationFailed
 from common.text import reject_nul
 
@@ -42,8 +42,8 @@ def _today() -> date:
 
 
 def year_max() -> int:
-    """Next year: books are announced (and catalogued) before they are printed."""
-    return _today().year + 1
+    """Next year, today (the rule is common.constraints.year_max_on)."""
+    return year_max_on(_today())
 
 
 # --- ISBN ------------------------------------------------------------------------

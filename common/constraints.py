@@ -11,6 +11,8 @@ Framework-free on purpose: no Django, no DRF, no Pydantic.
 
 from __future__ import annotations
 
+from datetime import date
+
 # --- Users ---------------------------------------------------------------------
 
 USERNAME_MIN = 3
@@ -25,8 +27,13 @@ TITLE_MAX = 200
 AUTHOR_MAX = 200
 DESCRIPTION_MAX = 5000
 # Movable-type printing in Europe starts around 1450 (the Gutenberg Bible).
-# The upper bound is next year (books.rules.year_max), so it moves every New Year.
+# The upper bound is next year, so it moves every New Year.
 YEAR_MIN = 1450
+
+
+def year_max_on(today: date) -> int:
+    """Next year: books are announced (and catalogued) before they are printed."""
+    return today.year + 1
 
 # --- List query parameters -------------------------------------------------------
 

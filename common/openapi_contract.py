@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from common import constraints as c
 from common.openapi_text import (
     CURSOR_PARAMETER,
@@ -54,9 +56,8 @@ ISBN_PATTERN = r"^(\s*|[- ]*([0-9][- ]*){9}[0-9Xx][- ]*|[- ]*([0-9][- ]*){12}[0-
 
 
 def _year_max() -> int:
-    from books.rules import year_max  # the moving upper bound, computed like the check
-
-    return year_max()
+    # The moving upper bound, by the same rule the validation uses.
+    return c.year_max_on(timezone.now().date())
 
 
 def _password_min_length() -> int:

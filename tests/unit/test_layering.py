@@ -46,10 +46,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 # Upward imports still waiting for their fix, each with where it is being
 # fixed. The test fails once one is no longer there: then remove it here.
-PENDING: set[tuple[str, str]] = {
-    # common/openapi_contract.py is being rewritten (one declared contract).
-    ("common.openapi_contract", "books.rules"),
-}
+PENDING: set[tuple[str, str]] = set()
 
 FRAMEWORKS = ("rest_framework", "drf_spectacular", "fastapi", "starlette", "flask", "pydantic")
 # The DRF adapter modules of each app, allowed to import DRF: named the way a
@@ -99,7 +96,8 @@ def _imported_names(module: str, path: Path) -> Iterator[str]:
                 source = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 source = node.module or ""
-            yield source
+            if node.module:
+                yield source  # `from . import sibling` names only the sibling
             # `from package import module` imports that module.
             yield from (f"{source}.{alias.name}" for alias in node.names)
 
