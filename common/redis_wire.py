@@ -7,7 +7,8 @@
     client = ThreadRedis("redis://127.0.0.1:6379/2", connect_timeout=0.5, socket_timeout=0.5)
     count, *values = client.register_script(LUA)(keys=[...], args=[...])   # blocking
 
-They do only what the hot path asks of Redis (a Lua script, a SET), with the
+They do only what the hot path asks of Redis (a MULTI/EXEC transaction, a
+Lua script, a SET), with the
 same calls as redis-py's clients, so common/redis_client.py can hand out
 either. Why not redis-py itself: each command there checks a connection out
 of a pool, health-checks it, wraps the call in retry helpers and an

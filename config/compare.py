@@ -218,8 +218,8 @@ CONCEPTS: tuple[Concept, ...] = (
             "differs is how it is attached. DRF asks throttle classes, FastAPI runs a callable "
             "class instance as a dependency, Flask wraps the view in a decorator. The "
             "RateLimit headers must land on whatever response follows (a 200, a 404, a 422), "
-            "which the check itself never sees: a Django middleware does it for DRF, a small "
-            "ASGI middleware for FastAPI, an after_request hook for Flask."
+            "which the check itself never sees: the limiter notes each decision, and the edge "
+            "in front of all three (common/asgi/edge.py) writes the headers, once."
         ),
         drf=_drf(
             "Throttle classes run in APIView.initial after permissions; DRF asks "
@@ -275,7 +275,7 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FLASK}.blueprints.books:get_book",
             tuned=(f"{FLASK}.ratelimit:cached_read",),
         ),
-        shared=("books.cache:_bump_on_write", "books.cache:VersionedCache.bump"),
+        shared=("books.cache:_bump_on_write", "books.cache:VersionedCache.bump_on_commit"),
     ),
     Concept(
         slug="errors",

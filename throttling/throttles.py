@@ -127,11 +127,11 @@ class CachedRead:
 class CachedReadThrottle(DefaultRateThrottle):
     """The default policy, counted in the round trip that also fetches the cached page.
 
-    One EVALSHA (books/fast_read.py) counts the request, reads the books
-    version and the stored page for this URL, and, for a Bearer token, the
-    login's snapshot. The page is left on the request as `request.cached_read`
-    for the view (BookViewSet.list / retrieve), which answers with it or
-    computes and stores a new one.
+    One Redis round trip (books/fast_read.py, a MULTI/EXEC transaction)
+    counts the request, reads the books version and the stored page for this
+    URL, and, for a Bearer token, the login's snapshot. The page is left on
+    the request as `request.cached_read` for the view (BookViewSet.list /
+    retrieve), which answers with it or computes and stores a new one.
 
     It also finishes SnapshotBearerAuthentication's work: a token whose
     login no snapshot vouches for is checked against the database (one

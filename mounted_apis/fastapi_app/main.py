@@ -11,8 +11,10 @@ token service, the limiter. What is FastAPI's own:
     schemas.py   Pydantic models named by direction (BookCreate, BookPublic, ...)
     errors.py    exception handlers: every error in the shared envelope
     routing.py   ContractRoute: DRF's rules for reading a JSON body
+    pagination.py  the shared paging and filtering, adapted to a FastAPI Request
     db.py        run_db: the ORM in a worker thread, its connection given back
     docs.py      Swagger UI and ReDoc served offline
+    route_templates.py  the matched route's template, told to the edge (metrics, log)
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Two of werkzeug's defaults differ from the contract (and from DRF):
 
 - a rule with GET also matches HEAD, and Flask adds OPTIONS to every rule;
-  the contract answers both with 405 and leaves them out of `Allow`.
+  the contract answers OPTIONS with 405 and leaves both out of `Allow`.
+  A HEAD never reaches Flask: the edge in front of every
+  framework (common/asgi/edge.py) passes it on as a GET and drops the body.
   `ContractRule` drops HEAD (the factory turns off PROVIDE_AUTOMATIC_OPTIONS),
   so werkzeug itself raises the 405 with the right list of methods;
 - werkzeug strips leading slashes before matching (`//books` is `/books`,
@@ -24,7 +26,7 @@ from werkzeug.routing import BaseConverter, Rule
 
 
 class ContractRule(Rule):
-    """A Rule that does not add HEAD to GET (HEAD is not part of the contract)."""
+    """A Rule that does not add HEAD to GET (a HEAD reaches Flask as a GET, from the edge)."""
 
     def __init__(self, string: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(string, *args, **kwargs)
