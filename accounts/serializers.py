@@ -78,11 +78,13 @@ class UserPatchSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="UserEnvelope", many=False)
 class UserEnvelopeSerializer(serializers.Serializer):
-    data = UserOutputSerializer()
+    # A declared field named `data` documents the body's key; it does not
+    # replace `Serializer.data` at run time; the stubs cannot know that.
+    data = UserOutputSerializer()  # type: ignore[assignment]
 
 
 @extend_schema_serializer(component_name="UserPage", many=False)
 class UserPageSerializer(serializers.Serializer):
-    data = UserOutputSerializer(many=True)
+    data = UserOutputSerializer(many=True)  # type: ignore[assignment]  # as above
     meta = PageMetaSerializer()
     links = PageLinksSerializer()

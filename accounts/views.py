@@ -19,6 +19,9 @@ The OpenAPI decorations live at the bottom of the module.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
@@ -29,7 +32,7 @@ from rest_framework.response import Response
 from accounts import oauth, password_reset
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import User
-from accounts.permissions import IsAdminRole
+from accounts.permissions import IsAdminRole, signed_in_user
 from accounts.selectors import user_get_for, user_page
 from accounts.serializers import (
     LogoutInputSerializer,
@@ -89,6 +92,8 @@ class TokenApi(ApiView):
             data = request.data  # FormParser: a QueryDict, or {} for an empty body
         except (exceptions.UnsupportedMediaType, exceptions.ParseError):
             raise OAuthError("invalid_request", oauth.MSG_FORM_ENCODED) from None
+        if not isinstance(data, Mapping):  # a form body always parses to a mapping
+            raise OAuthError("invalid_request", oauth.MSG_FORM_ENCODED)
         form = oauth.form_values(data)
         body = oauth.token_grant(form=form, client_ip=request_client_ip(request))
         return Response(body, headers=NO_STORE)
@@ -129,7 +134,8 @@ class LogoutApi(ApiView):
         serializer = self.InputSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         oauth.logout(
-            claims=request.auth,
+            # BearerTokenAuthentication leaves the verified claims in request.auth.
+            claims=cast(dict[str, Any], request.auth),
             refresh_token=serializer.validated_data.get("refresh_token"),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -140,7 +146,7 @@ class MeApi(ApiView):
     OutputSerializer = UserOutputSerializer
 
     def get(self, request: Request) -> Response:
-        return _user_response(request.user)
+        return _user_response(signed_in_user(request))
 
 
 class PasswordResetApi(ApiView):
@@ -166,7 +172,7 @@ class PasswordResetApi(ApiView):
             email=serializer.validated_data["email"], client_ip=request_client_ip(request)
         )
         site_url = password_reset.link_origin(
-            scheme=request.scheme, host=request.get_host(),
+            scheme=request.scheme or "http", host=request.get_host(),
             server_port=request.META.get("SERVER_PORT"),
         )
         outbox.send_later(password_reset.password_reset_email, email=email, site_url=site_url)
@@ -212,7 +218,7 @@ class UserDetailApi(ApiView):
 
     def get_object(self) -> User:
         """The user of the URL, if the caller may see it: self, or anyone for an admin."""
-        return user_get_for(actor=self.request.user, user_id=self.kwargs["id"])
+        return user_get_for(actor=signed_in_user(self.request), user_id=self.kwargs["id"])
 
     def get(self, request: Request, id: int) -> Response:
         return _user_response(self.get_object())
@@ -222,7 +228,7 @@ class UserDetailApi(ApiView):
         serializer.is_valid(raise_exception=True)
         target = self.get_object()
         user = user_update(
-            actor=request.user,
+            actor=signed_in_user(request),
             target=target,
             changes=serializer.validated_data,
             client_ip=request_client_ip(request),
@@ -231,7 +237,7 @@ class UserDetailApi(ApiView):
 
     def delete(self, request: Request, id: int) -> Response:
         target = self.get_object()
-        user_soft_delete(actor=request.user, target=target)
+        user_soft_delete(actor=signed_in_user(request), target=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

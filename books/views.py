@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.http import QueryDict
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import status
@@ -33,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import SnapshotBearerAuthentication
+from accounts.permissions import signed_in_user
 from accounts.session import BrowsableApiSessionAuthentication
 from books.filters import BookFilterSet
 from books.models import Book
@@ -47,6 +49,7 @@ from books.serializers import (
 )
 from books.services import book_create, book_delete, book_update
 from common.drf.browsable import BrowsableApiRenderer
+from common.drf.fields import PlainSerializer
 from common.drf.openapi import documented
 from common.drf.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
 from common.drf.renderers import CachedJSONRenderer
@@ -132,6 +135,7 @@ class BookViewSet(ApiViewSet):
         return self.serializer_class(*args, **kwargs)
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        serializer: PlainSerializer
         if is_form_request(request):  # the browsable API's HTML form: every value is text
             serializer = self.FormSerializer(data=request.data, partial=partial)
         else:
@@ -160,15 +164,17 @@ class BookViewSet(ApiViewSet):
         return response
 
     def list(self, request: Request) -> Response:
-        params = request.query_params
+        params: QueryDict = request.query_params
         if not isinstance(request.accepted_renderer, CachedJSONRenderer):
             # The browsable API's filter form submits every field, the empty
             # ones too; for that page an empty field means "not given" (an API
             # client sending `year_to=` still gets the contract's 422).
-            params = params.copy()
             # (`cursor=` is kept: empty, it starts keyset paging.)
-            for name in [n for n, value in params.items() if value == "" and n != "cursor"]:
-                del params[name]
+            params = QueryDict(mutable=True)
+            for name, values in request.query_params.lists():
+                kept = [v for v in values if v != "" or name == "cursor"]
+                if kept:
+                    params.setlist(name, kept)
 
         def compute() -> dict[str, Any]:
             result = book_page(params=params)
@@ -189,7 +195,7 @@ class BookViewSet(ApiViewSet):
     # BookPermission has already answered 401 to an anonymous caller.
 
     def create(self, request: Request) -> Response:
-        book = book_create(actor=request.user, **self._input(request, partial=False))
+        book = book_create(actor=signed_in_user(request), **self._input(request, partial=False))
         location = request.build_absolute_uri(reverse("book-detail", kwargs={"id": book.pk}))
         body = {"data": self.OutputSerializer(book).data}
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -203,12 +209,13 @@ class BookViewSet(ApiViewSet):
     def _update(self, request: Request, *, partial: bool) -> Response:
         values = self._input(request, partial=partial)  # 422 before 404 and 403
         book = book_update(
-            actor=request.user, book=self.get_object(), values=values, partial=partial
+            actor=signed_in_user(request), book=self.get_object(), values=values,
+            partial=partial,
         )
         return Response({"data": self.OutputSerializer(book).data})
 
     def destroy(self, request: Request, id: str) -> Response:
-        book_delete(actor=request.user, book=self.get_object())
+        book_delete(actor=signed_in_user(request), book=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -217,7 +224,7 @@ class BookViewSet(ApiViewSet):
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
 
-BookViewSet = extend_schema_view(
+extend_schema_view(  # annotates BookViewSet's actions in place
     list=documented("list_books", response=BookPageSerializer),
     retrieve=documented("get_book", response=BookEnvelopeSerializer, path=[_ID]),
     create=documented("create_book", request=BookInputSerializer,

@@ -313,7 +313,8 @@ def _resolve(document: Json, schema: Json) -> Json:
     """The component a `$ref` names (one level, as all three documents use them)."""
     ref = schema.get("$ref")
     if ref and ref.startswith("#/components/schemas/"):
-        return document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        component: Json = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        return component
     return schema
 
 

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     _StrField = serializers.Field[str, Any, str, Any]
     _IntField = serializers.Field[int, Any, int, Any]
     _BoolField = serializers.Field[bool, Any, bool, Any]
+    # The base of the project's documentation-only and input serializers.
+    PlainSerializer = serializers.Serializer[Any]
 else:
     _StrField = _IntField = _BoolField = serializers.Field
+    PlainSerializer = serializers.Serializer
 
 
 @extend_schema_field(OpenApiTypes.STR)

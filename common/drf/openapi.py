@@ -16,7 +16,8 @@ path parameter. The view's docstring never reaches the document.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -27,6 +28,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from common.drf.fields import PlainSerializer
 from common.media_types import FORM_MEDIA_TYPE, JSON_MEDIA_TYPE
 from common.openapi_contract import (
     ERROR_ENVELOPE,
@@ -57,7 +59,7 @@ class ContractAutoSchema(AutoSchema):
         discovered = super().get_auth()
         from django.conf import settings
 
-        prefix = settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", "")
+        prefix = str(settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", ""))
         operation = find(self.method, contract_path(self.path, prefix))
         if operation is None:
             return discovered
@@ -66,7 +68,7 @@ class ContractAutoSchema(AutoSchema):
 
 # RFC 6749 §5.2: the token endpoint's own error shape (documentation only).
 @extend_schema_serializer(component_name="OAuthError", many=False)
-class OAuthErrorSerializer(serializers.Serializer):
+class OAuthErrorSerializer(PlainSerializer):
     error = serializers.CharField(
         help_text="invalid_request, invalid_grant, unsupported_grant_type, locked_out, ...")
     error_description = serializers.CharField()
@@ -75,8 +77,12 @@ class OAuthErrorSerializer(serializers.Serializer):
 _ERROR_SERIALIZERS = {ERROR_ENVELOPE: ErrorEnvelopeSerializer, OAUTH_ERROR: OAuthErrorSerializer}
 
 
+# A view method or class, returned as it came: extend_schema only annotates it.
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 def documented(operation_id: str, *, request: Any = None, response: Any = None,
-               path: list[OpenApiParameter] | None = None) -> Any:
+               path: list[OpenApiParameter] | None = None) -> Callable[[F], F]:
     """`extend_schema(...)` for one declared operation.
 
     `request`: the body's serializer (None: no JSON body); `response`: the

@@ -7,17 +7,18 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from common.drf.fields import PlainSerializer
 from common.openapi_contract import complete_document
 
 
 @extend_schema_serializer(component_name="ErrorDetail")
-class _ErrorDetailSerializer(serializers.Serializer):
+class _ErrorDetailSerializer(PlainSerializer):
     field = serializers.CharField(help_text="The body field or query parameter at fault.")
     message = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="ErrorBody")
-class _ErrorSerializer(serializers.Serializer):
+class _ErrorSerializer(PlainSerializer):
     code = serializers.CharField(help_text="validation_error, not_found, conflict, ...")
     message = serializers.CharField(help_text="Human readable.")
     details = _ErrorDetailSerializer(
@@ -26,14 +27,14 @@ class _ErrorSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="ErrorEnvelope", many=False)
-class ErrorEnvelopeSerializer(serializers.Serializer):
+class ErrorEnvelopeSerializer(PlainSerializer):
     """Every error of every endpoint (except the OAuth2 token endpoint)."""
 
     error = _ErrorSerializer()
 
 
 @extend_schema_serializer(component_name="PageMeta")
-class PageMetaSerializer(serializers.Serializer):
+class PageMetaSerializer(PlainSerializer):
     # Documentation only: page-number answers hold all four counts,
     # `?cursor=` answers only page_size.
     page = serializers.IntegerField(required=False)
@@ -46,7 +47,7 @@ class PageMetaSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PageLinks")
-class PageLinksSerializer(serializers.Serializer):
+class PageLinksSerializer(PlainSerializer):
     self = serializers.URLField()
     next = serializers.URLField(allow_null=True)
     prev = serializers.URLField(allow_null=True)
@@ -62,5 +63,5 @@ def postprocess_contract(result: dict[str, Any], generator: Any, request: Any, p
     """
     from django.conf import settings
 
-    prefix = settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", "")
+    prefix = str(settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", ""))
     return complete_document(result, prefix=prefix)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from common.accept import prefers_html
 from common.drf.exceptions import api_not_found
+from common.drf.fields import PlainSerializer
 from common.drf.openapi import documented
 from common.errors import MSG_NOT_AN_OBJECT, BadRequest
 from common.health import health_report
@@ -43,8 +44,9 @@ class MethodFirstMixin:
         return sorted(m for m in methods if m not in _NOT_IN_CONTRACT)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if request.method.upper() not in self.allowed_methods:
-            raise exceptions.MethodNotAllowed(request.method)
+        method = (request.method or "").upper()
+        if method not in self.allowed_methods:
+            raise exceptions.MethodNotAllowed(method)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
@@ -66,12 +68,12 @@ def json_object(request: Request) -> dict[str, Any]:
     return request.data
 
 
-class _HealthChecksSerializer(serializers.Serializer):
+class _HealthChecksSerializer(PlainSerializer):
     database = serializers.CharField(help_text="ok or unavailable")
     cache = serializers.CharField(help_text="ok or unavailable")
 
 
-class HealthReportSerializer(serializers.Serializer):
+class HealthReportSerializer(PlainSerializer):
     status = serializers.CharField(help_text="ok or unavailable")
     checks = _HealthChecksSerializer()
 
@@ -79,9 +81,9 @@ class HealthReportSerializer(serializers.Serializer):
 class DrfHealthView(ApiView):
     """GET /api/drf/health: the same report, answered through DRF."""
 
-    authentication_classes: list = []
-    permission_classes: list = []
-    throttle_classes: list = []
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
 
     @documented("health", response=HealthReportSerializer)
     def get(self, request: Request) -> Response:

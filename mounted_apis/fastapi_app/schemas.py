@@ -76,7 +76,7 @@ class ErrorBody(BaseModel):
     message: str = Field(description="Human readable.")
     # Not `| None`: the key is absent, never null, outside validation_error.
     details: list[ErrorDetail] = Field(
-        default=None,  # type: ignore[assignment]
+        default=None,  # type: ignore[arg-type]  # absent, not null (see above)
         description="Present for validation_error only.",
     )
 
