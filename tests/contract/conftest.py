@@ -298,6 +298,20 @@ def detail_fields(response: httpx.Response) -> list[str]:
     return [d["field"] for d in error_of(response)["details"]]
 
 
+def normal_error(response: httpx.Response) -> tuple[int, str, tuple[str, ...]]:
+    """What every prefix must agree on for an error: status, code and detail fields.
+
+    The wording of messages is each framework's own (docs/API.md), so it is left out.
+    An OAuth2 token-endpoint error (RFC 6749) has no details: its `error` is the code.
+    """
+    body = response.json()
+    if isinstance(body.get("error"), str):
+        return response.status_code, body["error"], ()
+    error = error_of(response)
+    fields = tuple(sorted(detail["field"] for detail in error.get("details", [])))
+    return response.status_code, error["code"], fields
+
+
 def detail_message(response: httpx.Response, field_name: str) -> str:
     for detail in error_of(response)["details"]:
         if detail["field"] == field_name:

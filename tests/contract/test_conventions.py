@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from common.errors import (
-    MSG_BAD_JSON,
-    MSG_METHOD_NOT_ALLOWED,
-    MSG_NOT_AN_OBJECT,
-    MSG_NOT_FOUND,
-    MSG_UNSUPPORTED_MEDIA,
-)
 from tests.contract.conftest import Account, Api, Tokens, assert_error
 
 HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
@@ -66,8 +59,7 @@ def test_prefixed_health_answers_the_same(api: Api) -> None:
 
 
 def test_unknown_path_is_404_envelope(api: Api) -> None:
-    error = assert_error(api.get("/no-such-path"), 404, "not_found")
-    assert error["message"] == MSG_NOT_FOUND
+    assert_error(api.get("/no-such-path"), 404, "not_found")
 
 
 def test_unknown_nested_path_is_404_envelope(api: Api) -> None:
@@ -80,8 +72,7 @@ def test_non_integer_book_id_is_404(api: Api) -> None:
 
 def test_wrong_method_is_405_with_allow(api: Api) -> None:
     response = api.delete("/books")
-    error = assert_error(response, 405, "method_not_allowed")
-    assert error["message"] == MSG_METHOD_NOT_ALLOWED.format(method="DELETE")
+    assert_error(response, 405, "method_not_allowed")
     allowed = {m.strip() for m in response.headers["Allow"].split(",")}
     assert {"GET", "POST"} <= allowed
     assert "DELETE" not in allowed
@@ -107,14 +98,12 @@ def test_invalid_json_is_400_bad_request(api: Api, alice_tokens: Tokens) -> None
         content=b'{"title": "Dune",',
         headers={**alice_tokens.headers, "Content-Type": "application/json"},
     )
-    error = assert_error(response, 400, "bad_request")
-    assert error["message"] == MSG_BAD_JSON
+    assert_error(response, 400, "bad_request")
 
 
 def test_json_list_body_is_400_bad_request(api: Api, alice_tokens: Tokens) -> None:
     response = api.post("/books", json=[{"title": "Dune"}], headers=alice_tokens.headers)
-    error = assert_error(response, 400, "bad_request")
-    assert error["message"] == MSG_NOT_AN_OBJECT
+    assert_error(response, 400, "bad_request")
 
 
 def test_wrong_content_type_is_400_bad_request(api: Api, alice_tokens: Tokens) -> None:
@@ -123,8 +112,7 @@ def test_wrong_content_type_is_400_bad_request(api: Api, alice_tokens: Tokens) -
         content=b"title=Dune",
         headers={**alice_tokens.headers, "Content-Type": "text/plain"},
     )
-    error = assert_error(response, 400, "bad_request")
-    assert error["message"] == MSG_UNSUPPORTED_MEDIA
+    assert_error(response, 400, "bad_request")
 
 
 def test_invalid_json_at_register_is_400(api: Api) -> None:

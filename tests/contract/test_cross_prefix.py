@@ -22,6 +22,7 @@ from tests.contract.conftest import (
     Tokens,
     assert_error,
     bearer,
+    normal_error,
 )
 
 ISBN13 = "9780306406157"
@@ -289,9 +290,8 @@ def test_every_prefix_answers_the_same_error(apis: list[Api], state: State, case
     responses = {api.framework: case(api, state) for api in apis}
     for response in responses.values():
         assert_error(response, status, code)
-    bodies = {framework: response.json() for framework, response in responses.items()}
-    first = next(iter(bodies.values()))
-    assert all(body == first for body in bodies.values()), bodies
+    answers = {framework: normal_error(response) for framework, response in responses.items()}
+    assert len(set(answers.values())) == 1, answers
 
 
 # --- the token endpoint's RFC 6749 errors --------------------------------------------------------
@@ -313,14 +313,14 @@ def test_every_prefix_answers_the_same_token_error(
     responses = [api.token(**TOKEN_ERROR_CASES[case_name]) for api in apis]
     assert len({response.status_code for response in responses}) == 1
     assert responses[0].status_code == 400
-    assert all(response.json() == responses[0].json() for response in responses)
+    assert len({normal_error(response) for response in responses}) == 1
 
 
 def test_a_reused_refresh_token_answers_the_same_everywhere(apis: list[Api], state: State) -> None:
     apis[0].refresh_grant(state.alice_tokens.refresh)
     responses = [api.refresh_grant(state.alice_tokens.refresh) for api in apis]
     assert all(response.status_code == 400 for response in responses)
-    assert all(response.json() == responses[0].json() for response in responses)
+    assert len({normal_error(response) for response in responses}) == 1
 
 
 # --- success bodies ------------------------------------------------------------------------------
@@ -462,5 +462,7 @@ def test_every_prefix_answers_405_with_the_same_allow_header(
     for api in apis:
         response = api.request(method, path.format(book_id=state.book_id))
         assert_error(response, 405, "method_not_allowed")
-        answers[api.framework] = (response.headers["Allow"], response.json())
-    assert len(set(map(repr, answers.values()))) == 1, answers
+        # Which methods are allowed is the contract; DRF's own Allow also names OPTIONS.
+        allowed = {m.strip() for m in response.headers["Allow"].split(",")} - {"OPTIONS", "HEAD"}
+        answers[api.framework] = (tuple(sorted(allowed)), normal_error(response))
+    assert len(set(answers.values())) == 1, answers

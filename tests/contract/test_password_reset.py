@@ -110,8 +110,7 @@ def test_inactive_user_gets_no_mail(api: Api, make_user: Callable[..., Account])
 def test_forged_token_or_uid_is_invalid_token(
     api: Api, alice: Account, uid: str, token: str
 ) -> None:
-    error = assert_error(confirm(api, uid, token), 400, "invalid_token")
-    assert "invalid" in error["message"]
+    assert_error(confirm(api, uid, token), 400, "invalid_token")
 
 
 def test_expired_token_is_invalid_token(

@@ -32,8 +32,7 @@ def test_json_is_utf8_whatever_the_declared_charset(api: Api, alice_tokens: Toke
         content=BOOK,
         headers={**alice_tokens.headers, "Content-Type": "application/json; charset=latin-1"},
     )
-    error = assert_error(response, 400, "bad_request")
-    assert error["message"] == "Request body is not valid JSON."
+    assert_error(response, 400, "bad_request")
 
 
 @pytest.mark.parametrize("page", ["/docs", "/openapi.json"])

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import MD5PasswordHasher
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from common.errors import MSG_INVALID_TOKEN, MSG_NOT_AUTHENTICATED
 from tests.contract.conftest import (
     PASSWORD,
     Account,
@@ -261,8 +260,7 @@ def _forgeries(access: str) -> dict[str, str]:
 def test_a_forged_access_token_is_refused(api: Api, alice_tokens: Tokens, forgery: str) -> None:
     token = _forgeries(alice_tokens.access)[forgery]
     response = api.get("/auth/me", headers=bearer(token))
-    error = assert_error(response, 401, "invalid_token")
-    assert error["message"] == MSG_INVALID_TOKEN
+    assert_error(response, 401, "invalid_token")
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
@@ -301,8 +299,7 @@ def test_me_returns_the_caller(api: Api, alice: Account, alice_tokens: Tokens) -
 
 def test_me_without_a_token_is_401_not_authenticated(api: Api) -> None:
     response = api.get("/auth/me")
-    error = assert_error(response, 401, "not_authenticated")
-    assert error["message"] == MSG_NOT_AUTHENTICATED
+    assert_error(response, 401, "not_authenticated")
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith("Bearer")
     assert "error=" not in challenge
