@@ -14,27 +14,27 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from books.listing import (
+    DEFAULT_SORT,
+    SortInvalid,
+    SortSpec,
+    order_by_fields,
+    parse_sort,
+    search_books,
+)
 from books.models import Book
 from books.rules import year_max
-from common.constraints import SEARCH_MAX, SORT_DIRECTIONS, SORT_FIELDS, YEAR_MIN
+from common.constraints import SEARCH_MAX, YEAR_MIN
 from common.errors import FieldError
-
-DEFAULT_SORT: tuple[tuple[str, str], ...] = (("id", "asc"),)
-
-MSG_SORT_FIELD = '"{field}" is not a sortable field; use one of: {allowed}.'
-MSG_SORT_DIRECTION = '"{direction}" is not a sort direction; use asc or desc.'
-MSG_SORT_REPEATED = '"{field}" appears more than once.'
-
-SortSpec = tuple[tuple[str, str], ...]
 
 
 class SortField(forms.CharField):
     """"title", "year:desc,title:asc" -> (("year", "desc"), ("title", "asc")).
 
-    Raises a ValidationError naming the first bad item, so the client learns
-    exactly what to fix.
+    The allowlist is the domain's (`books.listing.parse_sort`); this field
+    turns its refusal into a form error naming the first bad item.
     """
 
     # A form field's to_python may return any Python value (Django's contract):
@@ -43,20 +43,10 @@ class SortField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
-        spec: list[tuple[str, str]] = []
-        for item in text.split(","):
-            field, _, direction = item.strip().partition(":")
-            direction = direction or "asc"
-            if field not in SORT_FIELDS:
-                raise forms.ValidationError(
-                    MSG_SORT_FIELD.format(field=field, allowed=", ".join(SORT_FIELDS))
-                )
-            if direction not in SORT_DIRECTIONS:
-                raise forms.ValidationError(MSG_SORT_DIRECTION.format(direction=direction))
-            if any(field == seen for seen, _ in spec):
-                raise forms.ValidationError(MSG_SORT_REPEATED.format(field=field))
-            spec.append((field, direction))
-        return tuple(spec)
+        try:
+            return parse_sort(text)
+        except SortInvalid as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class SortFilter(django_filters.Filter):
@@ -84,18 +74,6 @@ class YearFilter(django_filters.NumberFilter):
         )
 
 
-def order_by_fields(spec: SortSpec) -> list[str]:
-    """ORM `order_by` arguments, with `id` appended as the tie-break.
-
-    Without a unique last key, rows with equal titles could swap places
-    between two page requests and a client would see one twice, another never.
-    """
-    fields = [f"-{field}" if direction == "desc" else field for field, direction in spec]
-    if not any(field == "id" for field, _ in spec):
-        fields.append("id")
-    return fields
-
-
 class BookFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", max_length=SEARCH_MAX, label="Title or author contains"
@@ -115,9 +93,7 @@ class BookFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # On PostgreSQL, icontains is UPPER(col) LIKE UPPER(%s): the trigram
-        # GIN indexes of migration 0002 serve both sides of the OR.
-        return queryset.filter(Q(title__icontains=value) | Q(author__icontains=value))
+        return search_books(queryset, value)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
