@@ -35,8 +35,8 @@ def test_every_reference_resolves_to_its_current_source(reference: str) -> None:
 def test_every_concept_has_three_columns_with_code() -> None:
     # One row per concept, in the order a reader meets them.
     assert [concept.slug for concept in CONCEPTS] == [
-        "routing", "validation", "auth", "permissions", "rate-limiting", "caching", "errors",
-        "docs", "tests",
+        "wiring", "routing", "validation", "serialization", "database", "auth", "permissions",
+        "rate-limiting", "caching", "errors", "docs", "tests",
     ]
     for concept in CONCEPTS:
         frameworks = [implementation.framework for implementation in concept.implementations]
