@@ -104,6 +104,11 @@ def start_logging() -> None:
         _listeners.append(log_statement)
 
 
+def stop_logging() -> None:
+    if log_statement in _listeners:
+        _listeners.remove(log_statement)
+
+
 @contextmanager
 def capture() -> Iterator[list[Statement]]:
     """Every statement any thread runs for a request inside the block, in order.

@@ -30,11 +30,14 @@ from tests.contract.conftest import Account, Api, Tokens
 
 SQL_DOC = Path(settings.BASE_DIR) / "docs" / "sql.md"
 INJECTION = "'; DROP TABLE books; --"
-_BLOCK = re.compile(r"<!-- sql: (?P<name>[\w-]+) (?P<vendor>\w+) -->\n```sql\n(?P<body>.*?)```", re.S)
+_BLOCK = re.compile(
+    r"<!-- sql: (?P<name>[\w-]+) (?P<vendor>\w+) -->\n```sql\n(?P<body>.*?)```", re.S
+)
 _SAVEPOINT = re.compile(r'"s\d+_x\d+"')
 # Where the page breaks a statement: before these words, and at commas past the width.
 _CLAUSES = re.compile(
-    r" (?=FROM |WHERE |ORDER BY |LIMIT |INNER JOIN |LEFT OUTER JOIN |SET |VALUES |RETURNING |GROUP BY )"
+    r" (?=FROM |WHERE |ORDER BY |LIMIT |INNER JOIN |LEFT OUTER JOIN |SET |VALUES |RETURNING "
+    r"|GROUP BY )"
 )
 WIDTH = 88
 

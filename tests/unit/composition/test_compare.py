@@ -7,8 +7,11 @@ class or assignment it names is renamed or removed, the first test fails.
 from __future__ import annotations
 
 import html
+import importlib.util
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from config import compare
@@ -118,7 +121,11 @@ def test_the_page_is_built_once_per_process(
 ) -> None:
     built = []
     real = compare.compare_page
-    monkeypatch.setattr(compare, "compare_page", lambda: built.append(1) or real())
+    def counted() -> list[compare.ConceptPage]:
+        built.append(1)
+        return real()
+
+    monkeypatch.setattr(compare, "compare_page", counted)
     compare_html.cache_clear()
     try:
         first = client.get("/compare").content
@@ -132,3 +139,11 @@ def test_the_page_is_built_once_per_process(
 @pytest.mark.django_db
 def test_the_landing_page_links_to_it(client: Client) -> None:
     assert 'href="/compare"' in client.get("/").content.decode()
+
+
+def test_the_serve_banner_names_it() -> None:
+    spec = importlib.util.spec_from_file_location("dev_script", Path(settings.BASE_DIR) / "dev.py")
+    assert spec is not None and spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    assert "http://127.0.0.1:8000/compare" in dev.ready_banner("http://127.0.0.1:8000").split()
