@@ -41,6 +41,11 @@ FRAMEWORK_GUIDES = {
     "flask": "mounted_apis/flask_app/README.md",
 }
 GUIDES_URL = "/guides/"
+# Short names for the pages' navigation bar; a page not named here shows its title.
+NAV_LABELS = {
+    "drf": "DRF guide", "fastapi": "FastAPI guide", "flask": "Flask guide", "api": "The API",
+    "sql": "SQL", "walkthrough": "Walkthrough", "measurements": "Measurements", "readme": "README",
+}
 
 
 def guide_sources() -> dict[str, str]:
@@ -88,6 +93,10 @@ class Guide:
     @property
     def url(self) -> str:
         return guide_url(self.slug)
+
+    @property
+    def label(self) -> str:
+        return NAV_LABELS.get(self.slug, self.title)
 
 
 def _plain(inline: Token) -> str:

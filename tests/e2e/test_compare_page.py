@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from config.compare import CONCEPTS
+from config.guides import guide_sources
 from tests.e2e.conftest import open_page
 
 FRAMEWORKS = ["drf", "fastapi", "flask"]
@@ -171,3 +172,15 @@ def test_scripts_are_not_needed(server: str, browser: Browser) -> None:
         assert _visible_frameworks(page, "database") == ["flask"]
     finally:
         context.close()
+
+
+def test_the_guides_fit_a_phone(server: str, browser: Browser) -> None:
+    """Every served guide at 390 px: the page never scrolls sideways (wide tables scroll)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for slug in guide_sources():
+            page.goto(f"{server}/guides/{slug}")
+            assert page.locator("h1").count() == 1, slug
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, slug
+    finally:
+        page.close()
