@@ -504,7 +504,7 @@ class Shown:
     """One snippet on the page, with the guide section that explains it."""
 
     code: Snippet
-    guide: GuideLink
+    guide: GuideLink | None
 
 
 def _file_names(path: str, guide: Guide) -> list[str]:
@@ -516,8 +516,8 @@ def _file_names(path: str, guide: Guide) -> list[str]:
     return names
 
 
-def guide_link(framework: str, code: Snippet) -> GuideLink:
-    """The section of the framework's guide that explains `code` (see the module docstring)."""
+def _section(framework: str, code: Snippet) -> GuideLink | None:
+    """The section of the framework's guide that explains `code`, if one names it."""
     guide = guides()[framework]
     files = _file_names(code.path, guide)
     name = code.reference.partition(":")[2].rpartition(".")[2]
@@ -526,13 +526,26 @@ def guide_link(framework: str, code: Snippet) -> GuideLink:
     sections = [section for section in guide.sections if section.level > 1]
     for found in (
         next((s for s in sections if any(f in s.title for f in files)), None),
-        next((s for s in sections if name and quoted and quoted.search(s.title)), None),
+        next((s for s in sections if quoted and quoted.search(s.title)), None),
         next((s for s in sections if quoted and quoted.search(s.text)), None),
         next((s for s in sections if any(f in s.text for f in files)), None),
     ):
         if found is not None:
             return GuideLink(guide_url(framework, found.anchor), found.title)
-    return GuideLink(guide.url, guide.title)
+    return None
+
+
+def guide_link(framework: str, code: Snippet) -> GuideLink:
+    """Where the framework's guide explains `code`: its section, else the guide's top."""
+    guide = guides()[framework]
+    return _section(framework, code) or GuideLink(guide.url, guide.title)
+
+
+def shared_link(code: Snippet) -> GuideLink | None:
+    """Domain code: the first framework guide with a section on it, if any."""
+    return next(
+        (link for framework in FRAMEWORK_GUIDES if (link := _section(framework, code))), None
+    )
 
 
 @dataclass(frozen=True)
@@ -541,7 +554,7 @@ class Column:
 
     framework: str
     name: str
-    guide: GuideLink  # the section of the column's first snippet
+    guide: GuideLink | None  # the section of the column's first snippet
     does_for_you: str
     snippets: list[Shown]
     tuned: list[Shown]
@@ -551,7 +564,7 @@ class Column:
 class ConceptPage:
     concept: Concept
     columns: list[Column]
-    shared: list[Snippet]
+    shared: list[Shown]
 
 
 def _column(implementation: Implementation) -> Column:
@@ -580,7 +593,9 @@ def compare_page() -> list[ConceptPage]:
         ConceptPage(
             concept=concept,
             columns=[_column(implementation) for implementation in concept.implementations],
-            shared=[snippet(reference) for reference in concept.shared],
+            shared=[
+                Shown(code, shared_link(code)) for code in map(snippet, concept.shared)
+            ],
         )
         for concept in CONCEPTS
     ]
