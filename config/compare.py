@@ -85,7 +85,7 @@ CONCEPTS: tuple[Concept, ...] = (
             "every value checked by config/env.py); DRF reads its own REST_FRAMEWORK dict from it "
             "and is reached through Django's URLconf. FastAPI and Flask are built by application "
             "factories, create_app(), that register routers or blueprints, error handlers and "
-            "hooks in code; they read Django's settings like any other module. One ASGI "
+            "hooks in code; the domain code they call reads Django's settings. One ASGI "
             "composition root builds all three and mounts them by prefix (shared, below)."
         ),
         drf=_drf(
