@@ -160,6 +160,7 @@ def ready_banner(base_url: str) -> str:
     """What a newcomer opens first; the demo logins were printed by seed_demo above."""
     rows = [
         ("Landing page", f"{base_url}/", "the three APIs side by side"),
+        ("Side by side", f"{base_url}/compare", "each concept in DRF, FastAPI and Flask"),
         ("Admin", f"{base_url}/admin/", "log in as admin (password above)"),
         ("API docs", f"{base_url}/api/drf/docs", "Django REST framework"),
         ("", f"{base_url}/api/fastapi/docs", "FastAPI"),
@@ -187,6 +188,8 @@ def serve(args: argparse.Namespace) -> None:
     # (production's default, with DEBUG off, is one JSON object per line).
     server_env = dict(os.environ)
     server_env.setdefault("LOG_FORMAT", "text")
+    if args.sql:  # every SQL statement in the log, with its request id (docs/sql.md)
+        server_env["LOG_SQL"] = "true"
     server = subprocess.Popen(command, cwd=ROOT, env=server_env)
     # A `kill` of this script stops the server too, instead of orphaning it.
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
@@ -234,6 +237,9 @@ def main() -> None:
     serve_parser.add_argument(
         "--workers", type=int, default=1,
         help="uvicorn worker processes (default 1)",
+    )
+    serve_parser.add_argument(
+        "--sql", action="store_true", help="log each request's SQL statements (LOG_SQL=true)"
     )
     serve_parser.set_defaults(handler=serve)
 

@@ -42,6 +42,7 @@ from common.asgi.edge import Edge, EdgeSettings  # noqa: E402
 from common.asgi.security_headers import hsts_header  # noqa: E402
 from common.asgi.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 from common.asgi.wsgi import wsgi_to_asgi  # noqa: E402  (needs Django set up first)
+from common.sql_log import with_request_ids  # noqa: E402
 
 # Which framework answers a path, for the X-Served-By header.
 SERVED_BY_PREFIXES = (
@@ -123,6 +124,8 @@ def build_application() -> ASGIApp:
         default=django_app,
     )
     app: ASGIApp = dispatcher
+    if settings.LOG_SQL:  # the request id on each SQL log line (common/sql_log.py)
+        app = with_request_ids(app)
     if settings.CORS_ALLOWED_ORIGINS:
         app = with_cors(app, settings.CORS_ALLOWED_ORIGINS)
     edge_settings = EdgeSettings(

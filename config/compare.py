@@ -10,6 +10,10 @@ after, under its own label. The domain rules all three call (selectors,
 services, the limiter, the token service) are written once; the `shared`
 references show them under the columns.
 
+Every snippet links to the section of its framework's guide that explains
+it (config.guides serves the guides as HTML): the first heading naming its
+file, else the first section quoting its name, else the guide's top.
+
 The page is built once per process (`compare_html()`, cached): the source
 does not change under a running server (after an edit, restart it;
 `manage.py runserver` does so by itself). tests/unit/composition/test_compare.py resolves every
@@ -19,11 +23,14 @@ reference, so a rename breaks a test, not the page.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.template.loader import render_to_string
 
 from config.compare_source import Snippet, highlight_css, snippet
+from config.guides import FRAMEWORK_GUIDES, Guide, guide_url, guides
 
 FASTAPI = "mounted_apis.fastapi_app"
 FLASK = "mounted_apis.flask_app"
@@ -54,12 +61,6 @@ class Concept:
 
 
 FRAMEWORK_NAMES = {"drf": "Django REST framework", "fastapi": "FastAPI", "flask": "Flask"}
-# Each framework's own guide, next to its code.
-FRAMEWORK_GUIDES = {
-    "drf": "docs/drf.md",
-    "fastapi": "mounted_apis/fastapi_app/README.md",
-    "flask": "mounted_apis/flask_app/README.md",
-}
 
 
 def _drf(does_for_you: str, *references: str, tuned: tuple[str, ...] = ()) -> Implementation:
@@ -75,6 +76,39 @@ def _flask(does_for_you: str, *references: str, tuned: tuple[str, ...] = ()) -> 
 
 
 CONCEPTS: tuple[Concept, ...] = (
+    Concept(
+        slug="wiring",
+        title="App wiring and configuration",
+        question="Where is each application built, configured and mounted?",
+        differs=(
+            "Django is configured by one settings module, read once at start (config/settings.py, "
+            "every value checked by config/env.py); DRF reads its own REST_FRAMEWORK dict from it "
+            "and is reached through Django's URLconf. FastAPI and Flask are built by application "
+            "factories, create_app(), that register routers or blueprints, error handlers and "
+            "hooks in code; the domain code they call reads Django's settings. One ASGI "
+            "composition root builds all three and mounts them by prefix (shared, below)."
+        ),
+        drf=_drf(
+            "Django reads settings.py once; DRF's defaults (authentication, renderers, parsers, "
+            "the exception handler, throttles) are class paths in REST_FRAMEWORK, and its "
+            "URLconf is include()d under /api/drf.",
+            "config.settings:REST_FRAMEWORK",
+            "config.urls:urlpatterns",
+        ),
+        fastapi=_fastapi(
+            "The application object is built by a factory: routers, exception handlers and the "
+            "docs are registered on it in code; configuration is Python, not a settings file.",
+            f"{FASTAPI}.main:create_app",
+        ),
+        flask=_flask(
+            "Flask's documented application factory: a Flask subclass sets the JSON provider "
+            "and URL rule class, app.config holds Flask's own options, blueprints and hooks "
+            "are registered in order.",
+            f"{FLASK}:create_app",
+            f"{FLASK}:ContractFlask",
+        ),
+        shared=("config.asgi:build_application", "config.asgi:PrefixDispatcher"),
+    ),
     Concept(
         slug="routing",
         title="Routing",
@@ -140,6 +174,73 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FLASK}.blueprints.books:create_book",
         ),
         shared=("books.services:book_create",),
+    ),
+    Concept(
+        slug="serialization",
+        title="Response serialization",
+        question="A Book row becomes {\"data\": {...}}: which object decides the fields and bytes?",
+        differs=(
+            "The same nine fields, three idioms. DRF declares an output Serializer whose .data "
+            "the JSON renderer encodes; FastAPI declares a Pydantic model, validates the ORM "
+            "object into it (from_attributes) and documents it as the response model; Flask "
+            "writes a plain function from the model to a dict and a JSON provider that encodes "
+            "it. The timestamps are formatted by one shared function, so the bytes match."
+        ),
+        drf=_drf(
+            "A Serializer reads the attributes its fields name (source= for another one); "
+            "the view wraps its .data in the envelope and the JSONRenderer encodes it.",
+            "books.serializers:BookOutputSerializer",
+            "books.views:BookViewSet._update",
+        ),
+        fastapi=_fastapi(
+            "A Pydantic model validated from the ORM object (from_attributes) is both the "
+            "response's shape and its OpenAPI schema; an Annotated serializer formats dates.",
+            f"{FASTAPI}.schemas:OutputModel",
+            f"{FASTAPI}.schemas:BookPublic",
+            f"{FASTAPI}.routes.books:update_book",
+        ),
+        flask=_flask(
+            "A view may return a dict, which Flask encodes with the app's JSON provider; "
+            "the dict itself is written by a plain function.",
+            f"{FLASK}.rendering:book_public",
+            f"{FLASK}.rendering:ContractJSONProvider",
+        ),
+        shared=("common.rendering:drf_datetime",),
+    ),
+    Concept(
+        slug="database",
+        title="Database access",
+        question="Sync or async, which thread, which connection: how does each reach Django's ORM?",
+        differs=(
+            "The ORM is synchronous and its connections belong to a thread. DRF views are sync "
+            "Django views on WSGI worker threads: they call the ORM directly, and Django's "
+            "request_finished signal returns the connection. FastAPI's endpoints are async: each "
+            "ORM call is sent to a worker thread with run_db (asgiref's sync_to_async, bounded "
+            "by the pool's size), which returns the connection after the call. Flask views are "
+            "sync on their own worker threads and call the ORM directly; Flask's "
+            "teardown_request hook returns the connection, since Django's signals never fire there."
+        ),
+        drf=_drf(
+            "A sync view on a WSGI worker thread calls the domain (and so the ORM) directly; "
+            "Django's request signals take the thread's connection back after the response.",
+            "books.views:BookViewSet._update",
+            "books.views:BookViewSet.get_object",
+        ),
+        fastapi=_fastapi(
+            "An async endpoint must not touch the ORM on the event loop: it awaits run_db, "
+            "which runs the sync call in a bounded thread pool and releases the connection.",
+            f"{FASTAPI}.routes.books:update_book",
+            f"{FASTAPI}.routes.books:_update",
+            f"{FASTAPI}.db:run_db",
+        ),
+        flask=_flask(
+            "A sync view calls the domain directly on its worker thread; the teardown hook "
+            "gives the connection back, error or not.",
+            f"{FLASK}.blueprints.books:_update",
+            f"{FLASK}.db:release_request_connections",
+            f"{FLASK}.db:init_app",
+        ),
+        shared=("books.selectors:book_get", "common.db:release_connections"),
     ),
     Concept(
         slug="auth",
@@ -393,22 +494,94 @@ def all_references() -> list[str]:
 
 
 @dataclass(frozen=True)
+class GuideLink:
+    url: str  # /guides/<slug>#<anchor>, or the guide's top
+    title: str  # the section's heading
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One snippet on the page, with the guide section that explains it."""
+
+    code: Snippet
+    guide: GuideLink | None
+
+
+def _file_names(path: str, guide: Guide) -> list[str]:
+    """How a guide may name the file: from the root, or from the guide's own folder."""
+    names = [path]
+    folder = PurePosixPath(guide.path).parent
+    if folder.parts and PurePosixPath(path).is_relative_to(folder):
+        names.append(PurePosixPath(path).relative_to(folder).as_posix())
+    return names
+
+
+def _section(framework: str, code: Snippet) -> GuideLink | None:
+    """The section of the framework's guide that explains `code`, if one names it."""
+    guide = guides()[framework]
+    files = _file_names(code.path, guide)
+    name = code.reference.partition(":")[2].rpartition(".")[2]
+    # The name as a reader quotes it: in backticks, alone or in a longer span.
+    quoted = re.compile(rf"`[^`]*\b{re.escape(name)}\b[^`]*`") if name else None
+    sections = [section for section in guide.sections if section.level > 1]
+    for found in (
+        next((s for s in sections if any(f in s.title for f in files)), None),
+        next((s for s in sections if quoted and quoted.search(s.title)), None),
+        next((s for s in sections if quoted and quoted.search(s.text)), None),
+        next((s for s in sections if any(f in s.text for f in files)), None),
+    ):
+        if found is not None:
+            return GuideLink(guide_url(framework, found.anchor), found.title)
+    return None
+
+
+def guide_link(framework: str, code: Snippet) -> GuideLink:
+    """Where the framework's guide explains `code`: its section, else the guide's top."""
+    guide = guides()[framework]
+    return _section(framework, code) or GuideLink(guide.url, guide.title)
+
+
+def shared_link(code: Snippet) -> GuideLink | None:
+    """Domain code: the first framework guide with a section on it, if any."""
+    return next(
+        (link for framework in FRAMEWORK_GUIDES if (link := _section(framework, code))), None
+    )
+
+
+@dataclass(frozen=True)
 class Column:
     """One framework's column of one concept, with its source read now."""
 
     framework: str
     name: str
-    guide: str
+    guide: GuideLink | None  # the section of the column's first snippet
     does_for_you: str
-    snippets: list[Snippet]
-    tuned: list[Snippet]
+    snippets: list[Shown]
+    tuned: list[Shown]
 
 
 @dataclass(frozen=True)
 class ConceptPage:
     concept: Concept
     columns: list[Column]
-    shared: list[Snippet]
+    shared: list[Shown]
+
+
+def _column(implementation: Implementation) -> Column:
+    framework = implementation.framework
+    shown = [
+        Shown(code, guide_link(framework, code))
+        for code in map(snippet, implementation.references)
+    ]
+    return Column(
+        framework=framework,
+        name=FRAMEWORK_NAMES[framework],
+        guide=shown[0].guide,
+        does_for_you=implementation.does_for_you,
+        snippets=shown,
+        tuned=[Shown(code, guide_link(framework, code))
+               for code in map(snippet, implementation.tuned)],
+    )
 
 
 def compare_page() -> list[ConceptPage]:
@@ -419,18 +592,10 @@ def compare_page() -> list[ConceptPage]:
     return [
         ConceptPage(
             concept=concept,
-            columns=[
-                Column(
-                    framework=implementation.framework,
-                    name=FRAMEWORK_NAMES[implementation.framework],
-                    guide=FRAMEWORK_GUIDES[implementation.framework],
-                    does_for_you=implementation.does_for_you,
-                    snippets=[snippet(reference) for reference in implementation.references],
-                    tuned=[snippet(reference) for reference in implementation.tuned],
-                )
-                for implementation in concept.implementations
+            columns=[_column(implementation) for implementation in concept.implementations],
+            shared=[
+                Shown(code, shared_link(code)) for code in map(snippet, concept.shared)
             ],
-            shared=[snippet(reference) for reference in concept.shared],
         )
         for concept in CONCEPTS
     ]
@@ -441,6 +606,10 @@ def compare_html() -> str:
     """The whole page, read, highlighted and rendered once per process."""
     return render_to_string(
         "compare.html",
-        {"concepts": compare_page(), "highlight_css": highlight_css(),
-         "guides": FRAMEWORK_GUIDES},
+        {
+            "concepts": compare_page(),
+            "highlight_css": highlight_css(),
+            "guides": {framework: guides()[framework] for framework in FRAMEWORK_GUIDES},
+            "frameworks": FRAMEWORK_NAMES,
+        },
     )

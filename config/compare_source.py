@@ -27,9 +27,11 @@ import functools
 import re
 import textwrap
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
@@ -56,6 +58,19 @@ class Snippet:
     @property
     def html(self) -> SafeString:
         return highlight(self.code)
+
+    @property
+    def path_html(self) -> SafeString:
+        return wrappable(self.path)
+
+    @property
+    def reference_html(self) -> SafeString:
+        return wrappable(self.reference.removeprefix("mounted_apis."))
+
+    @property
+    def width(self) -> int:
+        """Characters per row the box needs to wrap only between names."""
+        return widest_unbreakable(self.code)
 
 
 def module_path(module_name: str) -> Path:
@@ -134,6 +149,22 @@ def snippet(reference: str) -> Snippet:
 
 # The leading spaces of one highlighted line: bare, or first in a token span.
 _LEADING_SPACES = re.compile(r'^(?:<span class="[^"]*">)?( +)')
+# Where a line may wrap besides its spaces: after an opening bracket or a comma,
+# and before a dot. Between two tokens, never inside a name.
+_BREAK_AFTER_HTML = re.compile(
+    r'(<span class="p">[^<]*[(\[{,]</span>|<span class="si">[^<]*}</span>)'
+)
+_BREAK_BEFORE_HTML = re.compile(r'(<span class="o">\.</span>)')
+# Inside a string or a comment (a dotted path, a URL, code in a docstring): after a
+# slash, a bracket, `=` or a comma, and before a dot.
+_STRING_SPAN = re.compile(r'(<span class="(?:s[a-z0-9]*|c1?)">)([^<]*)(</span>)')
+_BREAK_IN_STRING = re.compile(r"(?<=[/(\[=,])(?=[^/])|(?<=[^.])(?=\.\w)")
+# A continuation line aligned far right (39 spaces under an open bracket) still
+# hangs its wrapped rows at most this far in, so a narrow box can hold them.
+MAX_HANG = 8
+_TAG = re.compile(r"<[^>]+>")
+# A wrapped row starts this many characters right of its line's indent (the CSS's +4).
+HANGING_INDENT = 4
 
 
 def _line(html: str) -> str:
@@ -142,11 +173,33 @@ def _line(html: str) -> str:
     The count of leading spaces goes to `--indent` (read by the page's CSS):
     a long line that wraps continues four characters right of where its
     text starts, not at the left edge of the block. The spaces stay in the
-    text, so copied code keeps its indentation.
+    text, so copied code keeps its indentation. `<wbr>` marks the places
+    between tokens where the line may wrap (an empty element: copying the
+    code copies none of it).
     """
     match = _LEADING_SPACES.match(html)
-    indent = len(match.group(1)) if match else 0
+    indent = min(len(match.group(1)) if match else 0, MAX_HANG)
+    html = _BREAK_BEFORE_HTML.sub(r"<wbr>\1", _BREAK_AFTER_HTML.sub(r"\1<wbr>", html))
+    html = _STRING_SPAN.sub(
+        lambda m: m[1] + _BREAK_IN_STRING.sub("<wbr>", m[2]) + m[3], html
+    )
     return f'<span class="line" style="--indent:{indent}">{html}</span>'
+
+
+def widest_unbreakable(code: str) -> int:
+    """The width in characters the box needs so that no name has to break.
+
+    The longest run between two wrap points (spaces, and the `<wbr>`s of
+    `_line`), placed where a wrapped row of its line starts. The page sizes
+    the box's font so that this many characters fit in its column.
+    """
+    widest = 0
+    for line in highlight(code).split('<span class="line" ')[1:]:
+        text = unescape(_TAG.sub("", line.replace("<wbr>", "\0")).split(">", 1)[1])
+        indent = min(len(text) - len(text.lstrip(" ")), MAX_HANG)
+        runs = re.split(r"[\0 ]", text.strip())
+        widest = max(widest, indent + HANGING_INDENT + max(len(run) for run in runs))
+    return widest
 
 
 def highlight(code: str) -> SafeString:
@@ -154,12 +207,17 @@ def highlight(code: str) -> SafeString:
 
     Pygments closes its token spans at the end of every line, so the lines
     can be wrapped one by one; the page's CSS gives each a hanging indent,
-    and a long line wraps inside its column instead of scrolling sideways.
-    No outer element: the template owns `<pre><code>`.
+    and a long line wraps inside its column, between tokens, instead of
+    scrolling sideways. No outer element: the template owns `<pre><code>`.
     """
     formatter = HtmlFormatter(nowrap=True, style=PYGMENTS_STYLE)
     html = pygments_highlight(code, PythonLexer(), formatter).rstrip("\n")
     return mark_safe("".join(_line(line) for line in html.split("\n")))  # noqa: S308  (escaped)
+
+
+def wrappable(name: str) -> SafeString:
+    """A dotted name or a path, escaped, that may wrap after `/` or `:` and before a dot."""
+    return mark_safe(re.sub(r"(?<=[/:])|(?=\.)", "<wbr>", escape(name)))  # noqa: S308
 
 
 def highlight_css() -> SafeString:

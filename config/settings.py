@@ -455,3 +455,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 LOGGING = logging_config(
     log_format=LOG_FORMAT, level=env.choice("LOG_LEVEL", "info", LOG_LEVELS).upper()
 )
+# LOG_SQL=true: every SQL statement, its parameters and duration on the `sql`
+# logger, with the request's id (common/sql_log.py). For development: the
+# parameters include what users sent. `python3 dev.py serve --sql` sets it.
+LOG_SQL = env.flag("LOG_SQL", False)

@@ -1,4 +1,4 @@
-"""Django's URL routes: the landing page, /compare, health, the admin, and DRF at /api/drf.
+"""Django's URL routes: the landing page, /compare, /guides, health, the admin, DRF at /api/drf.
 
 FastAPI and Flask are not here: `config.asgi` sends /api/fastapi and
 /api/flask to them before Django sees the request.
@@ -14,6 +14,7 @@ from config import views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("compare", views.compare, name="compare"),
+    path("guides/<slug:slug>", views.guide, name="guide"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     # The pages the password reset email links to (the API's confirm endpoint is

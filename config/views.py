@@ -1,15 +1,17 @@
-"""Plain Django views outside the API prefixes: the landing page, /compare and /health."""
+"""Plain Django views outside the API prefixes: the landing page, /compare, /guides and /health."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from common.health import health_report
 from config.compare import compare_html
+from config.guides import guide_html
 
-# /compare is self-contained (inline CSS, no script, no image): the browser
-# may load nothing else, as on the docs pages (common/asgi/security_headers.py).
+# /compare and /guides are self-contained (inline CSS, no script, no image): the
+# browser may load nothing else, as on the docs pages (common/asgi/security_headers.py).
 COMPARE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 FRAMEWORKS = [
@@ -41,6 +43,18 @@ def landing(request: HttpRequest) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     """The three implementations of each concept, side by side (built once per process)."""
     response = HttpResponse(compare_html())
+    response["Content-Security-Policy"] = COMPARE_CSP
+    return response
+
+
+@require_safe
+def guide(request: HttpRequest, slug: str) -> HttpResponse:
+    """One markdown guide as HTML (config/guides.py; built once per process)."""
+    try:
+        body = guide_html(slug)
+    except KeyError:
+        raise Http404(f"no guide {slug!r}") from None
+    response = HttpResponse(body)
     response["Content-Security-Policy"] = COMPARE_CSP
     return response
 

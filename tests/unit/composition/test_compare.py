@@ -7,13 +7,17 @@ class or assignment it names is renamed or removed, the first test fails.
 from __future__ import annotations
 
 import html
+import importlib.util
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from config import compare
 from config.compare import CONCEPTS, all_references, compare_html
-from config.compare_source import highlight, module_path, snippet
+from config.compare_source import highlight, module_path, snippet, widest_unbreakable
 
 
 @pytest.mark.parametrize("reference", sorted(set(all_references())))
@@ -35,8 +39,8 @@ def test_every_reference_resolves_to_its_current_source(reference: str) -> None:
 def test_every_concept_has_three_columns_with_code() -> None:
     # One row per concept, in the order a reader meets them.
     assert [concept.slug for concept in CONCEPTS] == [
-        "routing", "validation", "auth", "permissions", "rate-limiting", "caching", "errors",
-        "docs", "tests",
+        "wiring", "routing", "validation", "serialization", "database", "auth", "permissions",
+        "rate-limiting", "caching", "errors", "docs", "tests",
     ]
     for concept in CONCEPTS:
         frameworks = [implementation.framework for implementation in concept.implementations]
@@ -118,7 +122,11 @@ def test_the_page_is_built_once_per_process(
 ) -> None:
     built = []
     real = compare.compare_page
-    monkeypatch.setattr(compare, "compare_page", lambda: built.append(1) or real())
+    def counted() -> list[compare.ConceptPage]:
+        built.append(1)
+        return real()
+
+    monkeypatch.setattr(compare, "compare_page", counted)
     compare_html.cache_clear()
     try:
         first = client.get("/compare").content
@@ -132,3 +140,35 @@ def test_the_page_is_built_once_per_process(
 @pytest.mark.django_db
 def test_the_landing_page_links_to_it(client: Client) -> None:
     assert 'href="/compare"' in client.get("/").content.decode()
+
+
+def test_the_serve_banner_names_it() -> None:
+    spec = importlib.util.spec_from_file_location("dev_script", Path(settings.BASE_DIR) / "dev.py")
+    assert spec is not None and spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    assert "http://127.0.0.1:8000/compare" in dev.ready_banner("http://127.0.0.1:8000").split()
+
+
+def test_lines_may_wrap_between_tokens_never_inside_a_name() -> None:
+    code = 'x = BookPublic.model_validate(book, key=[1, 2])  # see a.b/c\n'
+    shown = highlight(code)
+    # Before the dot, after the bracket and the comma; in the comment, at its dots and slashes.
+    assert '<span class="n">BookPublic</span><wbr><span class="o">.</span>' in shown
+    assert '<span class="p">(</span><wbr>' in shown and '<span class="p">,</span><wbr>' in shown
+    for reference in sorted(set(all_references())):
+        text = snippet(reference).html
+        # A <wbr> between two letters of the same word would let the browser break a name.
+        assert not re.search(r"\w<wbr>\w", text), reference
+        # Nothing added but the (empty) <wbr> elements: the same characters, line by line.
+        lines = text.replace('</span><span class="line"', '</span>\n<span class="line"')
+        shown_text = html.unescape(re.sub(r"<[^>]+>", "", lines))
+        assert shown_text == snippet(reference).code, reference
+
+
+def test_the_widest_unbreakable_run_counts_its_hanging_indent() -> None:
+    # ".model_validate(" is the widest run (a dot goes with the name after it),
+    # + 4 for where a wrapped row starts.
+    assert widest_unbreakable("x = BookPublic.model_validate(book)") == 4 + len(".model_validate(")
+    # A deep continuation line hangs at most MAX_HANG + 4 characters in.
+    assert widest_unbreakable(" " * 39 + "name") == 8 + 4 + len("name")
