@@ -305,6 +305,9 @@ LOGIN_LOCKOUT = env.seconds("LOGIN_LOCKOUT", 900)
 # An IP has its own, higher threshold: one person's typos behind a shared
 # address (an office, the admin's own machine) lock no one else out.
 LOGIN_MAX_FAILURES_PER_IP = env.integer("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=1)
+# A username's failures across all addresses before it is slowed (not locked):
+# high enough that only a distributed guess reaches it.
+LOGIN_MAX_FAILURES_PER_USERNAME = env.integer("LOGIN_MAX_FAILURES_PER_USERNAME", 100, minimum=1)
 CORS_ALLOWED_ORIGINS = env.items("CORS_ALLOWED_ORIGINS")
 
 # --- Serving ---------------------------------------------------------------------
