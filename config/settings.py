@@ -367,8 +367,11 @@ globals().update(env.email_settings("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost>")
 # How long a reset link works (Django's own setting; its default is 3 days).
 PASSWORD_RESET_TIMEOUT = env.seconds("PASSWORD_RESET_TIMEOUT", 3 * 3_600)
-# Reset requests, per client IP and, separately, per email address.
+# Reset requests per client IP (over it: 429).
 RATE_LIMIT_PASSWORD_RESET = env.rate("RATE_LIMIT_PASSWORD_RESET", "5/hour")
+# Reset emails per hour to one address: from one client IP, and from all IPs.
+PASSWORD_RESET_PER_ADDRESS_IP = env.integer("PASSWORD_RESET_PER_ADDRESS_IP", 5, minimum=1)
+PASSWORD_RESET_PER_ADDRESS = env.integer("PASSWORD_RESET_PER_ADDRESS", 20, minimum=1)
 # Seconds a mail server may take per SMTP operation before the send gives up.
 EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
 # The origin links in emails point at (https://books.example.com). Unset:
