@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "books",
     "throttling",
+    # Django's Tasks API (backport) and its ORM backend: durable email jobs
+    # (common.mail_tasks), worked by `manage.py db_worker` when MAIL_QUEUE=tasks.
+    "django_tasks",
+    "django_tasks_db",
     # Only for `manage.py bench` (benchmarks/): no models, nothing on the request path.
     "benchmarks",
 ]
@@ -374,6 +378,11 @@ PASSWORD_RESET_PER_ADDRESS_IP = env.integer("PASSWORD_RESET_PER_ADDRESS_IP", 5, 
 PASSWORD_RESET_PER_ADDRESS = env.integer("PASSWORD_RESET_PER_ADDRESS", 20, minimum=1)
 # Seconds a mail server may take per SMTP operation before the send gives up.
 EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
+# Where emails wait: "outbox" (this process's sender threads; lost if it
+# stops) or "tasks" (rows in the database, sent by `manage.py db_worker`,
+# retried with backoff; needs that worker running beside the server).
+MAIL_QUEUE = env.choice("MAIL_QUEUE", "outbox", ("outbox", "tasks"))
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The origin links in emails point at (https://books.example.com). Unset:
 # the scheme and host the request came in on, never a port the client chose.
 PUBLIC_URL = env.url(

@@ -238,3 +238,26 @@ def test_the_link_uses_public_url_when_set(api: Api, alice: Account, settings) -
     settings.PUBLIC_URL = "https://books.example.org"
     origin = _emailed_link(api, alice, headers={"Host": "localhost:1337"})
     assert origin == "https://books.example.org"
+
+
+def test_with_the_task_queue_the_worker_sends_the_email(
+    apis: list[Api], alice: Account, settings
+) -> None:
+    """MAIL_QUEUE=tasks: every prefix stores a job; `manage.py db_worker` sends it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from common.mail import outbox
+
+    settings.MAIL_QUEUE = "tasks"
+    for number, api in enumerate(apis):
+        request_reset(api.with_peer(f"198.51.100.{60 + number}"), alice.email)
+    outbox.wait_until_empty()
+    assert mail.outbox == []  # stored, not sent by the server process
+    assert DBTaskResult.objects.filter(status="READY").count() == len(apis)
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO())
+    assert [m.to for m in mail.outbox] == [[alice.email]] * len(apis)
+    uid, token = uid_and_token(mail.outbox[0])
+    assert confirm(apis[0], uid, token).status_code == 204
