@@ -158,3 +158,18 @@ def test_the_client_address_is_counted(boss: User, settings: SettingsWrapper) ->
         admin_login(Client(), name, WRONG)
     status = lockout.login_guard.status(None, CLIENT_IP)
     assert status["locked"] is True
+
+
+def test_a_slowed_username_says_so_and_lets_a_familiar_address_in(
+    boss: User, settings: SettingsWrapper
+) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 4
+    admin_login(Client(REMOTE_ADDR="198.51.100.5"), "boss", PASSWORD)  # a familiar address
+    for index in range(4):  # a guess spread over four addresses
+        admin_login(Client(REMOTE_ADDR=f"10.4.0.{index + 1}"), "boss", WRONG)
+    page = admin_login(Client(REMOTE_ADDR="192.0.2.77"), "boss", PASSWORD)
+    assert "Too many failed logins for this account from many addresses" in page
+    assert "Try again in 10 minute(s)" in page
+    home = Client(REMOTE_ADDR="198.51.100.5")
+    admin_login(home, "boss", PASSWORD)
+    assert logged_in(home)
