@@ -3,8 +3,10 @@
 The admin's login page checks passwords too, so it must not be a side door
 around the lockout: 30 guesses there would otherwise cost nothing. This form
 counts every attempt in `throttling.lockout.login_guard`, the counters the
-token endpoint and `current_password` use (per case-folded username and per
-client IP), so failures anywhere lock everywhere.
+token endpoint and `current_password` use (per username from one client IP,
+per IP, per username across IPs), so failures at any of them count at all:
+a name locked from an address is locked there for the API and the admin
+alike, and its owner logs in from their own address at both.
 
 The admin shows its own words, as form errors on the login page, instead of
 the API's JSON. A locked username reads the same whether or not it exists.
@@ -28,6 +30,10 @@ MSG_ADMIN_LOCKED_OUT = (
     "Try again in %(minutes)d minute(s)."
 )
 MSG_ADMIN_BUSY = "Too many logins for this account are being checked at once. Try again."
+MSG_ADMIN_SLOWED = (
+    "Too many failed logins for this account from many addresses. "
+    "Try again in %(minutes)d minute(s), or from an address you logged in from before."
+)
 MSG_ADMIN_UNAVAILABLE = "Logging in is temporarily unavailable. Try again later."
 
 
@@ -68,17 +74,25 @@ class GuardedLoginMixin(AuthenticationForm):
         try:
             passed = lockout.login_guard.attempt(username, request_client_ip(self.request), check)
         except LockedOut as exc:
-            minutes = max(1, -(-exc.retry_after // 60))  # rounded up
             raise ValidationError(
-                MSG_ADMIN_LOCKED_OUT, code="locked_out", params={"minutes": minutes}
+                MSG_ADMIN_LOCKED_OUT, code="locked_out", params={"minutes": _minutes(exc)}
             ) from None
-        except RateLimited:
+        except RateLimited as exc:
+            if exc.retry_after > lockout.IN_FLIGHT_RETRY_AFTER:  # slowed, not just busy
+                raise ValidationError(
+                    MSG_ADMIN_SLOWED, code="rate_limited", params={"minutes": _minutes(exc)}
+                ) from None
             raise ValidationError(MSG_ADMIN_BUSY, code="rate_limited") from None
         except ServiceUnavailable:
             raise ValidationError(MSG_ADMIN_UNAVAILABLE, code="unavailable") from None
         if not passed:
             raise refusal[0]
         return self.cleaned_data
+
+
+def _minutes(exc: LockedOut | RateLimited) -> int:
+    """The wait in whole minutes, rounded up."""
+    return max(1, -(-exc.retry_after // 60))
 
 
 class GuardedAuthenticationForm(GuardedLoginMixin):

@@ -36,6 +36,10 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.core.exceptions import ValidationError
+
+from common.constraints import EMAIL_MAX, USERNAME_MAX
+
 # The canonical columns' length. A canonical form can be longer than the value
 # (`ß` -> `ss`, and one Arabic ligature, U+FDFA, is 18 letters after NFKC):
 # values whose form would not fit are refused as too long (see accounts.rules).
@@ -44,6 +48,50 @@ import unicodedata
 CANONICAL_MAX = 600
 
 
+# Django's MaxLengthValidator wording, so the API, the admin and
+# createsuperuser say "too long" in one voice.
+MSG_STORED_TOO_LONG = "Ensure this field has no more than {n} characters."
+
+
 def canonical(text: str) -> str:
     """NFKC, then case-folded: the form under which two names are the same name."""
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+def stored_username(value: str) -> str:
+    """The username as its column stores it: NFKC, as Django's `normalize_username`.
+
+    It can be longer than the value typed (the ligature `ﬃ` is `ffi`, `¼` is
+    `1⁄4`), so a length check on the value alone lets through names the
+    column cannot hold.
+    """
+    return unicodedata.normalize("NFKC", value)
+
+
+def stored_email(value: str) -> str:
+    """The address as its column stores it: the domain lower-cased (Django's
+    `normalize_email`); lower-casing can lengthen it too (`İ` is two letters)."""
+    local, at, domain = value.rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else value
+
+
+def username_fits(value: str) -> bool:
+    """Both stored forms of a username fit their columns."""
+    return len(stored_username(value)) <= USERNAME_MAX and len(canonical(value)) <= CANONICAL_MAX
+
+
+def email_fits(value: str) -> bool:
+    """Both stored forms of an address fit their columns."""
+    return len(stored_email(value)) <= EMAIL_MAX and len(canonical(value)) <= CANONICAL_MAX
+
+
+def validate_username_fits(value: str) -> None:
+    """A model-field validator (the admin's forms, `createsuperuser`): see username_fits."""
+    if isinstance(value, str) and not username_fits(value):
+        raise ValidationError(MSG_STORED_TOO_LONG.format(n=USERNAME_MAX), code="max_length")
+
+
+def validate_email_fits(value: str) -> None:
+    """A model-field validator (the admin's forms, `createsuperuser`): see email_fits."""
+    if isinstance(value, str) and not email_fits(value):
+        raise ValidationError(MSG_STORED_TOO_LONG.format(n=EMAIL_MAX), code="max_length")

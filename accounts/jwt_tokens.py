@@ -23,7 +23,12 @@ What these subclasses add, and why:
   blacklist never does.
 - Stricter claims: every claim the token service relies on must be present
   and well-formed. simplejwt accepts a signed token without `iat` or `sub`;
-  refused here, such a token is a 401, never a 500 further on.
+  refused here, such a token is a 401, never a 500 further on. The dates
+  (`exp`, `iat`, `nbf`) must be NumericDates a datetime can hold (RFC 7519
+  §2: a malformed one makes the token invalid): PyJWT reads `"1893456000"`
+  as a number, and simplejwt then fails on the string, or on `10**30`, with
+  a TypeError or an OverflowError. `sub` must be a user id as issued: a
+  string of digits that fits the id column.
 - Settings read when used. simplejwt's AccessToken binds `lifetime`, and
   `rest_framework_simplejwt.state` its TokenBackend, once at import; these
   read SIMPLE_JWT at use time, so a changed setting (`override_settings`,
@@ -63,6 +68,12 @@ FAMILY_CLAIM = "fam"
 
 # What the token service reads from a verified token; all must be there.
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "token_type", FAMILY_CLAIM, "aud", "iss")
+# NumericDate claims: when present, numbers within what a datetime holds.
+DATE_CLAIMS = ("exp", "iat", "nbf")
+# 9999-12-31T23:59:59Z, the last second `datetime` can represent.
+LATEST_NUMERIC_DATE = 253_402_300_799
+# The largest user id: the primary key is a signed 64-bit integer.
+MAX_USER_ID = 2**63 - 1
 
 
 def jwt_settings() -> Any:
@@ -208,20 +219,47 @@ class LoginToken(Token):
         """
         if not isinstance(raw, str) or not raw:
             raise TokenError(_("Token is invalid"))
-        # simplejwt annotates its `token` argument as a Token; it is the encoded str.
-        return cls(raw)  # type: ignore[arg-type]
+        try:
+            # simplejwt annotates its `token` argument as a Token; it is the encoded str.
+            return cls(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError) as exc:
+            # A claim no check above foresaw broke a conversion: invalid, not a 500.
+            raise TokenError(_("Token has a malformed claim")) from exc
 
     def verify(self) -> None:
-        """simplejwt's checks (exp, jti, token_type), then every claim we rely on."""
+        """Well-formed dates first (simplejwt's own check trips on others), then
+        simplejwt's checks (exp, jti, token_type), then every claim we rely on."""
+        for claim in DATE_CLAIMS:
+            if claim in self.payload and not _is_numeric_date(self.payload[claim]):
+                raise TokenError(_("Token has a malformed claim"))
         super().verify()
         if any(claim not in self.payload for claim in REQUIRED_CLAIMS):
             raise TokenError(_("Token is missing a required claim"))
         try:
             uuid.UUID(str(self.payload[FAMILY_CLAIM]))
             uuid.UUID(str(self.payload["jti"]))
-            int(self.payload["sub"])
         except (ValueError, TypeError) as exc:
             raise TokenError(_("Token has a malformed claim")) from exc
+        if not _is_user_id(self.payload["sub"]):
+            raise TokenError(_("Token has a malformed claim"))
+
+
+def _is_numeric_date(value: object) -> bool:
+    """A JSON number of seconds since the epoch that a datetime can hold (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= LATEST_NUMERIC_DATE  # False for NaN; infinities are out of range
+
+
+def _is_user_id(value: object) -> bool:
+    """What `for_user` writes: the id as a string of ASCII digits, in the id column's range."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= len(str(MAX_USER_ID))  # before int(): no huge conversions
+        and value.isascii()
+        and value.isdigit()
+        and 1 <= int(value) <= MAX_USER_ID
+    )
 
 
 class LoginAccessToken(LoginToken, AccessToken):

@@ -21,10 +21,16 @@ from typing import Any, ClassVar
 
 from django.contrib.auth import hashers
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
 
-from accounts.identity import CANONICAL_MAX, canonical
+from accounts.identity import (
+    CANONICAL_MAX,
+    canonical,
+    validate_email_fits,
+    validate_username_fits,
+)
 from accounts.signals import password_changed
 
 
@@ -57,8 +63,19 @@ class AccountManager(UserManager["User"]):
 
 
 class User(AbstractUser):
+    # AbstractUser's field, plus a check that the stored (normalized) form
+    # fits the column: the admin's forms and `createsuperuser` run the model
+    # field's validators, so they refuse such a name as too long too.
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+        validators=[UnicodeUsernameValidator(), validate_username_fits],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     # Required: the contract's user always has an email (AbstractUser allows "").
-    email = models.EmailField("email address")
+    email = models.EmailField("email address", validators=[validate_email_fits])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
     # Soft delete: the row stays (books keep their creator, PROTECT), the user
     # can no longer log in, and the API treats them as gone.

@@ -1,14 +1,15 @@
 """Password reset by email, for all three APIs: accept a request, send the link, confirm.
 
     email = password_reset_accept(email="alice@example.com", client_ip="203.0.113.7")
-    # ... the framework queues the email (common.mail) and answers 202 at once:
+    # ... the framework queues the email (common.mail) and answers 202 at once
+    # (email is None when the address's mail budget is spent: nothing is sent):
     outbox.send_later(password_reset_email, email=email, site_url="https://books.example.org")
     # ... later, from the link in the email:
     password_reset_confirm(uid="MQ", token="c4x9-...", new_password="...")
 
 Why the request is split in two. `accept` does what the answer depends on:
-the email's shape (422) and the rate limits (429, 503), the same work for
-an address that exists and one that does not. Sending does what must not
+the email's shape (422), the request rate limit (429, 503) and the mail
+budgets, the same work for an address that exists and one that does not. Sending does what must not
 show in the answer: looking the address up, making the token, talking to the
 mail server. Every framework hands `password_reset_email` to the process's
 mail outbox (`common.mail.outbox.send_later`) and answers 202 at once, so
@@ -33,11 +34,21 @@ the Host's name if ALLOWED_HOSTS allows it, and a port only if it is the
 port this server listens on; a port the client wrote in `Host` never gets
 into an email.
 
-Rate limits, counted like logins before any work: RATE_LIMIT_PASSWORD_RESET
-per client IP and, separately, per email address (hashed: the cache never
-holds addresses). Unknown addresses are counted like known ones, so a 429
-reveals nothing. When the cache is down the request is refused (503): an
-unmetered endpoint that sends email is a spam cannon.
+Limits, counted like logins before any work (API.md, "Auth"):
+
+- requests per client IP (RATE_LIMIT_PASSWORD_RESET): over it, 429;
+- mail per (address, client IP) pair (PASSWORD_RESET_PER_ADDRESS_IP an
+  hour) and per address across all IPs (PASSWORD_RESET_PER_ADDRESS an
+  hour): over either, the answer is still 202 and nothing is sent. A
+  refusal here would tell a stranger that someone asked for that address,
+  and would stop the owner's own request; a budget per pair means one
+  stranger's address can neither flood a mailbox nor spend the owner's
+  share, and the ceiling per address bounds what many addresses can send.
+
+Addresses are counted in canonical form and hashed (the cache never holds
+addresses); unknown ones are counted like known ones. When the cache is
+down the request is refused (503): an unmetered endpoint that sends email
+is a spam cannon.
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.encoding import force_bytes
@@ -55,7 +67,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts import identity, rules
 from accounts.models import User
-from common.errors import ApplicationError, FieldInvalid, ValidationFailed
+from common.errors import ApplicationError, FieldInvalid, ServiceUnavailable, ValidationFailed
 from common.hosts import domain_allowed, split_host
 from throttling.identity import bucket_for_ip
 from throttling.limiter import Policy, enforce
@@ -63,10 +75,13 @@ from throttling.rates import rate_setting
 
 logger = logging.getLogger(__name__)
 
-# Policy names: they appear in the RateLimit headers of a refusal and in cache keys.
+# The request rate limit's policy name: it appears in the RateLimit headers and cache keys.
 POLICY_RESET_IP = "password-reset-ip"
-POLICY_RESET_EMAIL = "password-reset-email"
 RATE_SETTING = "RATE_LIMIT_PASSWORD_RESET"
+# The mail budgets' window: the settings count emails per hour.
+MAIL_BUDGET_WINDOW = 3600
+# Seconds a client is told to wait when the cache (hence every budget) is down.
+CACHE_DOWN_RETRY_AFTER = 30
 
 # The page the link in the email opens (accounts.pages, Django's
 # PasswordResetConfirmView); it sets the password with the same
@@ -127,36 +142,74 @@ token_generator: PasswordResetTokenGenerator = ResetTokenGenerator()
 # --- 1. Accept: what the 202 depends on -----------------------------------------------
 
 
-def _email_identity(email: str) -> str:
-    """The per-address budget's key: case-folded and hashed (no addresses in the cache)."""
-    return "email:" + hashlib.sha256(identity.canonical(email).encode()).hexdigest()[:32]
+def _budget_key(*parts: str) -> str:
+    """A mail budget's cache key: hashed, so the cache never holds an address."""
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return f"pwreset:mail:{digest}"
 
 
-def reset_policies(*, email: str, client_ip: str) -> list[Policy]:
-    """The two budgets a reset request spends: its client IP's, then its address's."""
+def reset_policy(*, client_ip: str) -> Policy:
+    """The request rate limit a reset request spends: its client IP's."""
     rate_setting(RATE_SETTING)  # a bad value fails loudly, naming the setting
     rate = getattr(settings, RATE_SETTING)
-    return [
-        Policy(POLICY_RESET_IP, f"ip:{bucket_for_ip(client_ip)}", rate),
-        Policy(POLICY_RESET_EMAIL, _email_identity(email), rate),
-    ]
+    return Policy(POLICY_RESET_IP, f"ip:{bucket_for_ip(client_ip)}", rate)
 
 
-def password_reset_accept(*, email: str, client_ip: str) -> str:
-    """Check a reset request and count it; returns the address to deliver to.
+def _spend(key: str, budget: int) -> bool:
+    """Count one email against a budget (atomically: `add`, then `incr`); True if within it.
 
-    Does the same work whatever the address: no database lookup here.
+    The window is MAIL_BUDGET_WINDOW from the first email counted.
+    """
+    for _ in range(2):
+        if cache.add(key, 1, timeout=MAIL_BUDGET_WINDOW):
+            return budget >= 1
+        try:
+            return int(cache.incr(key)) <= budget
+        except ValueError:
+            continue  # expired between add and incr: a new window
+    raise RuntimeError("could not count a reset email")
+
+
+def spend_mail_budget(*, email: str, client_ip: str) -> bool:
+    """Count one reset email for `email` asked from `client_ip`; True if it may be sent.
+
+    The pair's budget first: a request over it spends nothing of the
+    address's, so one stranger's address never uses up more than its share.
+
+    :raise ServiceUnavailable: the cache is down.
+    """
+    address = identity.canonical(email)
+    try:
+        if not _spend(
+            _budget_key("pair", address, bucket_for_ip(client_ip)),
+            int(settings.PASSWORD_RESET_PER_ADDRESS_IP),
+        ):
+            return False
+        return _spend(_budget_key("address", address), int(settings.PASSWORD_RESET_PER_ADDRESS))
+    except Exception as exc:
+        logger.warning("password reset: cache unavailable (%s)", type(exc).__name__)
+        raise ServiceUnavailable(retry_after=CACHE_DOWN_RETRY_AFTER) from exc
+
+
+def password_reset_accept(*, email: str, client_ip: str) -> str | None:
+    """Check a reset request and count it; the address to deliver to, or None.
+
+    None when the address's mail budget (per pair or overall) is spent: the
+    answer is the same 202, and nothing is sent. Does the same work
+    whatever the address: no database lookup here.
 
     :raise ValidationFailed: the email is not a valid address (422).
-    :raise RateLimited: too many requests from this IP or for this address (429).
+    :raise RateLimited: too many requests from this IP (429).
     :raise ServiceUnavailable: the cache is down, so nothing can be counted (503).
     """
     try:
         clean_email = rules.clean_email(email)
     except FieldInvalid as exc:
         raise ValidationFailed.single("email", exc.message) from None
-    for policy in reset_policies(email=clean_email, client_ip=client_ip):
-        enforce(policy, strict=True)
+    enforce(reset_policy(client_ip=client_ip), strict=True)
+    if not spend_mail_budget(email=clean_email, client_ip=client_ip):
+        logger.info("password reset: an address's mail budget is spent; nothing sent")
+        return None
     return clean_email
 
 
@@ -204,14 +257,19 @@ def reset_link(*, site_url: str, uid: str, token: str) -> str:
     return site_url.rstrip("/") + path
 
 
-def password_reset_email(*, email: str, site_url: str | None) -> EmailMessage | None:
+def password_reset_email(*, email: str | None, site_url: str | None) -> EmailMessage | None:
     """The reset email for `email`'s user, or None when there is no one to send it to.
+
+    `email` None (what `password_reset_accept` answers for a spent budget):
+    nothing to send.
 
     Looks up an active, not deleted user with that address (and a usable
     password) and makes the token; sends nothing. The mail outbox
     (`common.mail`) calls it on its own thread, gives the database
     connection back, then sends what it returns.
     """
+    if email is None:
+        return None
     if site_url is None:
         logger.warning("password reset email not sent: no allowed host for the link "
                        "(set PUBLIC_URL)")

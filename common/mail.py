@@ -29,9 +29,15 @@ prefix (measured: 2 to 4.6 s, or 503). Here:
   endpoint is rate limited per address and per IP, so a full outbox means
   the mail server is down, and the person can ask again later.
 
-What it does not do: survive the process. Jobs still queued when the
-process stops are lost (they are reset emails: the person asks again). A
-deployment that must never lose a message wants a real task queue.
+Durable jobs: with settings.MAIL_QUEUE = "tasks", a job is not sent from
+this process but stored as a database row (Django's Tasks API, ORM backend:
+`common.mail_tasks`), and `manage.py db_worker`, a process beside the
+server, sends it, with retries and backoff. The sender threads then only
+write that row, off the request path (an async view cannot touch the ORM);
+a row that cannot be written (the database is down) is sent from here
+instead, so nothing is dropped silently. With the default "outbox", jobs
+still queued when the process stops are lost (they are reset emails: the
+person asks again); "tasks" needs a running `db_worker`.
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils.module_loading import import_string
 
 from common.db import release_connections
 
@@ -54,14 +62,19 @@ OUTBOX_SIZE = 100
 # Threads that send: the most connections a stalled mail server can hold.
 SENDER_THREADS = 2
 
+# MAIL_QUEUE: send from this process, or store durable jobs for `db_worker`.
+MAIL_QUEUE_OUTBOX = "outbox"
+MAIL_QUEUE_TASKS = "tasks"
+
 Compose = Callable[[], EmailMessage | None]
+Job = Callable[[], object]
 
 
 class Outbox:
     """A bounded queue of jobs and the daemon threads that run them, started lazily."""
 
     def __init__(self, *, size: int = OUTBOX_SIZE, threads: int = SENDER_THREADS) -> None:
-        self._queue: queue.Queue[Compose] = queue.Queue(maxsize=size)
+        self._queue: queue.Queue[Job] = queue.Queue(maxsize=size)
         self._thread_count = threads
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
@@ -73,10 +86,19 @@ class Outbox:
 
         Never blocks and never raises: it is called on the request path.
         The log line names the job, never its arguments (an email address).
+        With MAIL_QUEUE "tasks", a job called with keyword arguments only, by
+        a function importable by its name, is stored for `db_worker` instead.
         """
         self._start()
+        composed = functools.partial(compose, *args, **kwargs)
+        path = _importable_path(compose)
+        job: Job
+        if settings.MAIL_QUEUE == MAIL_QUEUE_TASKS and path is not None and not args:
+            job = functools.partial(store_job, path, kwargs, composed)
+        else:
+            job = functools.partial(send_composed, composed)
         try:
-            self._queue.put_nowait(functools.partial(compose, *args, **kwargs))
+            self._queue.put_nowait(job)
         except queue.Full:
             logger.warning(
                 "mail outbox full (%d waiting): dropped %s",
@@ -102,11 +124,43 @@ class Outbox:
 
     def _run(self) -> None:
         while True:
-            compose = self._queue.get()
+            job = self._queue.get()
             try:
-                send_composed(compose)
+                job()
             finally:
                 self._queue.task_done()
+
+
+def _importable_path(function: Callable[..., object]) -> str | None:
+    """`module.name` if importing it gives `function` back (a job row stores the name)."""
+    path = f"{function.__module__}.{function.__qualname__}"
+    try:
+        return path if import_string(path) is function else None
+    except ImportError:
+        return None
+
+
+def store_job(compose_path: str, kwargs: dict[str, Any], composed: Compose) -> bool:
+    """Store the job for `db_worker`; True when stored.
+
+    A job that cannot be stored (the database is down, an argument is not
+    JSON) is sent from this process instead, with a WARNING: late, or not
+    durable, but never dropped silently.
+    """
+    from common.mail_tasks import enqueue_email  # needs the apps: imported when used
+
+    try:
+        enqueue_email(compose_path=compose_path, kwargs=kwargs)
+    except Exception:
+        logger.warning(
+            "mail outbox: could not store %s as a job; sending it from this process",
+            compose_path, exc_info=True,
+        )
+        send_composed(composed)
+        return False
+    finally:
+        release_connections()
+    return True
 
 
 def send_composed(compose: Compose) -> bool:

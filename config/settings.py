@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "books",
     "throttling",
+    # Django's Tasks API (backport) and its ORM backend: durable email jobs
+    # (common.mail_tasks), worked by `manage.py db_worker` when MAIL_QUEUE=tasks.
+    "django_tasks",
+    "django_tasks_db",
     # Only for `manage.py bench` (benchmarks/): no models, nothing on the request path.
     "benchmarks",
 ]
@@ -305,6 +309,9 @@ LOGIN_LOCKOUT = env.seconds("LOGIN_LOCKOUT", 900)
 # An IP has its own, higher threshold: one person's typos behind a shared
 # address (an office, the admin's own machine) lock no one else out.
 LOGIN_MAX_FAILURES_PER_IP = env.integer("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=1)
+# A username's failures across all addresses before it is slowed (not locked):
+# high enough that only a distributed guess reaches it.
+LOGIN_MAX_FAILURES_PER_USERNAME = env.integer("LOGIN_MAX_FAILURES_PER_USERNAME", 100, minimum=1)
 CORS_ALLOWED_ORIGINS = env.items("CORS_ALLOWED_ORIGINS")
 
 # --- Serving ---------------------------------------------------------------------
@@ -364,10 +371,18 @@ globals().update(env.email_settings("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Books API <noreply@localhost>")
 # How long a reset link works (Django's own setting; its default is 3 days).
 PASSWORD_RESET_TIMEOUT = env.seconds("PASSWORD_RESET_TIMEOUT", 3 * 3_600)
-# Reset requests, per client IP and, separately, per email address.
+# Reset requests per client IP (over it: 429).
 RATE_LIMIT_PASSWORD_RESET = env.rate("RATE_LIMIT_PASSWORD_RESET", "5/hour")
+# Reset emails per hour to one address: from one client IP, and from all IPs.
+PASSWORD_RESET_PER_ADDRESS_IP = env.integer("PASSWORD_RESET_PER_ADDRESS_IP", 5, minimum=1)
+PASSWORD_RESET_PER_ADDRESS = env.integer("PASSWORD_RESET_PER_ADDRESS", 20, minimum=1)
 # Seconds a mail server may take per SMTP operation before the send gives up.
 EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
+# Where emails wait: "outbox" (this process's sender threads; lost if it
+# stops) or "tasks" (rows in the database, sent by `manage.py db_worker`,
+# retried with backoff; needs that worker running beside the server).
+MAIL_QUEUE = env.choice("MAIL_QUEUE", "outbox", ("outbox", "tasks"))
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The origin links in emails point at (https://books.example.com). Unset:
 # the scheme and host the request came in on, never a port the client chose.
 PUBLIC_URL = env.url(

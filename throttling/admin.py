@@ -47,12 +47,13 @@ class ActiveFilter(admin.SimpleListFilter):
 def _lift(lockout: Lockout, *, by: str) -> int:
     """Lift what the row's lock blocks, in every namespace.
 
-    An IP row: that address's lock. A username row: everything that keeps
-    that user out, which is their own lock and the IP locks recorded with
-    their failures (`ip_locks_for`): lifting the name alone would leave the
-    user facing the address's 429.
+    An IP row: that address's lock. A username row (from one address, or an
+    older one from every address): everything that keeps that user out,
+    which is their own locks and the IP locks recorded with their failures
+    (`ip_locks_for`): lifting the name alone would leave the user facing the
+    address's 429.
     """
-    if lockout.scope == Lockout.Scope.USERNAME:
+    if lockout.scope in (Lockout.Scope.USERNAME_IP, Lockout.Scope.USERNAME):
         lifted = unlock(username=lockout.username, by=by)
         for address in sorted({lock.ip for lock in ip_locks_for(lockout.username)}):
             lifted += unlock(ip=address, by=by)

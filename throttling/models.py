@@ -1,4 +1,5 @@
-"""Lockouts, recorded for the admin: who was locked, from where, until when.
+"""Lockouts, recorded for the admin: who was locked, from where, until when;
+and the addresses each username last logged in from.
 
 The lock itself lives in the cache (fast, expires on its own); this table is
 the audit trail an admin browses and acts on. There is deliberately no
@@ -15,14 +16,18 @@ from django.utils import timezone
 
 class Lockout(models.Model):
     class Scope(models.TextChoices):
-        USERNAME = "username", "Username"
+        # A username from one address: the others still log in as it.
+        USERNAME_IP = "username_ip", "Username from this IP"
         IP = "ip", "IP address"
+        # A username from every address: no longer set (a stranger could lock
+        # the owner out); kept so that older rows still read and lift.
+        USERNAME = "username", "Username (any IP)"
 
     # "login" (the token endpoint) or "bf-demo": each guard has its own counters.
     namespace = models.CharField(max_length=32, db_index=True)
-    # What was locked: the username (from any IP) or the IP (for any username).
+    # What was locked: a username from one IP, or an IP (for any username).
     scope = models.CharField(max_length=16, choices=Scope.choices)
-    # Case-folded, as counted. The other column is the attempt that tipped it over.
+    # Canonical, as counted. For an IP lock, the name whose failure tipped it over.
     username = models.CharField(max_length=150, blank=True, db_index=True)
     # Text, not GenericIPAddressField: peers may be non-IP ("testclient", "unknown").
     ip = models.CharField("IP", max_length=64, blank=True, db_index=True)
@@ -42,3 +47,33 @@ class Lockout(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None and self.locked_until > timezone.now()
+
+
+class KnownAddress(models.Model):
+    """An address a username logged in from with the right password, and when last.
+
+    A username that many addresses guess at (more failures than
+    LOGIN_MAX_FAILURES_PER_USERNAME) is slowed for everyone except the
+    addresses that logged into it recently: its owner keeps logging in
+    through a distributed guess. No foreign key, as for Lockout: the guard
+    counts names, not accounts.
+    """
+
+    namespace = models.CharField(max_length=32)
+    # Canonical, as counted (cut to the column, as Lockout.username).
+    username = models.CharField(max_length=150)
+    # The address's bucket (an IPv6 /64), as counted.
+    ip = models.CharField("IP", max_length=64)
+    last_login_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "known login address"
+        verbose_name_plural = "known login addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "username", "ip"], name="throttling_known_address_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}: {self.username} from {self.ip}"

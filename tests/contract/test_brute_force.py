@@ -1,4 +1,10 @@
-"""Brute-force lockout at the token endpoint (any prefix) and the bf-demo endpoints."""
+"""Brute-force lockout at the token endpoint (any prefix) and the bf-demo endpoints.
+
+Failures lock a username *from one address*: a stranger guessing at a name
+never keeps its owner out from another address (the admin included, at
+/admin/ too); an address is locked after its own, higher number; a name
+guessed at from many addresses is slowed except from its owner's addresses.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,8 @@ from throttling.demo import DEMO_PASSWORD, DEMO_USERNAME
 MAX_FAILURES = 3
 # The address's own, higher threshold (LOGIN_MAX_FAILURES_PER_IP).
 MAX_FAILURES_PER_IP = 6
+# A name's failures across all addresses before it is slowed.
+MAX_FAILURES_PER_USERNAME = 8
 LOCKOUT = 600
 WRONG = "Wrong-Password-42"
 ADMIN_LOGIN = "/admin/login/?next=/admin/"
@@ -25,6 +33,7 @@ ADMIN_LOGIN = "/admin/login/?next=/admin/"
 def small_threshold(settings: SettingsWrapper) -> None:
     settings.LOGIN_MAX_FAILURES = MAX_FAILURES
     settings.LOGIN_MAX_FAILURES_PER_IP = MAX_FAILURES_PER_IP
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = MAX_FAILURES_PER_USERNAME
     settings.LOGIN_LOCKOUT = LOCKOUT
     settings.LOGIN_FAILURE_WINDOW = 900
     # Rate limits must not be what refuses these attempts.
@@ -70,8 +79,8 @@ def test_an_unknown_username_is_locked_the_same_way(api: Api) -> None:
 def test_a_locked_unknown_username_answers_like_a_locked_real_one(api: Api, alice: Account) -> None:
     fail(api.with_peer("192.0.2.1"), alice.username)
     fail(api.with_peer("192.0.2.2"), "ghost")
-    real = api.with_peer("192.0.2.3").password_grant(alice.username, WRONG)
-    unknown = api.with_peer("192.0.2.4").password_grant("ghost", WRONG)
+    real = api.with_peer("192.0.2.1").password_grant(alice.username, WRONG)
+    unknown = api.with_peer("192.0.2.2").password_grant("ghost", WRONG)
     assert (real.status_code, set(real.json())) == (unknown.status_code, set(unknown.json()))
     assert real.json()["error"] == unknown.json()["error"] == "locked_out"
 
@@ -83,10 +92,52 @@ def test_failures_count_across_prefixes(apis: list[Api], alice: Account) -> None
         assert_locked_out(each.password_grant(alice.username))
 
 
-def test_the_username_is_locked_from_every_address(api: Api, alice: Account) -> None:
-    for index in range(MAX_FAILURES):
-        api.with_peer(f"192.0.2.{index + 1}").password_grant(alice.username, WRONG)
-    assert_locked_out(api.with_peer("198.51.100.9").password_grant(alice.username))
+STRANGER = "203.0.113.99"
+OWNER = "198.51.100.9"
+
+
+def test_a_strangers_failures_never_keep_the_owner_out(api: Api, alice: Account) -> None:
+    stranger = api.with_peer(STRANGER)
+    fail(stranger, alice.username)
+    assert_locked_out(stranger.password_grant(alice.username))  # the stranger's address
+    assert api.with_peer(OWNER).password_grant(alice.username).status_code == 200
+
+
+def _make_the_admin() -> None:
+    from accounts.models import User
+
+    User.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_five_guesses_at_the_admin_never_keep_the_admin_out(
+    api: Api, settings: SettingsWrapper
+) -> None:
+    """The default thresholds; spellings that fold to the admin's name (NFKC, case)."""
+    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_IP = 20
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 100
+    _make_the_admin()
+    stranger = api.with_peer(STRANGER)
+    for spelling in ("Admin", "\uff41\uff44\uff4d\uff49\uff4e", "ADMIN", "admin", "Admin"):
+        assert_oauth_error(stranger.password_grant(spelling, WRONG), 400, "invalid_grant")
+    assert_locked_out(stranger.password_grant("admin"))
+    owner = api.with_peer(OWNER)
+    assert owner.password_grant("admin").status_code == 200
+    assert admin_login(owner, "admin", PASSWORD).status_code == 302
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_guesses_at_the_admin_login_page_never_keep_the_admin_out(api: Api) -> None:
+    _make_the_admin()
+    stranger = api.with_peer(STRANGER)
+    for _ in range(MAX_FAILURES):
+        assert admin_login(stranger, "admin", WRONG).status_code == 200  # the form again
+    refused = admin_login(stranger, "admin", PASSWORD)
+    assert "Too many failed logins" in refused.text
+    assert_locked_out(stranger.password_grant("admin"))  # one set of counters
+    assert admin_login(api.with_peer(OWNER), "admin", PASSWORD).status_code == 302
+    assert api.with_peer(OWNER).password_grant("admin").status_code == 200
 
 
 SPRAYED = [f"ghost{n}" for n in range(1, MAX_FAILURES_PER_IP + 1)]
@@ -117,9 +168,8 @@ def test_the_lockout_window_comes_from_the_settings(
 
 
 def test_unlock_command_lifts_a_username_lock(api: Api, alice: Account) -> None:
-    for index in range(MAX_FAILURES):
-        api.with_peer(f"192.0.2.{index + 1}").password_grant(alice.username, WRONG)
     locked = api.with_peer("198.51.100.9")
+    fail(locked, alice.username)
     assert_locked_out(locked.password_grant(alice.username))
     call_command("unlock", username=alice.username)
     assert locked.password_grant(alice.username).status_code == 200
@@ -153,6 +203,25 @@ def test_a_success_does_not_wipe_the_addresses_failures(api: Api, alice: Account
     assert statuses.count(429) >= 2, statuses
     assert_locked_out(attacker.password_grant(alice.username))
     assert_locked_out(attacker.password_grant("victim-next", WRONG))
+
+
+# --- the name across all addresses: slowed, not locked ------------------------------------
+
+
+def test_a_distributed_guess_slows_strangers_but_not_the_owners_address(
+    api: Api, alice: Account
+) -> None:
+    home = api.with_peer(OWNER)
+    assert home.password_grant(alice.username).status_code == 200  # a familiar address
+    for index in range(MAX_FAILURES_PER_USERNAME):
+        bot = api.with_peer(f"10.9.{index // 200}.{index % 200 + 1}")
+        assert_oauth_error(bot.password_grant(alice.username, WRONG), 400, "invalid_grant")
+    slowed = api.with_peer("192.0.2.200").password_grant(alice.username)  # the right password
+    body = assert_oauth_error(slowed, 429, "rate_limited")
+    assert 1 <= int(slowed.headers["Retry-After"]) <= LOCKOUT
+    assert body["error_description"]
+    assert home.password_grant(alice.username).status_code == 200
+    assert api.with_peer("192.0.2.200").password_grant("bob-elsewhere", WRONG).status_code == 400
 
 
 def _csrf_token(page: str) -> str:

@@ -62,6 +62,30 @@ def test_register_rejects_a_bad_username(api: Api, username: str) -> None:
     assert detail_fields(response) == ["username"]
 
 
+# Each under 150 as typed, over 150 as stored: NFKC spells out ligatures and
+# fractions (`ﬃ` is `ffi`, `¼` is `1⁄4`, U+FDFA is eighteen letters).
+GROWS_UNDER_NFKC = ["\ufb03" * 50 + "1", "\u00bc" * 51 + "x", "\ufdfa" * 9 + "x"]
+# Under 254 as typed; the domain lower-cased (as stored) is over: `İ` is two letters.
+EMAIL_GROWS_WHEN_STORED = "a" * 60 + "@" + ".".join(["\u0130" * 40] * 4) + ".com"
+
+
+@pytest.mark.parametrize("username", GROWS_UNDER_NFKC, ids=["ffi", "one-quarter", "fdfa"])
+def test_register_refuses_a_username_too_long_once_normalized(api: Api, username: str) -> None:
+    assert len(username) <= 150
+    response = api.register(username, "grows@example.com")
+    assert_error(response, 422, "validation_error")
+    assert detail_fields(response) == ["username"]
+    # Nine U+FDFA are 162 letters once stored; eight (144) still fit.
+    assert api.register("\ufdfa" * 8, "fits@example.com").status_code == 201
+
+
+def test_register_refuses_an_email_too_long_once_stored(api: Api) -> None:
+    assert len(EMAIL_GROWS_WHEN_STORED) <= 254
+    response = api.register("carol", EMAIL_GROWS_WHEN_STORED)
+    assert_error(response, 422, "validation_error")
+    assert detail_fields(response) == ["email"]
+
+
 def test_register_accepts_username_of_150_allowed_chars(api: Api) -> None:
     username = ("a.b+c-d_e@" * 15)[:150]
     assert api.register(username, "long@example.com").status_code == 201

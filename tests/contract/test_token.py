@@ -264,6 +264,50 @@ def test_a_forged_access_token_is_refused(api: Api, alice_tokens: Tokens, forger
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
+# Signed with the server's key: only a claim is malformed (RFC 7519: the token is invalid).
+ODD_CLAIMS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "exp-numeric-string": lambda c: {**c, "exp": str(c["exp"])},
+    "exp-word": lambda c: {**c, "exp": "tomorrow"},
+    "exp-10e30": lambda c: {**c, "exp": 10**30},
+    "exp-float-1e30": lambda c: {**c, "exp": 1e30},
+    "exp-infinity": lambda c: {**c, "exp": float("inf")},
+    "exp-null": lambda c: {**c, "exp": None},
+    "exp-true": lambda c: {**c, "exp": True},
+    "exp-list": lambda c: {**c, "exp": [c["exp"]]},
+    "iat-numeric-string": lambda c: {**c, "iat": str(c["iat"])},
+    "iat-10e30": lambda c: {**c, "iat": 10**30},
+    "iat-negative": lambda c: {**c, "iat": -(10**30)},
+    "nbf-numeric-string": lambda c: {**c, "nbf": str(c["iat"])},
+    "nbf-10e30": lambda c: {**c, "nbf": 10**30},
+    "nbf-negative-huge": lambda c: {**c, "nbf": -(10**30)},
+    "sub-word": lambda c: {**c, "sub": "alice"},
+    "sub-decimal": lambda c: {**c, "sub": "1.5"},
+    "sub-huge": lambda c: {**c, "sub": "9" * 40},
+    "sub-integer": lambda c: {**c, "sub": int(c["sub"])},
+    "sub-object": lambda c: {**c, "sub": {"id": c["sub"]}},
+    "sub-zero": lambda c: {**c, "sub": "0"},
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD_CLAIMS))
+def test_an_access_token_with_a_malformed_claim_is_invalid_token(
+    api: Api, alice_tokens: Tokens, odd: str
+) -> None:
+    token = forge(ODD_CLAIMS[odd](claims_of(alice_tokens.access)))
+    response = api.get("/auth/me", headers=bearer(token))
+    assert_error(response, 401, "invalid_token")
+
+
+@pytest.mark.parametrize("odd", list(ODD_CLAIMS))
+def test_a_refresh_token_with_a_malformed_claim_is_invalid_grant(
+    api: Api, alice_tokens: Tokens, odd: str
+) -> None:
+    token = forge(ODD_CLAIMS[odd](claims_of(alice_tokens.refresh)))
+    assert_oauth_error(api.refresh_grant(token), 400, "invalid_grant")
+    response = api.post("/auth/refresh", json={"refresh_token": token})
+    assert_error(response, 400, "invalid_grant")
+
+
 def test_a_refresh_token_is_not_an_access_token(api: Api, alice_tokens: Tokens) -> None:
     response = api.get("/auth/me", headers=bearer(alice_tokens.refresh))
     assert_error(response, 401, "invalid_token")

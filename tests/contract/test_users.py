@@ -161,6 +161,16 @@ def test_changing_email_to_a_taken_one_is_409(
     assert_error(response, 409, "conflict")
 
 
+def test_changing_email_to_one_too_long_once_stored_is_422(
+    api: Api, alice: Account, alice_tokens: Tokens
+) -> None:
+    # 228 characters as typed, 388 with the domain lower-cased (`İ` is two letters).
+    email = "a" * 60 + "@" + ".".join(["\u0130" * 40] * 4) + ".com"
+    response = api.patch(f"/users/{alice.id}", json={"email": email}, headers=alice_tokens.headers)
+    assert_error(response, 422, "validation_error")
+    assert detail_fields(response) == ["email"]
+
+
 def test_changing_email_to_an_invalid_one_is_422(
     api: Api, alice: Account, alice_tokens: Tokens
 ) -> None:

@@ -45,8 +45,9 @@ from throttling.models import Lockout
 
 ADMIN_USERNAME = "keeper"
 LOCKED_USERNAME = "mallory-target"
-# A documentation address (RFC 5737): a client somewhere else, not this machine.
-ELSEWHERE_IP = "203.0.113.7"
+# The address the server sees this test's requests come from: a name is
+# locked from one address, and the test then tries it from there.
+CLIENT_IP = "127.0.0.1"
 
 T = TypeVar("T")
 
@@ -65,11 +66,11 @@ def off_loop(work: Callable[[], T]) -> T:
 
 
 def lock_out(username: str) -> Lockout:
-    """LOGIN_MAX_FAILURES wrong passwords for `username` from elsewhere; its username lockout."""
+    """LOGIN_MAX_FAILURES wrong passwords for `username` from CLIENT_IP; that lockout."""
     for _ in range(login_guard.max_failures()):
-        login_guard.reserve(username, ELSEWHERE_IP)
-        login_guard.record_failure(username, ELSEWHERE_IP)
-    return Lockout.objects.get(scope=Lockout.Scope.USERNAME, username=username)
+        login_guard.reserve(username, CLIENT_IP)
+        login_guard.record_failure(username, CLIENT_IP)
+    return Lockout.objects.get(scope=Lockout.Scope.USERNAME_IP, username=username)
 
 
 @pytest.fixture

@@ -9,7 +9,10 @@ prunes OutstandingToken rows); here the rows are:
   (an unknown family is refused like a revoked one);
 - lockout records (throttling.Lockout) that ended more than N days ago:
   past their `locked_until`, or lifted by an admin. Active locks are never
-  touched: their rows are what restores them after a Redis restart.
+  touched: their rows are what restores them after a Redis restart;
+- known login addresses (throttling.KnownAddress) last used more than
+  KNOWN_ADDRESS_DAYS (30) days ago: the login guard no longer counts them
+  as familiar, whatever N is.
 
 The N days (default 7) keep recent history for the admin. Rows go in
 batches, each its own short transaction, so a large backlog never holds a
@@ -27,7 +30,8 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TokenFamily
-from throttling.models import Lockout
+from throttling.lockout_records import KNOWN_ADDRESS_DAYS
+from throttling.models import KnownAddress, Lockout
 
 DEFAULT_KEEP_DAYS = 7
 # Rows deleted per statement: small enough for short transactions.
@@ -46,6 +50,11 @@ def finished_lockouts(ended_before: datetime) -> QuerySet[Lockout]:
     )
 
 
+def stale_known_addresses(now: datetime) -> QuerySet[KnownAddress]:
+    """Addresses no longer familiar: their last login is older than KNOWN_ADDRESS_DAYS."""
+    return KnownAddress.objects.filter(last_login_at__lt=now - timedelta(days=KNOWN_ADDRESS_DAYS))
+
+
 def delete_in_batches(queryset: QuerySet[Any], batch_size: int = BATCH_SIZE) -> int:
     """Delete every row of `queryset`, `batch_size` at a time; returns how many."""
     model: type[Model] = queryset.model
@@ -59,7 +68,10 @@ def delete_in_batches(queryset: QuerySet[Any], batch_size: int = BATCH_SIZE) -> 
 
 
 class Command(BaseCommand):
-    help = "Delete login families and lockout records that ended more than N days ago."
+    help = (
+        "Delete login families and lockout records that ended more than N days ago, "
+        "and login addresses no longer counted as familiar."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -73,18 +85,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, keep_days: int, dry_run: bool, **options: Any) -> None:
         if keep_days < 0:
             raise CommandError("--keep-days must be 0 or more.")
-        ended_before = timezone.now() - timedelta(days=keep_days)
+        now = timezone.now()
+        ended_before = now - timedelta(days=keep_days)
         families = finished_families(ended_before)
         lockouts = finished_lockouts(ended_before)
+        addresses = stale_known_addresses(now)
         if dry_run:
             self.stdout.write(
                 f"Would delete {families.count()} login families and "
-                f"{lockouts.count()} lockout records (ended before {ended_before:%Y-%m-%d %H:%M})."
+                f"{lockouts.count()} lockout records (ended before {ended_before:%Y-%m-%d %H:%M}), "
+                f"and {addresses.count()} known login addresses."
             )
             return
         family_count = delete_in_batches(families)
         lockout_count = delete_in_batches(lockouts)
+        address_count = delete_in_batches(addresses)
         self.stdout.write(self.style.SUCCESS(
             f"Deleted {family_count} login families and {lockout_count} lockout records "
-            f"(ended before {ended_before:%Y-%m-%d %H:%M})."
+            f"(ended before {ended_before:%Y-%m-%d %H:%M}), "
+            f"and {address_count} known login addresses."
         ))

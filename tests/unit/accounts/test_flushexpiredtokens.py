@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.management.commands.flushexpiredtokens import delete_in_batches
 from accounts.models import RevokedReason, TokenFamily, User
 from accounts.tokens import InvalidGrant, TokenPair, token_service
-from throttling.models import Lockout
+from throttling.models import KnownAddress, Lockout
 
 
 def flush(*args: str) -> str:
@@ -107,3 +107,17 @@ def test_delete_in_batches_empties_the_queryset_across_batches(db: None) -> None
         lockout(ended_days_ago=10)
     assert delete_in_batches(Lockout.objects.all(), batch_size=2) == 5
     assert not Lockout.objects.exists()
+
+
+def test_flush_deletes_known_addresses_no_longer_familiar(db: None) -> None:
+    def known(ip: str, days_ago: int) -> KnownAddress:
+        return KnownAddress.objects.create(
+            namespace="login", username="alice", ip=ip,
+            last_login_at=timezone.now() - timedelta(days=days_ago),
+        )
+
+    known("192.0.2.1", 31)
+    recent = known("192.0.2.2", 29)
+    assert "and 1 known login addresses" in flush("--dry-run")
+    assert "and 1 known login addresses" in flush()
+    assert list(KnownAddress.objects.values_list("pk", flat=True)) == [recent.pk]

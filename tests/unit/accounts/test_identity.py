@@ -7,6 +7,7 @@ the model, the admin's forms and login, the browsable API's session login
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -105,9 +106,50 @@ def test_createsuperuser_refuses_an_accented_duplicate(
         )
 
 
-def test_a_name_whose_canonical_form_would_not_fit_is_too_long() -> None:
-    """U+FDFA is one letter and eighteen after NFKC: 150 of them would not fit the column."""
+def test_a_name_whose_stored_form_would_not_fit_is_too_long() -> None:
+    """U+FDFA is one letter and eighteen after NFKC: the username column (150)
+    holds eight of them, not nine."""
     with pytest.raises(FieldInvalid, match="no more than 150 characters"):
         rules.clean_username("\ufdfa" * 150)
+    with pytest.raises(FieldInvalid, match="no more than 150 characters"):
+        rules.clean_username("\ufdfa" * 9)
     assert len(canonical("\ufdfa" * 30)) <= CANONICAL_MAX
-    assert rules.clean_username("\ufdfa" * 30) == "\ufdfa" * 30
+    assert rules.clean_username("\ufdfa" * 8) == "\ufdfa" * 8
+
+
+GROWS_UNDER_NFKC = "\ufb03" * 50 + "1"  # 51 letters, 151 stored (`ﬃ` is `ffi`)
+
+
+def test_createsuperuser_refuses_a_name_too_long_once_stored(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    out = StringIO()
+    with pytest.raises(CommandError, match="no more than 150 characters"):
+        call_command(
+            "createsuperuser", interactive=False, username=GROWS_UNDER_NFKC,
+            email="root@example.com", stdout=out, stderr=out,
+        )
+    email = "a" * 60 + "@" + ".".join(["\u0130" * 40] * 4) + ".com"
+    with pytest.raises(CommandError, match="no more than 254 characters"):
+        call_command(
+            "createsuperuser", interactive=False, username="root", email=email,
+            stdout=out, stderr=out,
+        )
+    assert not User.objects.exists()
+
+
+def test_the_admin_refuses_a_name_too_long_once_stored(db: None) -> None:
+    boss = User.objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    staff = Client()
+    staff.force_login(boss)
+    response = staff.post(
+        "/admin/accounts/user/add/",
+        {"username": GROWS_UNDER_NFKC, "email": "x@example.com", "role": "user",
+         "password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    # Django's form field normalizes first, then counts: its own wording.
+    errors = re.findall(r'id="id_username_error"><li>([^<]*)', response.content.decode())
+    assert errors == ["Ensure this value has at most 150 characters (it has 151)."]
+    assert not User.objects.filter(email="x@example.com").exists()

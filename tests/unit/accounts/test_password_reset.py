@@ -45,10 +45,39 @@ def test_accept_normalises_and_refuses_a_bad_address(db: None) -> None:
 
 
 def test_accept_counts_the_address_case_insensitively(db: None, settings) -> None:
+    """Over the address's budget: no refusal (that would tell), no address to mail."""
+    settings.PASSWORD_RESET_PER_ADDRESS = 1
+    accept = password_reset.password_reset_accept
+    assert accept(email="a@example.org", client_ip="192.0.2.1") == "a@example.org"
+    assert accept(email="A@example.org", client_ip="192.0.2.2") is None
+    assert password_reset.password_reset_email(email=None, site_url=SITE) is None
+
+
+def test_the_pair_budget_spends_nothing_of_the_addresss(db: None, settings) -> None:
+    settings.PASSWORD_RESET_PER_ADDRESS_IP = 1
+    settings.PASSWORD_RESET_PER_ADDRESS = 2
+    accept = password_reset.password_reset_accept
+    assert accept(email="a@example.org", client_ip="192.0.2.1") == "a@example.org"
+    for _ in range(3):  # over the pair's budget: the address's is untouched
+        assert accept(email="a@example.org", client_ip="192.0.2.1") is None
+    assert accept(email="a@example.org", client_ip="192.0.2.2") == "a@example.org"
+    assert accept(email="a@example.org", client_ip="192.0.2.3") is None  # the address's two
+
+
+def test_accept_is_rate_limited_per_ip(db: None, settings) -> None:
     settings.RATE_LIMIT_PASSWORD_RESET = "1/hour"
     password_reset.password_reset_accept(email="a@example.org", client_ip="192.0.2.1")
     with pytest.raises(RateLimited):
-        password_reset.password_reset_accept(email="A@example.org", client_ip="192.0.2.2")
+        password_reset.password_reset_accept(email="b@example.org", client_ip="192.0.2.1")
+
+
+def test_accept_refuses_when_the_budget_cannot_be_counted(db: None, monkeypatch) -> None:
+    def down(*args: object, **kwargs: object) -> bool:
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(password_reset.cache, "add", down)
+    with pytest.raises(ServiceUnavailable):
+        password_reset.password_reset_accept(email="a@example.org", client_ip="192.0.2.1")
 
 
 def test_accept_refuses_when_the_cache_is_down(db: None, monkeypatch) -> None:

@@ -133,8 +133,8 @@ def test_bf_demo_lockout_flow(client: APIClient, settings) -> None:
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "locked_out"
     assert 1 <= int(locked["Retry-After"]) <= 600
-    # The username only: the IP's own threshold (LOGIN_MAX_FAILURES_PER_IP) is higher.
-    assert [r.scope for r in Lockout.objects.filter(namespace="bf-demo")] == ["username"]
+    # The (username, IP) pair only: the IP's own threshold (LOGIN_MAX_FAILURES_PER_IP) is higher.
+    assert [r.scope for r in Lockout.objects.filter(namespace="bf-demo")] == ["username_ip"]
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.db import connections
 from common.errors import LockedOut, RateLimited, ServiceUnavailable
 from tests.unit.throttling.conftest import FakeClock, run_in_threads
 from throttling.lockout import LoginGuard, bf_demo_guard, login_guard, unlock
-from throttling.models import Lockout
+from throttling.models import KnownAddress, Lockout
 
 IP = "203.0.113.7"
 
@@ -18,6 +18,7 @@ def lockout_settings(settings) -> None:
     # The same number, so most tests see both subjects lock together; the
     # tests of the IP's own threshold set it higher.
     settings.LOGIN_MAX_FAILURES_PER_IP = 3
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 100
     settings.LOGIN_FAILURE_WINDOW = 900
     settings.LOGIN_LOCKOUT = 600
 
@@ -32,28 +33,31 @@ def test_lock_after_max_failures_even_with_the_right_password() -> None:
     for _ in range(3):
         fail(login_guard, "alice")
     with pytest.raises(LockedOut) as locked:
-        login_guard.reserve("alice", "198.51.100.1")  # another IP: the username is locked
+        login_guard.reserve("alice", IP)
     assert 1 <= locked.value.retry_after <= 600
     assert locked.value.response_headers()["Retry-After"] == str(locked.value.retry_after)
-    # The IP is locked too, for any username.
+    # The IP is locked too (its threshold is also 3 here), for any username.
     with pytest.raises(LockedOut):
         login_guard.reserve("bob", IP)
+    # The owner, from another address, is not.
+    login_guard.reserve("alice", "198.51.100.1")
 
     rows = list(Lockout.objects.order_by("scope"))
     assert [(r.namespace, r.scope, r.username, r.ip) for r in rows] == [
         ("login", "ip", "alice", IP),
-        ("login", "username", "alice", IP),
+        ("login", "username_ip", "alice", IP),
     ]
     assert all(r.is_active and r.lifted_at is None for r in rows)
 
 
 @pytest.mark.django_db
-def test_usernames_are_case_folded_and_unknown_ones_are_locked_alike() -> None:
-    fail(login_guard, "Nobody-Here", ip="10.0.0.1")
-    fail(login_guard, "NOBODY-HERE", ip="10.0.0.2")
-    fail(login_guard, "nobody-here", ip="10.0.0.3")
+def test_usernames_are_case_folded_and_unknown_ones_are_locked_alike(settings) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_IP = 10
+    fail(login_guard, "Nobody-Here")
+    fail(login_guard, "NOBODY-HERE")
+    fail(login_guard, "nobody-here")
     with pytest.raises(LockedOut) as locked:
-        login_guard.reserve("nobody-HERE", "10.0.0.4")
+        login_guard.reserve("nobody-HERE", IP)
     # Same body as for any other lockout: nothing says whether the user exists.
     assert locked.value.body()["error"]["code"] == "locked_out"
     assert Lockout.objects.get().username == "nobody-here"
@@ -116,7 +120,7 @@ def test_the_ip_has_its_own_higher_threshold(settings) -> None:
     for _ in range(3):
         fail(login_guard, "typo-prone")
     with pytest.raises(LockedOut):
-        login_guard.reserve("typo-prone", "198.51.100.1")
+        login_guard.reserve("typo-prone", IP)
     # The address is not locked: another name behind it logs in.
     login_guard.reserve("colleague", IP)
     login_guard.record_success("colleague", IP)
@@ -124,22 +128,24 @@ def test_the_ip_has_its_own_higher_threshold(settings) -> None:
     fail(login_guard, "ghost2")  # the fifth failure from IP
     with pytest.raises(LockedOut):
         login_guard.reserve("colleague", IP)
-    assert sorted(Lockout.objects.values_list("scope", flat=True)) == ["ip", "username"]
+    assert sorted(Lockout.objects.values_list("scope", flat=True)) == ["ip", "username_ip"]
 
 
 @pytest.mark.django_db
-def test_usernames_are_counted_in_canonical_form() -> None:
+def test_usernames_are_counted_in_canonical_form(settings) -> None:
     """The form the login looks up: NFKC + casefold; ı (U+0131) is its own letter."""
-    for index, spelling in enumerate(("ÉLODIE", "E\u0301lodie", "élodie")):
-        fail(login_guard, spelling, ip=f"10.0.0.{index + 1}")
+    settings.LOGIN_MAX_FAILURES_PER_IP = 10
+    for spelling in ("ÉLODIE", "E\u0301lodie", "élodie"):
+        fail(login_guard, spelling)
     with pytest.raises(LockedOut):
-        login_guard.reserve("Élodie", "10.9.9.9")
-    for index in range(3):
-        fail(login_guard, "ivy", ip=f"10.0.1.{index + 1}")
+        login_guard.reserve("Élodie", IP)
+    for _ in range(3):
+        fail(login_guard, "ivy")
     # A name that folds differently is another name: its own counters, and
     # (see tests/contract/test_brute_force_identity.py) never ivy's account.
-    login_guard.reserve("ıvy", "10.9.9.8")
-    assert set(Lockout.objects.filter(scope="username").values_list("username", flat=True)) == {
+    login_guard.reserve("ıvy", IP)
+    locked = Lockout.objects.filter(scope="username_ip").values_list("username", flat=True)
+    assert set(locked) == {
         "élodie",
         "ivy",
     }
@@ -193,12 +199,13 @@ def test_lock_expires(clock: FakeClock) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_reservations_admit_at_most_the_max(settings) -> None:
-    """20 parallel attempts for one username (from 20 IPs), max 5: exactly 5 password checks.
+    """20 parallel attempts for one username (from 20 IPs), its ceiling across
+    addresses 5: exactly 5 password checks.
 
     The other 15 are refused as too many in flight (rate_limited), not locked:
     nothing has failed yet.
     """
-    settings.LOGIN_MAX_FAILURES = 5
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 5
     addresses = iter(f"10.1.0.{n}" for n in range(1, 21))  # next() is atomic under the GIL
 
     def attempt() -> str:
@@ -264,7 +271,7 @@ def test_parallel_wrong_attempts_check_at_most_max_passwords() -> None:
         checks.append(1)
     assert len(checks) == 3
     # One row per locked subject, however many failures raced to set it.
-    assert Lockout.objects.filter(scope="username").count() == 1
+    assert Lockout.objects.filter(scope="username_ip").count() == 1
     assert Lockout.objects.filter(scope="ip").count() == 1
 
 
@@ -278,24 +285,27 @@ def _lock_alice_everywhere() -> None:
 
 
 @pytest.mark.django_db
-def test_unlock_by_username_in_every_namespace() -> None:
+def test_unlock_by_username_in_every_namespace(settings) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_IP = 10  # the name's lock alone
     _lock_alice_everywhere()
+    fail(login_guard, "alice", ip="192.0.2.8")  # a failure below the threshold elsewhere
+    with pytest.raises(LockedOut):
+        login_guard.reserve("alice", IP)
     assert unlock(username="ALICE", by="admin") == 2
-    login_guard.reserve("alice", "198.51.100.1")
-    bf_demo_guard.reserve("alice", "198.51.100.1")
-    with pytest.raises(LockedOut):  # the IP lock is separate
-        login_guard.reserve("carol", IP)
-    lifted = Lockout.objects.filter(scope="username")
+    login_guard.reserve("alice", IP)
+    bf_demo_guard.reserve("alice", IP)
+    # Its counters from every address start again (a pair's keys changed generation).
+    assert login_guard.status("alice", "192.0.2.8")["failures"]["username"] == 0
+    lifted = Lockout.objects.filter(scope="username_ip")
     assert {(r.lifted_by, r.is_active) for r in lifted} == {("admin", False)}
 
 
 @pytest.mark.django_db
-def test_unlock_by_ip() -> None:
+def test_unlock_by_ip_lifts_the_address_and_every_names_lock_from_it() -> None:
     _lock_alice_everywhere()
-    assert unlock(ip=IP) == 2
+    assert unlock(ip=IP) == 4  # the address's locks and alice's from it, both namespaces
     login_guard.reserve("carol", IP)
-    with pytest.raises(LockedOut):
-        login_guard.reserve("alice", "198.51.100.1")
+    login_guard.reserve("alice", IP)
 
 
 def test_unlock_needs_a_subject() -> None:
@@ -358,7 +368,7 @@ def test_ip_locks_for_a_user_include_the_address_of_their_own_lock(settings) -> 
 @pytest.mark.django_db
 def test_admin_action_unlocks_selected(admin_client) -> None:
     _lock_alice_everywhere()
-    selected = Lockout.objects.filter(namespace="login", scope="username")
+    selected = Lockout.objects.filter(namespace="login", scope="username_ip")
     response = admin_client.post(
         "/admin/throttling/lockout/",
         {"action": "unlock_selected", "_selected_action": [r.pk for r in selected]},
@@ -368,7 +378,7 @@ def test_admin_action_unlocks_selected(admin_client) -> None:
     # Alice's username locks (both namespaces) and the IP locks her failures
     # tipped over (both namespaces): everything that keeps her out.
     assert "Lifted 4 active lockout(s)." in response.content.decode()
-    login_guard.reserve("alice", "198.51.100.1")
+    login_guard.reserve("alice", IP)
     # The changelist with its filters and search renders.
     for query in ("?active=yes", "?active=no", "?namespace=bf-demo", "?q=alice"):
         assert admin_client.get(f"/admin/throttling/lockout/{query}").status_code == 200
@@ -377,6 +387,7 @@ def test_admin_action_unlocks_selected(admin_client) -> None:
 # --- cache down -----------------------------------------------------------------
 
 
+@pytest.mark.django_db
 @pytest.mark.usefixtures("cache_down")
 def test_reserve_is_503_when_the_cache_is_down() -> None:
     with pytest.raises(ServiceUnavailable):
@@ -414,17 +425,19 @@ def test_a_check_that_raises_is_given_back_not_counted() -> None:
 
 
 @pytest.mark.django_db
-def test_a_lock_survives_a_cache_flush() -> None:
+def test_a_lock_survives_a_cache_flush(settings) -> None:
     from django.core.cache import cache
 
-    for index in range(3):  # three IPs: only the username is locked
-        fail(login_guard, "alice", ip=f"198.51.100.{index + 1}")
+    settings.LOGIN_MAX_FAILURES_PER_IP = 10  # only the (username, IP) pair is locked
+    for _ in range(3):
+        fail(login_guard, "alice")
     cache.clear()  # Redis restarted
     with pytest.raises(LockedOut) as locked:
-        login_guard.reserve("alice", "192.0.2.50")
+        login_guard.reserve("alice", IP)
     assert 590 <= locked.value.retry_after <= 600
-    # Only what the rows lock is locked again: the IPs were never locked.
-    login_guard.reserve("bob", "198.51.100.1")
+    # Only what the rows lock is locked again: not the IP, not the name elsewhere.
+    login_guard.reserve("bob", IP)
+    login_guard.reserve("alice", "192.0.2.50")
 
 
 @pytest.mark.django_db
@@ -443,14 +456,15 @@ def test_an_ip_lock_survives_a_cache_flush_and_is_put_back_in_the_cache() -> Non
 
 
 @pytest.mark.django_db
-def test_unlock_after_a_cache_flush_lifts_the_recorded_lock() -> None:
+def test_unlock_after_a_cache_flush_lifts_the_recorded_lock(settings) -> None:
     from django.core.cache import cache
 
+    settings.LOGIN_MAX_FAILURES_PER_IP = 10
     for _ in range(3):
         fail(login_guard, "alice")
     cache.clear()
     unlock(username="alice", by="admin")
-    login_guard.reserve("alice", "198.51.100.9")
+    login_guard.reserve("alice", IP)
 
 
 @pytest.mark.django_db
@@ -461,4 +475,54 @@ def test_a_lifted_or_expired_record_does_not_lock(clock: FakeClock) -> None:
         fail(login_guard, "alice")
     cache.clear()
     clock.advance(601)
-    login_guard.reserve("alice", "198.51.100.9")
+    login_guard.reserve("alice", IP)
+
+
+# --- the username across all addresses: slowed, not locked -----------------------
+
+
+HOME = "198.51.100.200"
+
+
+def _distributed_guess(guard: LoginGuard, username: str, count: int) -> None:
+    for index in range(count):
+        fail(guard, username, ip=f"10.3.{index // 250}.{index % 250 + 1}")
+
+
+@pytest.mark.django_db
+def test_a_distributed_guess_slows_strangers_but_not_the_owners_address(
+    settings, clock: FakeClock
+) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 6
+    assert login_guard.attempt("Alice", HOME, lambda: True) is True  # a familiar address
+    _distributed_guess(login_guard, "alice", 6)
+    with pytest.raises(RateLimited) as slowed:
+        login_guard.reserve("alice", "192.0.2.99")  # a new address, even with the password
+    assert 590 <= slowed.value.retry_after <= 600
+    assert slowed.value.body()["error"]["code"] == "rate_limited"
+    assert login_guard.attempt("alice", HOME, lambda: True) is True
+    login_guard.reserve("bob", "192.0.2.99")  # other names are not slowed
+    assert not Lockout.objects.exists()  # slowed is not locked
+    clock.advance(601)
+    login_guard.reserve("alice", "192.0.2.99")
+
+
+@pytest.mark.django_db
+def test_an_address_is_familiar_for_30_days(settings, clock: FakeClock) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 3
+    login_guard.attempt("alice", HOME, lambda: True)
+    assert KnownAddress.objects.get().username == "alice"
+    clock.advance(31 * 86_400)
+    _distributed_guess(login_guard, "alice", 3)
+    with pytest.raises(RateLimited):
+        login_guard.reserve("alice", HOME)
+
+
+@pytest.mark.django_db
+def test_unlock_by_username_lifts_a_slowdown(settings) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_USERNAME = 3
+    _distributed_guess(login_guard, "alice", 3)
+    with pytest.raises(RateLimited):
+        login_guard.reserve("alice", "192.0.2.99")
+    unlock(username="alice")
+    login_guard.reserve("alice", "192.0.2.99")

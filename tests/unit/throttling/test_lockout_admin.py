@@ -18,7 +18,7 @@ def _lock(username: str = "alice") -> Lockout:
     for _ in range(5):
         login_guard.reserve(username, IP)
         login_guard.record_failure(username, IP)
-    return Lockout.objects.get(namespace="login", scope="username", username=username)
+    return Lockout.objects.get(namespace="login", scope="username_ip", username=username)
 
 
 @pytest.mark.django_db
@@ -39,11 +39,11 @@ def test_change_page_has_no_save_but_an_unlock_button(admin_client: Client) -> N
     assert 'value="Unlock"' in page
 
     with pytest.raises(LockedOut):
-        login_guard.reserve("alice", "198.51.100.7")
+        login_guard.reserve("alice", IP)
     response = admin_client.post(f"/admin/throttling/lockout/{lockout.pk}/unlock/", follow=True)
     assert response.redirect_chain[-1][0] == url
     assert "Lifted 1 active lockout(s)." in response.content.decode()
-    login_guard.reserve("alice", "198.51.100.7")  # no longer locked
+    login_guard.reserve("alice", IP)  # no longer locked
     lockout.refresh_from_db()
     assert lockout.lifted_by == "admin" and not lockout.is_active
     # Once lifted, the button is gone.
@@ -97,4 +97,4 @@ def _lock_elsewhere(username: str, ip: str) -> Lockout:
     for _ in range(5):
         login_guard.reserve(username, ip)
         login_guard.record_failure(username, ip)
-    return Lockout.objects.get(namespace="login", scope="username", username=username)
+    return Lockout.objects.get(namespace="login", scope="username_ip", username=username)

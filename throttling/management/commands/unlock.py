@@ -2,7 +2,9 @@
 
 Does what the admin's "Unlock" does, for operators at a shell: clears the
 counters and locks of that username or IP in every namespace (token endpoint
-and demo) and marks its Lockout rows lifted.
+and demo) and marks its Lockout rows lifted. A username: its locks from
+every address, and its slowdown (a guess from many addresses). An IP: the
+address's own lock, and every name's lock from it.
 
 A username can also be blocked by an IP lock (an address is locked for every
 name behind it). `--username` alone lifts the username's lock and then lists
