@@ -1,5 +1,6 @@
-"""Django's URL routes: the landing page, /compare, health, the admin, and DRF at /api/drf.
+"""Django's URL routes: the landing page, /compare, the admin, and DRF at /api/drf.
 
+/health and /ready are answered by the edge (common/asgi/edge.py).
 FastAPI and Flask are not here: `config.asgi` sends /api/fastapi and
 /api/flask to them before Django sees the request.
 """
@@ -14,7 +15,6 @@ from config import views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("compare", views.compare, name="compare"),
-    path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     # The pages the password reset email links to (the API's confirm endpoint is
     # JSON): Django's own reset views, which move the token into the session

@@ -1,11 +1,10 @@
-"""Plain Django views outside the API prefixes: the landing page, /compare and /health."""
+"""Plain Django views outside the API prefixes: the landing page and /compare."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from common.health import health_report
 from config.compare import compare_html
 
 # /compare is self-contained (inline CSS, no script, no image): the browser
@@ -44,8 +43,3 @@ def compare(request: HttpRequest) -> HttpResponse:
     response["Content-Security-Policy"] = COMPARE_CSP
     return response
 
-
-def health(request: HttpRequest) -> JsonResponse:
-    status, body = health_report()
-    # Compact separators: the same bytes as /api/drf/health and /api/fastapi/health.
-    return JsonResponse(body, status=status, json_dumps_params={"separators": (",", ":")})
