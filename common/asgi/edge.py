@@ -37,14 +37,17 @@ Header size, a caveat: uvicorn's default parser (httptools, with uvloop)
 has no limit of its own and hands the app whatever it buffered, so rule 1
 makes the answer the contract's 431, not a memory bound. uvicorn's
 `--h11-max-incomplete-event-size` (16 KiB by default) bounds the buffer
-only under `--http h11`, and answers a bare 400 there; the bound in memory
-belongs in front of the process (nginx's `large_client_header_buffers`).
+only under `--http h11`, and answers a bare 400 there. The server as
+shipped bounds a head at 64 KiB itself (http_protocol.py), and nginx's
+`large_client_header_buffers` does in front of it.
 
-The header list is decided on once: the edge works on its own copy, taken
-before the body is read. uvicorn (httptools) appends a chunked body's
-trailer fields to the list it put in the scope; none of them reaches a
-framework as a header (RFC 9110 6.5.1), so an `Authorization` or `Host` sent
-in a trailer is ignored.
+The header list is decided on once, from the head. uvicorn (httptools)
+appends a chunked body's trailer fields to the list it put in the scope,
+before the app runs when they arrive with the head; the server as shipped
+(http_protocol.py) hands the app its own copy of the head's lines instead,
+and the edge works on a copy taken before it reads the body. So no trailer
+field reaches a framework as a header (RFC 9110 6.5.1): an `Authorization`
+or `Host` sent in a trailer is ignored.
 
 `Expect: 100-continue`: uvicorn sends `100 Continue` on the app's first
 `receive()`, so every refusal of rule 8 that comes before the read is the

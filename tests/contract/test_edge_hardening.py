@@ -190,6 +190,21 @@ def test_the_form_field_cap_holds_whatever_the_case_of_the_media_type(
     assert answer.error_code() == "bad_request"
 
 
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_json_body_is_json_whatever_the_case_of_its_media_type(
+    server: ShippedServer, prefix: str, transactional_db: None
+) -> None:
+    name = f"case{prefix.rsplit('/', 1)[1]}"
+    body = json.dumps(
+        {"username": name, "email": f"{name}@example.com", "password": "Quartz-Lantern-77"}
+    ).encode()
+    answer = exchange(server.port, head(
+        "POST", f"{prefix}/auth/register", "Content-Type: APPLICATION/JSON; Charset=UTF-8",
+        f"Content-Length: {len(body)}",
+    ) + body)
+    assert answer.status == 201, answer.body
+
+
 # --- trailers are not headers --------------------------------------------------------------
 
 
