@@ -422,6 +422,14 @@ def test_sigterm_fails_ready_and_keeps_serving_for_the_drain(
 # --- the connection itself --------------------------------------------------------------------
 
 
+def _closed_by_server(sock: socket.socket) -> bool:
+    """EOF, or a reset (what a write after the server's close earns): nothing was answered."""
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+
+
 def test_idle_and_slow_heads_are_closed(server: ShippedServer) -> None:
     with (
         socket.create_connection(("127.0.0.1", server.port), timeout=HEAD_TIMEOUT_S + 10) as idle,
@@ -435,8 +443,8 @@ def test_idle_and_slow_heads_are_closed(server: ShippedServer) -> None:
             except OSError:
                 break
             time.sleep(1)
-        assert slow.recv(100) == b""
-        assert idle.recv(100) == b""
+        assert _closed_by_server(slow)
+        assert _closed_by_server(idle)
         assert time.monotonic() - started < HEAD_TIMEOUT_S + 5
 
 
