@@ -45,6 +45,7 @@ MSG_RATE_LIMITED = "Too many requests; retry after {retry_after} seconds."
 MSG_LOCKED_OUT = "Too many failed logins; retry after {retry_after} seconds."
 MSG_INTERNAL = "An unexpected error occurred."
 MSG_UNAVAILABLE = "A service this endpoint depends on is unavailable."
+MSG_BODIES_IN_FLIGHT = "The server is receiving too many request bodies; retry shortly."
 
 # DRF's default field messages (rest_framework/fields.py) for the checks every
 # framework makes before the domain sees a value: presence, null, JSON type.

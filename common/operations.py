@@ -277,7 +277,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "GET", "/health", "health", "health",
         "Database and cache checks",
-        "200 when both answer; 503 names the failing check. Not rate limited.",
+        "Readiness, like GET /ready: 200 when both answer within 2 s; 503 names the failing "
+        "check (or says `draining` while the process stops). Not rate limited.",
         "none", 200, "Both answer.", (503,),
         resource=HEALTH, answer="HealthReport", answer_errors=(503,),
     ),

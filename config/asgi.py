@@ -4,13 +4,14 @@
 
     request ──> Edge (common/asgi/edge.py), one pass: request id, Host, duplicate
                  │   credentials, forwarded headers, header size, parameter count,
-                 │   body size and time, /metrics, odd paths under /api/, HEAD;
+                 │   body size and time, bodies in flight, /metrics, /health and
+                 │   /ready, odd paths under /api/, HEAD, the drain on SIGTERM;
                  │   security and RateLimit headers, metrics, the access line
                  └─> CORSMiddleware            only when CORS_ALLOWED_ORIGINS is set
                       └─> PrefixDispatcher
                            ├─ /api/fastapi/...  FastAPI app        (native ASGI)
                            ├─ /api/flask/...    Flask app via a2wsgi (its own worker threads)
-                           └─ everything else   Django via a2wsgi  (/, /health, /admin, /api/drf)
+                           └─ everything else   Django via a2wsgi  (/, /compare, /admin, /api/drf)
 
 Why Django is mounted through its WSGI handler wrapped by a2wsgi, and not
 through `django.core.asgi.get_asgi_application()`: Django's ASGIHandler
@@ -135,6 +136,8 @@ def build_application() -> ASGIApp:
         max_query_params=settings.MAX_QUERY_PARAMS,
         max_body_bytes=settings.MAX_BODY_BYTES,
         body_timeout=settings.BODY_TIMEOUT,
+        max_body_bytes_in_flight=settings.MAX_BODY_BYTES_IN_FLIGHT,
+        shutdown_drain_seconds=settings.SHUTDOWN_DRAIN_SECONDS,
         # Strict-Transport-Security only when production asks for it (settings, HTTPS).
         hsts=hsts_header(
             int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0),

@@ -22,11 +22,22 @@ def server_command(python: str | Path, *, host: str, port: int, workers: int = 1
     limits and lockouts count. The project decides that itself, from one
     setting: TRUSTED_PROXIES, read by the edge (common/asgi/edge.py) for the
     client address and the scheme alike.
+
+    `--http common.asgi.http_protocol:EdgeHttpProtocol`: uvicorn's httptools
+    protocol with a chunked body's trailer kept out of the headers, a time
+    and size bound on every request head, and parse errors answered in the
+    envelope (that module says why). `--timeout-keep-alive 5`: an idle
+    kept-alive connection is closed after 5 s (uvicorn's default, said here
+    because it is a bound this server relies on).
+    `--timeout-graceful-shutdown`: on exit, requests in flight get this long.
     """
     return [
         str(python), "-m", "uvicorn", "config.asgi:application",
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--no-proxy-headers",
+        "--http", "common.asgi.http_protocol:EdgeHttpProtocol",
+        "--timeout-keep-alive", "5",
+        "--timeout-graceful-shutdown", "20",
         # The project logs one line per request itself (common/asgi/request_log.py).
         "--no-access-log",
     ]

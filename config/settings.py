@@ -329,12 +329,18 @@ MAX_BODY_BYTES = env.integer("MAX_BODY_BYTES", 1_048_576, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 # A body not fully received within this many seconds gets 408 at the edge.
 BODY_TIMEOUT = env.seconds("BODY_TIMEOUT", 10)
+# What the bodies of all requests in flight may hold together, in bytes: a new
+# body beyond it gets 503 before it is read (common/asgi/body.py).
+MAX_BODY_BYTES_IN_FLIGHT = env.integer("MAX_BODY_BYTES_IN_FLIGHT", 64 * 1_048_576, minimum=1)
 # More query parameters or form fields than this: 400 at the edge. Django's
 # own cap agrees, so a QueryDict never raises TooManyFieldsSent behind it.
 MAX_QUERY_PARAMS = env.integer("MAX_QUERY_PARAMS", 1000, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_QUERY_PARAMS
 # All request header lines together, in bytes: more gets 431 at the edge.
 MAX_HEADER_BYTES = env.integer("MAX_HEADER_BYTES", 16_384, minimum=1024)
+# On SIGTERM, how long the process fails /ready but keeps serving before it
+# stops accepting (common/asgi/drain.py); 0 stops at once. The systemd unit sets it.
+SHUTDOWN_DRAIN_SECONDS = env.integer("SHUTDOWN_DRAIN_SECONDS", 0, minimum=0, maximum=600)
 # Who may read GET /metrics; anyone else gets 404.
 METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 

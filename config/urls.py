@@ -1,5 +1,6 @@
-"""Django's URL routes: the landing page, /compare, /guides, health, the admin, DRF at /api/drf.
+"""Django's URL routes: the landing page, /compare, /guides, the admin, and DRF at /api/drf.
 
+/health and /ready are answered by the edge (common/asgi/edge.py).
 FastAPI and Flask are not here: `config.asgi` sends /api/fastapi and
 /api/flask to them before Django sees the request.
 """
@@ -15,7 +16,6 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("compare", views.compare, name="compare"),
     path("guides/<slug:slug>", views.guide, name="guide"),
-    path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     # The pages the password reset email links to (the API's confirm endpoint is
     # JSON): Django's own reset views, which move the token into the session

@@ -1,12 +1,11 @@
-"""Plain Django views outside the API prefixes: the landing page, /compare, /guides and /health."""
+"""Plain Django views outside the API prefixes: the landing page, /compare and /guides."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from common.health import health_report
 from config.compare import compare_html
 from config.guides import guide_html
 
@@ -58,8 +57,3 @@ def guide(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Security-Policy"] = COMPARE_CSP
     return response
 
-
-def health(request: HttpRequest) -> JsonResponse:
-    status, body = health_report()
-    # Compact separators: the same bytes as /api/drf/health and /api/fastapi/health.
-    return JsonResponse(body, status=status, json_dumps_params={"separators": (",", ":")})

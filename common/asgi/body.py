@@ -13,6 +13,12 @@ So the edge reads every body here first, bounded twice:
 
 The app then gets the buffered body from `replay`, in one message, with its
 length declared (WSGI apps read exactly CONTENT_LENGTH bytes, none without it).
+
+What all bodies together hold is bounded too (`BodyBudget`,
+MAX_BODY_BYTES_IN_FLIGHT): a thousand clients each stalling just under
+MAX_BODY_BYTES would otherwise hold a gigabyte. A body reserves its
+`Content-Length` (a chunked one, MAX_BODY_BYTES: its size is known only at
+its end) before a byte is read, and gives it back when its request is done.
 """
 
 from __future__ import annotations
@@ -21,6 +27,27 @@ import asyncio
 
 from common.asgi.types import Message, Receive
 from common.errors import PayloadTooLarge, RequestTimeout
+
+
+class BodyBudget:
+    """Bytes reserved by the bodies of requests in flight, across connections.
+
+    One per process, used on the event loop only (no lock needed).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.reserved = 0
+
+    def reserve(self, size: int) -> bool:
+        """Reserve `size` bytes; False (nothing reserved) when that would pass the limit."""
+        if self.reserved + size > self.limit:
+            return False
+        self.reserved += size
+        return True
+
+    def release(self, size: int) -> None:
+        self.reserved -= size
 
 
 class ClientGone(Exception):

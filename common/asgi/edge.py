@@ -16,10 +16,16 @@ it differently:
                            (`/api/drf/books/1%0A`)                      404 not_found
       6. parameters        more than MAX_QUERY_PARAMS                   400 bad_request
       7. own paths         GET /metrics (METRICS_ALLOWED_IPS, else 404); the pages
-                           `/`, `/health`, `/compare` answer GET and HEAD only (405)
-      8. body              read whole here, within MAX_BODY_BYTES (413) and
-                           BODY_TIMEOUT (408), then replayed (body.py); form fields
-                           counted like query parameters (400)
+                           `/`, `/health`, `/ready`, `/compare` answer GET and HEAD
+                           only (405); `/health` (liveness) and `/ready` (readiness,
+                           common/health.py) are answered here
+      8. body              refused before it is read when the edge already knows the
+                           answer: a Content-Length over MAX_BODY_BYTES (413), bodies
+                           in flight over MAX_BODY_BYTES_IN_FLIGHT (503), and, under
+                           `Expect: 100-continue`, a write on {p}/books without
+                           credentials (401); otherwise read whole here, within
+                           MAX_BODY_BYTES (413) and BODY_TIMEOUT (408), then replayed
+                           (body.py); form fields counted like query parameters (400)
       9. HEAD              passed on as GET, the body dropped from the answer
     response
       - X-Request-ID (echoed when it looks like an id, generated otherwise), X-Served-By
@@ -31,8 +37,21 @@ Header size, a caveat: uvicorn's default parser (httptools, with uvloop)
 has no limit of its own and hands the app whatever it buffered, so rule 1
 makes the answer the contract's 431, not a memory bound. uvicorn's
 `--h11-max-incomplete-event-size` (16 KiB by default) bounds the buffer
-only under `--http h11`, and answers a bare 400 there; the bound in memory
-belongs in front of the process (nginx's `large_client_header_buffers`).
+only under `--http h11`, and answers a bare 400 there. The server as
+shipped bounds a head at 64 KiB itself (http_protocol.py), and nginx's
+`large_client_header_buffers` does in front of it.
+
+The header list is decided on once, from the head. uvicorn (httptools)
+appends a chunked body's trailer fields to the list it put in the scope,
+before the app runs when they arrive with the head; the server as shipped
+(http_protocol.py) hands the app its own copy of the head's lines instead,
+and the edge works on a copy taken before it reads the body. So no trailer
+field reaches a framework as a header (RFC 9110 6.5.1): an `Authorization`
+or `Host` sent in a trailer is ignored.
+
+`Expect: 100-continue`: uvicorn sends `100 Continue` on the app's first
+`receive()`, so every refusal of rule 8 that comes before the read is the
+final answer the client gets instead, and its body is never sent.
 
 Every refusal is the contract's JSON envelope (errors.py) and passes through
 the same response path: it gets the same headers and its own access line.
@@ -42,6 +61,8 @@ user, the rate-limit decision) through the request's notes (notes.py).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import time
@@ -50,7 +71,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from common.asgi.body import ClientGone, read_body, replay
+from common.asgi.body import BodyBudget, ClientGone, read_body, replay
+from common.asgi.drain import drain
 from common.asgi.errors import send_error
 from common.asgi.metrics import LATENCY, REQUESTS, UNMATCHED, serve_metrics
 from common.asgi.notes import NOTES_SCOPE_KEY, RequestNotes, current_notes
@@ -60,6 +82,7 @@ from common.asgi.types import ASGIApp, Message, Receive, Scope, Send
 from common.client_address import client_ip, is_trusted_proxy
 from common.errors import (
     MSG_BAD_HOST,
+    MSG_BODIES_IN_FLIGHT,
     MSG_TOO_MANY_FIELDS,
     MSG_TWO_AUTHORIZATIONS,
     MSG_TWO_HOSTS,
@@ -68,10 +91,14 @@ from common.errors import (
     HeadersTooLarge,
     InvalidToken,
     MethodNotAllowed,
+    NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
 )
+from common.health import CHECK_TIMEOUT_S, report, result_of, start_checks
 from common.hosts import HostCheck
+from common.media_types import FORM_MEDIA_TYPE, media_type
 
 # A client-sent request id is echoed only when it looks like an id: no header
 # injection, no megabyte-long log lines.
@@ -81,15 +108,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # The request headers the edge reads (the rest are only counted).
 _READ_HEADERS = frozenset({
     b"host", b"authorization", b"x-request-id", b"content-length", b"content-type",
-    b"transfer-encoding", b"x-forwarded-for", b"x-forwarded-proto",
+    b"transfer-encoding", b"x-forwarded-for", b"x-forwarded-proto", b"expect",
 })
 # The rate-limit headers, written from the limiter's decision only.
 _RATELIMIT_NAMES = (b"ratelimit", b"ratelimit-policy")
 _CLOSE: tuple[Header, ...] = ((b"connection", b"close"),)
 # The pages outside the prefixes that only show something: GET (and HEAD).
-_PAGES = frozenset({"/", "/health", "/compare"})
+_PAGES = frozenset({"/", "/health", "/ready", "/compare"})
 _PAGE_METHODS = ["GET", "HEAD"]
-_FORM = b"application/x-www-form-urlencoded"
+# The writes that need credentials at every prefix, known before the body (rule 8).
+_BOOK_WRITE = re.compile(r"^/api/(drf|fastapi|flask)/books(/[0-9]+)?/?$")
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_LIVE_BODY = b'{"status":"ok"}'
+# How long a client refused for bodies in flight should wait: about one body's time.
+_BUSY_RETRY_AFTER_S = 2
 # Status logged for a client that left before its body was complete (nginx's 499).
 CLIENT_GONE = 499
 
@@ -104,6 +136,8 @@ class EdgeSettings:
     max_query_params: int
     max_body_bytes: int
     body_timeout: float
+    max_body_bytes_in_flight: int = 64 * 1024 * 1024
+    shutdown_drain_seconds: float = 0
     hsts: Header | None = None
 
 
@@ -117,6 +151,7 @@ class Edge:
         self.config = config
         self.served_by = served_by
         self.hosts = HostCheck(config.allowed_hosts)
+        self.bodies = BodyBudget(config.max_body_bytes_in_flight)
         self.metrics_ips = frozenset(config.metrics_allowed_ips)
         self.page_headers = page_headers(config.hsts)
         self.docs_headers = docs_headers(config.hsts)
@@ -127,8 +162,11 @@ class Edge:
         self.docs_owned = frozenset(name for name, _ in self.docs_headers) | always
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._lifespan_receive(receive), send)
+            return
         if scope["type"] != "http":
-            await self.app(scope, receive, send)  # lifespan
+            await self.app(scope, receive, send)
             return
         started = time.perf_counter()
         config = self.config
@@ -141,11 +179,13 @@ class Edge:
         context_token = current_notes.set(notes)
 
         # One pass over the header lines: their size and the few the edge reads.
-        headers: list[Header] = scope["headers"]
+        # Our own copy: the server appends a chunked body's trailer to its list.
+        headers: list[Header] = list(scope["headers"])
+        scope["headers"] = headers
         size = hosts = authorizations = 0
         host = request_id = forwarded_for = forwarded_proto = content_type = None
         content_length = -1
-        chunked = False
+        chunked = expect_continue = False
         for name, value in headers:
             size += len(name) + len(value) + 4  # "name: value\r\n"
             if name not in _READ_HEADERS:
@@ -167,6 +207,8 @@ class Edge:
                 forwarded_for = value if forwarded_for is None else forwarded_for + b"," + value
             elif name == b"x-forwarded-proto":
                 forwarded_proto = value
+            elif name == b"expect":
+                expect_continue = value.strip().lower() == b"100-continue"
         if request_id is None or not _REQUEST_ID.match(request_id):
             request_id = os.urandom(16).hex().encode()
             headers = [(n, v) for n, v in headers if n != b"x-request-id"]
@@ -195,6 +237,8 @@ class Edge:
                 decision = notes.rate_limit
                 if decision is not None:
                     out += [(n.lower().encode(), v.encode()) for n, v in decision.headers().items()]
+                if drain.active:  # no keep-alive connection left to cut at exit
+                    out += _CLOSE
                 message = {**message, "headers": out}
                 first_byte = time.perf_counter()
             elif head and message["type"] == "http.response.body":
@@ -202,6 +246,7 @@ class Edge:
             await send(message)
 
         has_body = content_length > 0 or chunked
+        reserved = 0
         try:
             error = self._refusal(scope, method, path, framework, size, hosts, host, authorizations)
             if error is not None:
@@ -210,22 +255,39 @@ class Edge:
             if path == "/metrics":
                 await self._metrics(scope, method, notes, send_through_edge)
                 return
+            if path == "/health":  # liveness: the process answers, whatever else is down
+                notes.template = path
+                await _send_json(send_through_edge, 200, _LIVE_BODY)
+                return
+            if path == "/ready":
+                notes.template = path
+                await _send_ready(send_through_edge)
+                return
             if has_body:
                 try:
+                    # Refused before a byte is read (and before uvicorn's `100 Continue`);
+                    # the unread rest spoils the connection.
                     if content_length > config.max_body_bytes:
-                        # Refused before a byte is read; the unread rest spoils the connection.
                         raise PayloadTooLarge(config.max_body_bytes)
+                    if expect_continue and authorizations == 0 and (
+                        method in _WRITE_METHODS and _BOOK_WRITE.match(path)
+                    ):
+                        raise NotAuthenticated()
+                    wanted = content_length if content_length > 0 else config.max_body_bytes
+                    if not self.bodies.reserve(wanted):
+                        raise ServiceUnavailable(
+                            MSG_BODIES_IN_FLIGHT, retry_after=_BUSY_RETRY_AFTER_S
+                        )
+                    reserved = wanted
                     body = await read_body(
                         receive, max_bytes=config.max_body_bytes, timeout=config.body_timeout
                     )
-                except ApplicationError as refusal:  # 413, 408
+                except ApplicationError as refusal:  # 413, 401, 503, 408
                     await send_error(send_through_edge, refusal, extra_headers=_CLOSE)
                     return
                 except ClientGone:
                     return
-                if content_type is not None and content_type.startswith(_FORM) and (
-                    body.count(b"&") >= config.max_query_params
-                ):
+                if body.count(b"&") >= config.max_query_params and _is_form(content_type):
                     await send_error(send_through_edge, _too_many_fields(config))
                     return
                 if chunked:  # the length is known now: say it, WSGI apps need it
@@ -238,6 +300,7 @@ class Edge:
                 scope["method"] = "GET"  # answered like GET; the body is dropped above
             await self.app(scope, receive, send_through_edge)
         finally:
+            self.bodies.release(reserved)
             current_notes.reset(context_token)
             # Labelled once the app is done: FastAPI's template is known only then.
             template = notes.template or UNMATCHED
@@ -287,6 +350,18 @@ class Edge:
             return MethodNotAllowed(method, _PAGE_METHODS)
         return None
 
+    def _lifespan_receive(self, receive: Receive) -> Receive:
+        """`receive` for the lifespan: at startup, the drain goes in front of SIGTERM."""
+        seconds = self.config.shutdown_drain_seconds
+
+        async def lifespan_receive() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                drain.install(seconds)
+            return message
+
+        return lifespan_receive
+
     async def _metrics(self, scope: Scope, method: str, notes: RequestNotes, send: Send) -> None:
         """GET /metrics for METRICS_ALLOWED_IPS; a 404 like any unknown path for the rest."""
         client = scope.get("client")
@@ -310,6 +385,36 @@ def _series(framework: str, template: str, method: str, status: int) -> tuple[An
         REQUESTS.labels(framework, template, method, str(status)),
         LATENCY.labels(framework, template, method),
     )
+
+
+def _is_form(content_type: bytes | None) -> bool:
+    """A form body, whatever the case of its media type (RFC 9110 8.3.1)."""
+    return content_type is not None and media_type(content_type.decode("latin-1")) == (
+        FORM_MEDIA_TYPE
+    )
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+            (b"cache-control", b"no-store"),
+        ],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_ready(send: Send) -> None:
+    """Readiness (common/health.py), awaited on the loop: no worker thread is held."""
+    futures = start_checks()
+    await asyncio.wait(
+        [asyncio.wrap_future(future) for future in futures.values()], timeout=CHECK_TIMEOUT_S
+    )
+    status, body = report({name: result_of(future) for name, future in futures.items()})
+    await _send_json(send, status, json.dumps(body, separators=(",", ":")).encode())
 
 
 def _too_many_fields(config: EdgeSettings) -> BadRequest:

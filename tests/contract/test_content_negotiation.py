@@ -99,8 +99,11 @@ def test_health_openapi_and_token_are_json_for_any_accept(api: Api, accept: str)
 
 
 @pytest.mark.parametrize("accept", NOT_HTML + HTML_PREFERRED)
-def test_root_health_is_json_for_any_accept(client: TestClient, accept: str) -> None:
+def test_root_health_and_ready_are_json_for_any_accept(client: TestClient, accept: str) -> None:
     response = client.get("/health", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert assert_json(response) == {"status": "ok"}
+    response = client.get("/ready", headers={"Accept": accept})
     assert response.status_code == 200
     assert assert_json(response) == HEALTHY
 

@@ -43,8 +43,14 @@ def test_served_by_is_django_outside_the_prefixes(client: TestClient) -> None:
 # --- health ----------------------------------------------------------------------------
 
 
-def test_root_health_reports_database_and_cache(client: TestClient) -> None:
+def test_root_health_is_liveness(client: TestClient) -> None:
     response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_root_ready_reports_database_and_cache(client: TestClient) -> None:
+    response = client.get("/ready")
     assert response.status_code == 200
     assert response.json() == HEALTHY
 

@@ -59,7 +59,9 @@ def test_cached_reads_still_answer(api: Api, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_health_names_the_database(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     with database_down(monkeypatch):
-        responses = [api.client.get("/health"), api.get("/health")]
+        responses = [api.client.get("/ready"), api.get("/health")]
+        live = api.client.get("/health")
     for response in responses:
         assert response.status_code == 503
         assert response.json()["checks"] == {"database": "unavailable", "cache": "ok"}
+    assert live.status_code == 200 and live.json() == {"status": "ok"}

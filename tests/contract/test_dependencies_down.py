@@ -130,8 +130,13 @@ def test_prefixed_health_names_the_cache(api: Api, cache_down: None) -> None:
     assert response.json()["checks"] == {"database": "ok", "cache": "unavailable"}
 
 
-def test_root_health_names_the_cache(client: TestClient, cache_down: None) -> None:
-    response = client.get("/health")
+def test_root_ready_names_the_cache_and_health_stays_up(
+    client: TestClient, cache_down: None
+) -> None:
+    response = client.get("/ready")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "ok"
     assert response.json()["checks"]["cache"] != "ok"
+    # Liveness: the process answers; restarting it would not bring the cache back.
+    live = client.get("/health")
+    assert live.status_code == 200 and live.json() == {"status": "ok"}

@@ -11,10 +11,14 @@ Every request below goes through nginx over https, as a client's would:
 - a client's own X-Forwarded-For is thrown away by nginx; the address nginx
   saw is the one rate limits count;
 - one rate budget across the two processes;
-- nginx's own refusals (header too large, body too large, two Host lines, no
-  app process left) answer in the API's JSON envelope; a stalled body is cut
-  at client_body_timeout without ever reaching the app;
-- with one app process killed mid-load, GETs keep answering 200.
+- nginx's own refusals (header too large, body too large, two Host lines, a
+  malformed request line, TRACE, HTTP/2.0, a 16 KiB URI, no app process
+  left) answer in the API's JSON envelope with the security headers and a
+  request id; a stalled body is cut at client_body_timeout without ever
+  reaching the app; port 80 redirects only to the configured name;
+- with one app process killed mid-load, GETs keep answering 200;
+- a rolling restart of both processes (as systemd does it) under load fails
+  no request and loses no write.
 
 Skipped unless DATABASE_URL is PostgreSQL: the topology is production's, and
 `.ci/run` runs it on PostgreSQL + Redis.
@@ -23,6 +27,7 @@ Skipped unless DATABASE_URL is PostgreSQL: the topology is production's, and
 from __future__ import annotations
 
 import email
+import json
 import os
 import re
 import threading
@@ -178,11 +183,17 @@ def test_the_password_reset_email_links_to_https(
     assert all(link.startswith("https://127.0.0.1") for link in links), links
 
 
-def test_plain_http_only_redirects_to_https(topology: Topology, transactional_db: None) -> None:
-    response = httpx.get(f"http://127.0.0.1:{topology.http_port}/api/drf/books?page=2")
+@pytest.mark.parametrize("host", ["127.0.0.1", "evil.example.net"])
+def test_plain_http_only_redirects_to_the_configured_name(
+    topology: Topology, host: str, transactional_db: None
+) -> None:
+    response = httpx.get(
+        f"http://127.0.0.1:{topology.http_port}/api/drf/books?page=2", headers={"Host": host}
+    )
 
     assert response.status_code == 301
-    assert response.headers["location"] == "https://127.0.0.1/api/drf/books?page=2"
+    # The site's server_name, never what Host said (no open redirect).
+    assert response.headers["location"] == "https://api.example.org/api/drf/books?page=2"
 
 
 # --- who the client is ----------------------------------------------------------------------
@@ -306,6 +317,54 @@ def test_two_host_lines_are_400_in_the_envelope(
     assert b'"code":"bad_request"' in body
 
 
+MALFORMED = {
+    "lower-case-method": (b"get {prefix}/books HTTP/1.1", 400, "bad_request"),
+    "nul-in-target": (b"GET {prefix}/bo\x00oks HTTP/1.1", 400, "bad_request"),
+    "del-in-target": (b"GET {prefix}/bo\x7foks HTTP/1.1", 400, "bad_request"),
+    "cr-in-target": (b"GET {prefix}/bo\roks HTTP/1.1", 400, "bad_request"),
+    "http-1.x": (b"GET {prefix}/books HTTP/1.x", 400, "bad_request"),
+    "trace": (b"TRACE {prefix}/books HTTP/1.1", 405, "method_not_allowed"),
+    "http-2.0": (b"GET {prefix}/books HTTP/2.0", 505, "bad_request"),
+    "16-kib-uri": (b"GET {prefix}/books?q=" + b"a" * 16_384 + b" HTTP/1.1", 414, "bad_request"),
+}
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_request_line_is_refused_in_the_envelope(
+    topology: Topology, prefix: str, case: str, transactional_db: None
+) -> None:
+    line, expected_status, expected_code = MALFORMED[case]
+    raw = topology.raw_exchange(
+        line.replace(b"{prefix}", prefix.encode()) + b"\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+
+    status, headers, body = _status_and_json(raw)
+    assert status == expected_status, raw[:400]
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body)["error"]["code"] == expected_code
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-request-id"]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_control_byte_in_a_header_value_is_refused_in_the_envelope(
+    topology: Topology, prefix: str, transactional_db: None
+) -> None:
+    """nginx passes it on; the app's connection (common/asgi/http_protocol.py) refuses it."""
+    raw = topology.raw_exchange(
+        f"GET {prefix}/books HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Note: a\x01b\r\n\r\n".encode()
+    )
+
+    status, headers, body = _status_and_json(raw)
+    assert status == 400, raw[:400]
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body)["error"]["code"] == "bad_request"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-request-id"]
+
+
 def test_a_stalled_body_is_cut_by_nginx_and_never_reaches_the_app(
     topology: Topology, transactional_db: None
 ) -> None:
@@ -411,3 +470,82 @@ def test_gets_keep_answering_when_one_process_is_killed(failover_topology: Topol
     assert response.status_code == 503
     assert response.content == ServiceUnavailable().compact_json()
     assert response.headers["retry-after"] == "30"
+
+
+# --- a rolling restart under load ------------------------------------------------------------
+
+
+@pytest.fixture
+def restart_topology(transactional_db: None) -> Iterator[Topology]:
+    """A topology of its own: this test restarts its app processes."""
+    with Topology(extra_env=ENV) as running:
+        yield running
+
+
+def test_a_rolling_restart_under_load_fails_no_request(
+    restart_topology: Topology, make_user: Callable[[str], str]
+) -> None:
+    """Restart one process as systemd does (SIGTERM, start, wait for /ready), then the other.
+
+    Meanwhile four clients send GETs and POSTs without pause through nginx.
+    Every request answers 200 or 201, and every acknowledged book is stored:
+    the stopping process drains (fails /ready, serves with `Connection:
+    close`, then refuses connections, which nginx retries elsewhere), and
+    nginx takes the restarted one back within fail_timeout (2 s), before
+    the other stops accepting.
+    """
+    from books.models import Book
+
+    topology = restart_topology
+    make_user("roller")
+    with topology.client() as client:
+        login = client.post(
+            "/api/fastapi/auth/token", data={"username": "roller", "password": PASSWORD}
+        )
+    assert login.status_code == 200, login.text
+    authorization = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    outcomes: list[tuple[str, int | str]] = []  # (method, status or transport error)
+    created: list[int] = []
+    stop = threading.Event()
+
+    def load(worker: int) -> None:
+        writer = worker % 2 == 1
+        with topology.client(f"127.0.0.{20 + worker}") as client:
+            index = 0
+            while not stop.is_set():
+                prefix = PREFIXES[index % 3]
+                try:
+                    if writer:
+                        response = client.post(
+                            f"{prefix}/books", headers=authorization,
+                            json={"title": f"Rolling {worker}-{index}", "author": "R. Oller",
+                                  "year": 2020},
+                        )
+                        if response.status_code == 201:
+                            created.append(response.json()["data"]["id"])
+                    else:
+                        response = client.get(f"{prefix}/books")
+                    outcome: int | str = response.status_code
+                except httpx.HTTPError as exc:
+                    outcome = repr(exc)
+                outcomes.append(("POST" if writer else "GET", outcome))
+                index += 1
+
+    threads = [threading.Thread(target=load, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1)
+        for app in topology.apps:
+            app.restart_as_systemd_does()
+        time.sleep(1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    failed = [outcome for outcome in outcomes if outcome[1] not in (200, 201)]
+    assert not failed, (len(failed), len(outcomes), sorted(set(map(str, failed)))[:10])
+    posts = [outcome for outcome in outcomes if outcome[0] == "POST"]
+    assert len(posts) >= 20, len(posts)
+    assert Book.objects.filter(id__in=created).count() == len(created) == len(posts)

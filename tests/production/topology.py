@@ -133,6 +133,14 @@ def make_self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 # --- the app processes ---------------------------------------------------------------------
 
 
+def unit_ready_command(port: int) -> list[str]:
+    """The systemd unit's ExecStartPost for instance `port`: waits until GET /ready is 200."""
+    for line in UNIT_FILE.read_text().splitlines():
+        if line.startswith("ExecStartPost="):
+            return shlex.split(line.removeprefix("ExecStartPost=").replace("%i", str(port)))
+    raise AssertionError(f"{UNIT_FILE.name}: no ExecStartPost")
+
+
 def unit_command_and_env(port: int) -> tuple[list[str], dict[str, str]]:
     """The systemd unit's ExecStart (for instance `port`) and its Environment= lines.
 
@@ -169,18 +177,32 @@ class AppProcess:
             )
 
     def wait_until_up(self, deadline_s: float = 90.0) -> None:
-        """Until it answers /health directly (not limited, outside the prefixes)."""
+        """Until it answers GET /ready with 200 directly (database and cache answer)."""
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"app on {self.address} exited:\n{self.log()}")
             try:
-                httpx.get(f"http://{self.address}/health", timeout=2)
-                return
+                if httpx.get(f"http://{self.address}/ready", timeout=3).status_code == 200:
+                    return
             except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError(f"app on {self.address} did not answer:\n{self.log()}")
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"app on {self.address} did not get ready:\n{self.log()}")
+
+    def restart_as_systemd_does(self) -> None:
+        """`systemctl restart`: SIGTERM, wait for the exit, start, run ExecStartPost."""
+        self.terminate()
+        assert self.process is not None
+        self.process.wait(timeout=60)
+        self.start()
+        subprocess.run(unit_ready_command(self.port), check=True, timeout=90)
+
+    def terminate(self) -> None:
+        """SIGTERM: the process drains (SHUTDOWN_DRAIN_SECONDS), then exits."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, connections reset mid-request."""
@@ -251,6 +273,8 @@ class Topology:
             except subprocess.TimeoutExpired:
                 self._nginx.kill()
                 self._nginx.wait(timeout=5)
+        for app in self.apps:
+            app.terminate()  # both drain at once
         for app in self.apps:
             app.stop()
         self._tmp.cleanup()

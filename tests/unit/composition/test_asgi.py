@@ -1,4 +1,4 @@
-"""The composition root: headers every response carries, /health, /metrics, dispatch."""
+"""The composition root: headers every response carries, /health, /ready, /metrics, dispatch."""
 
 from __future__ import annotations
 
@@ -42,13 +42,19 @@ def test_a_request_id_is_generated_when_missing_or_unsafe(client: TestClient) ->
     assert unsafe != "x" * 500 and len(unsafe) == 32
 
 
-def test_health_reports_database_and_cache(client: TestClient) -> None:
+def test_health_is_liveness(client: TestClient) -> None:
     response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_reports_database_and_cache(client: TestClient) -> None:
+    response = client.get("/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
 
 
-def test_health_names_the_failing_dependency(client: TestClient, monkeypatch) -> None:
+def test_ready_names_the_failing_dependency(client: TestClient, monkeypatch) -> None:
     from django.core.cache import caches
 
     def broken(*args, **kwargs):
@@ -57,9 +63,10 @@ def test_health_names_the_failing_dependency(client: TestClient, monkeypatch) ->
     # Patch the backend class: each thread has its own cache instance, and
     # the request is served on one of a2wsgi's worker threads.
     monkeypatch.setattr(type(caches["default"]), "set", broken)
-    response = client.get("/health")
+    response = client.get("/ready")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "cache": "unavailable"}
+    assert client.get("/health").status_code == 200  # liveness: the process answers
 
 
 def test_landing_page_links_each_framework(client: TestClient) -> None:

@@ -1,0 +1,46 @@
+"""`dev.py serve` and the systemd unit start uvicorn with the same flags (config/serving.py)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from django.conf import settings
+
+from config.serving import server_command
+
+UNIT_FILE = Path(settings.BASE_DIR) / "deploy" / "systemd" / "books-api@.service"
+# What differs by design: where it listens and how many workers.
+_PER_INSTANCE = {"--host", "--port", "--workers"}
+
+
+def _flags(command: list[str]) -> dict[str, str | None]:
+    """`--name value` and bare `--name` flags of a uvicorn command line."""
+    flags: dict[str, str | None] = {}
+    for index, word in enumerate(command):
+        if word.startswith("--") and word not in _PER_INSTANCE:
+            following = command[index + 1] if index + 1 < len(command) else "--"
+            flags[word] = None if following.startswith("--") else following
+    return flags
+
+
+def test_the_unit_runs_the_same_server_as_dev_serve() -> None:
+    exec_start = next(
+        line.removeprefix("ExecStart=")
+        for line in UNIT_FILE.read_text().splitlines()
+        if line.startswith("ExecStart=")
+    )
+    unit = shlex.split(exec_start.replace("%i", "8001"))
+    shipped = server_command("python", host="127.0.0.1", port=8001)
+
+    assert _flags(unit) == _flags(shipped)
+    assert _flags(shipped)["--http"] == "common.asgi.http_protocol:EdgeHttpProtocol"
+
+
+def test_the_unit_waits_for_ready_and_drains_longer_than_nginx_keeps_a_process_out() -> None:
+    text = UNIT_FILE.read_text()
+    assert "ExecStartPost=" in text and "/ready" in text
+    drain = int(text.split("Environment=SHUTDOWN_DRAIN_SECONDS=")[1].split()[0])
+    site = (Path(settings.BASE_DIR) / "deploy" / "nginx" / "books-api.conf").read_text()
+    fail_timeouts = {int(part.split("s")[0]) for part in site.split("fail_timeout=")[1:]}
+    assert fail_timeouts and drain > max(fail_timeouts)
