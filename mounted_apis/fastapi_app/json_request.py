@@ -1,17 +1,21 @@
 """`ContractRoute`: FastAPI's route class, reading JSON bodies by the contract's rule.
 
 FastAPI decodes a JSON body with `json.loads`, which takes `NaN`, lone
-surrogates (`"\\ud800"`, which PostgreSQL later refuses) and any depth. The
-contract refuses those with 400 `bad_request` at every prefix, and a body that
-is JSON but not an object (`null`, `[1, 2]`) too. FastAPI's documented
+surrogates (`"\\ud800"`, which PostgreSQL later refuses) and any depth, and
+treats a missing body as a missing field. The contract (the same at every
+prefix) refuses the first three with 400 `bad_request`, and a body that is
+JSON but not an object (`null`, `[1, 2]`) too; no body at all is an empty
+object, so each required field is reported missing. FastAPI's documented
 extension point for this is a custom `Request` class handed out by a custom
-`APIRoute` ("Custom Request and APIRoute class" in its docs): `ContractRequest.json()`
-parses with `common.json_body.loads_json`, the rule Flask applies as well.
+`APIRoute` ("Custom Request and APIRoute class" in its docs):
 
     router = APIRouter(prefix="/books", route_class=ContractRoute)
 
-FastAPI calls `json()` before it resolves any dependency, so a malformed
-body is answered before authentication (see the guide, "Order of checks").
+`ContractRequest.json()` parses with `common.json_body.loads_json`, the rule
+Flask applies as well. FastAPI reads the body before it resolves any
+dependency, so a malformed body is answered before authentication; a body
+that parses but breaks a field's rule is reported after the dependencies
+(see the guide, "Order of checks").
 """
 
 from __future__ import annotations
@@ -22,16 +26,28 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from common.errors import MSG_NOT_AN_OBJECT, BadRequest
+from common.errors import MSG_NOT_AN_OBJECT, MSG_UNSUPPORTED_MEDIA, BadRequest
 from common.json_body import loads_json
+from common.media_types import JSON_MEDIA_TYPE, media_type
+
+EMPTY_OBJECT = b"{}"
 
 
 class ContractRequest(Request):
-    """A Request whose `json()` is strict JSON, and an object."""
+    """A Request whose body is a JSON object: `{}` when empty, strict JSON otherwise."""
+
+    async def body(self) -> bytes:
+        return await super().body() or EMPTY_OBJECT
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            data = loads_json(await self.body())  # :raise BadRequest: NaN, depth, surrogates
+            raw = await self.body()
+            # FastAPI asks only when the type is JSON or absent (strict_content_type=False).
+            if raw != EMPTY_OBJECT and media_type(self.headers.get("content-type")) != (
+                JSON_MEDIA_TYPE
+            ):
+                raise BadRequest(MSG_UNSUPPORTED_MEDIA)
+            data = loads_json(raw)  # :raise BadRequest: not JSON, NaN, too deep, surrogates
             if not isinstance(data, dict):
                 raise BadRequest(MSG_NOT_AN_OBJECT)
             self._json = data
@@ -39,7 +55,16 @@ class ContractRequest(Request):
 
 
 class ContractRoute(APIRoute):
-    """An APIRoute whose endpoints see a ContractRequest."""
+    """An APIRoute whose endpoints see a ContractRequest.
+
+    FastAPI hands `json()` a body without a Content-Type only when
+    `strict_content_type` is off; ContractRequest then refuses it itself,
+    with the contract's message, unless it is empty.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["strict_content_type"] = False
+        super().__init__(*args, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

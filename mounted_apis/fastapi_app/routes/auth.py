@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic.json_schema import SkipJsonSchema
 
@@ -146,7 +146,8 @@ async def refresh(payload: RefreshRequest) -> JSONResponse:
     responses=errors(400, 401, 413, 422, 429, 503),
 )
 async def logout(
-    access: CurrentAccess, payload: LogoutRequest | SkipJsonSchema[None] = None
+    access: CurrentAccess,
+    payload: Annotated[LogoutRequest, Body()] = None,  # type: ignore[assignment]
 ) -> None:
     """Revokes the access token sent and, when given, the refresh token's login."""
     refresh_token = payload.refresh_token if payload is not None else None

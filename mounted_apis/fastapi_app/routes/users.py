@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic.json_schema import SkipJsonSchema
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 
 from accounts.filters import user_filter_errors
 from accounts.models import User
@@ -90,7 +89,7 @@ async def update_user(
     user: CurrentUser,
     target: TargetUser,
     ip: ClientIP,
-    payload: UserUpdate | SkipJsonSchema[None] = None,
+    payload: Annotated[UserUpdate, Body()] = None,  # type: ignore[assignment]
 ) -> UserEnvelope:
     """Changing your own password needs `current_password`. A new password ends every earlier login of that user, yours included: log in again."""  # noqa: E501
     changes = payload.model_dump(exclude_unset=True) if payload is not None else {}
