@@ -10,6 +10,7 @@
     TargetUser        the user at {user_id}: yourself, or anyone if you are an admin (403)
     EditableBook      the book at {book_id} (404), if the user may change it (403)
     rate_limit        spends one unit of the caller's budget (429 past it)
+    BookQueryParams   GET /books's query parameters (BookQuery), each given once
 
 FastAPI resolves a route's `dependencies=[...]` in the order listed, before
 the parameters of the function, and caches each dependency per request: a
@@ -26,10 +27,10 @@ the envelope by errors.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from accounts.models import User
@@ -43,12 +44,15 @@ from common.asgi.notes import record_rate_limit
 from common.client_address import client_ip
 from common.errors import (
     ApplicationError,
+    FieldError,
     NotAuthenticated,
     NotFound,
     OAuthError,
     PermissionDenied,
     RateLimited,
+    ValidationFailed,
 )
+from common.query import MSG_REPEATED
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,
@@ -60,6 +64,7 @@ from throttling.limiter import (
 )
 
 from .db import run_db
+from .schemas import BookQuery, UserQuery
 
 # auto_error=False: public endpoints read a token when there is one;
 # get_current_user answers 401 (in the envelope) when one is required.
@@ -151,14 +156,16 @@ async def get_book(book_id: PathId) -> Book:
     return book
 
 
-async def get_editable_book(book: Annotated[Book, Depends(get_book)], user: CurrentUser) -> Book:
+# `user` before `book`: FastAPI solves a dependency's parameters in order, so
+# a caller without a token hears 401 before anyone looks for the book.
+async def get_editable_book(user: CurrentUser, book: Annotated[Book, Depends(get_book)]) -> Book:
     """The book, if `user` is its creator or an admin. :raise PermissionDenied: 403."""
     if not can_update(user, book):
         raise PermissionDenied()
     return book
 
 
-async def get_deletable_book(book: Annotated[Book, Depends(get_book)], user: CurrentUser) -> Book:
+async def get_deletable_book(user: CurrentUser, book: Annotated[Book, Depends(get_book)]) -> Book:
     """The book, if `user` may delete it (admins). :raise PermissionDenied: 403."""
     if not can_delete(user):
         raise PermissionDenied()
@@ -167,6 +174,33 @@ async def get_deletable_book(book: Annotated[Book, Depends(get_book)], user: Cur
 
 EditableBook = Annotated[Book, Depends(get_editable_book)]
 DeletableBook = Annotated[Book, Depends(get_deletable_book)]
+
+
+# --- Query parameters ----------------------------------------------------------------------
+
+
+def _refuse_repeated(request: Request, names: Iterable[str]) -> None:
+    """`?page=1&page=2` is not one integer: 422 naming each repeated parameter.
+
+    Starlette's QueryParams keeps every value; a query model reads the last.
+    """
+    repeated = [name for name in names if len(request.query_params.getlist(name)) > 1]
+    if repeated:
+        raise ValidationFailed([FieldError(name, MSG_REPEATED) for name in repeated])
+
+
+async def get_book_query(request: Request, query: Annotated[BookQuery, Query()]) -> BookQuery:
+    _refuse_repeated(request, BookQuery.model_fields)
+    return query
+
+
+async def get_user_query(request: Request, query: Annotated[UserQuery, Query()]) -> UserQuery:
+    _refuse_repeated(request, UserQuery.model_fields)
+    return query
+
+
+BookQueryParams = Annotated[BookQuery, Depends(get_book_query)]
+UserQueryParams = Annotated[UserQuery, Depends(get_user_query)]
 
 
 # --- Rate limiting ------------------------------------------------------------------------
@@ -211,6 +245,26 @@ class RateLimit:
         return decision
 
 
+    async def count_refused_request(self, request: Request) -> None:
+        """Spend the budget of a request FastAPI refused before any dependency ran.
+
+        FastAPI decodes the body first: a malformed one is answered (400)
+        without calling `__call__`. The contract counts it like any other
+        answer of a limited endpoint, for the caller the token names (or the
+        client IP when there is none, or it does not hold).
+
+        :raise RateLimited: past the budget (the 429 then answers instead).
+        """
+        user = None
+        token = await oauth2_scheme(request)
+        if token is not None:
+            try:
+                user = (await run_db(token_service.authenticate_access, token)).user
+            except ApplicationError:
+                user = None
+        await self.spend(request, request_client_ip(request), user)
+
+
 class AnonymousRateLimit(RateLimit):
     """A RateLimit for endpoints that authenticate nobody (register, token, refresh, reset).
 
@@ -222,6 +276,9 @@ class AnonymousRateLimit(RateLimit):
         self, request: Request, ip: ClientIP
     ) -> RateLimitDecision | None:
         return await self.spend(request, ip, None)
+
+    async def count_refused_request(self, request: Request) -> None:
+        await self.spend(request, request_client_ip(request), None)
 
 
 class OAuthRateLimit(AnonymousRateLimit):

@@ -51,6 +51,9 @@ OPENAPI_TAGS = [
 def openapi_without_default_422(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, minus the 422 it adds to every route with parameters.
 
+    (And minus the copies of each query parameter's title and description
+    inside its schema.)
+
     FastAPI documents a 422 `HTTPValidationError` (its own error shape) for
     every route that takes parameters or a body, unless the route lists a 422
     itself. Here a 422 answers in the envelope and the routes that can answer
@@ -74,6 +77,11 @@ def openapi_without_default_422(app: FastAPI) -> dict[str, Any]:
             content = response.get("content", {}).get("application/json", {})
             if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
                 del operation["responses"]["422"]
+            # FastAPI copies a query parameter's words (title, description)
+            # into its schema too; the parameter itself carries them.
+            for parameter in operation.get("parameters", []):
+                for word in ("title", "description"):
+                    parameter.get("schema", {}).pop(word, None)
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)

@@ -15,7 +15,9 @@ extension point for this is a custom `Request` class handed out by a custom
 Flask applies as well. FastAPI reads the body before it resolves any
 dependency, so a malformed body is answered before authentication; a body
 that parses but breaks a field's rule is reported after the dependencies
-(see the guide, "Order of checks").
+(see the guide, "Order of checks"). The route's limiter never ran for the
+former: the route handler spends that budget itself, as the contract counts
+every answer of a limited endpoint.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from common.errors import MSG_NOT_AN_OBJECT, MSG_UNSUPPORTED_MEDIA, BadRequest
 from common.json_body import loads_json
 from common.media_types import JSON_MEDIA_TYPE, media_type
+
+from .deps import RateLimit
 
 EMPTY_OBJECT = b"{}"
 
@@ -68,8 +73,19 @@ class ContractRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # The route's limiter, for a body refused before it could run (below).
+        limiter = next((d.dependency for d in self.dependencies
+                        if isinstance(d.dependency, RateLimit)), None)
 
         async def route_handler(request: Request) -> Response:
-            return await handler(ContractRequest(request.scope, request.receive))
+            contract_request = ContractRequest(request.scope, request.receive)
+            try:
+                return await handler(contract_request)
+            except HTTPException as exc:
+                # FastAPI answers a body it cannot decode before any dependency,
+                # the limiter included; the contract counts that answer too.
+                if isinstance(exc.__cause__, BadRequest) and limiter is not None:
+                    await limiter.count_refused_request(contract_request)
+                raise
 
         return route_handler

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 
 from books.listing import book_list, order_by_fields
 from books.selectors import book_get
@@ -21,6 +21,7 @@ from common.errors import NotFound
 
 from ..db import run_db
 from ..deps import (
+    BookQueryParams,
     CurrentUser,
     DeletableBook,
     EditableBook,
@@ -38,7 +39,6 @@ from ..schemas import (
     BookCreate,
     BookEnvelope,
     BookPublic,
-    BookQuery,
     BookReplace,
     BooksPage,
     BookUpdate,
@@ -62,7 +62,7 @@ MAY_DELETE = [Depends(get_deletable_book), Depends(rate_limit)]
     openapi_extra={"security": [{}]},
 )
 async def list_books(
-    request: Request, query: Annotated[BookQuery, Query()], read: CachedBooksRead
+    request: Request, read: CachedBooksRead, query: BookQueryParams
 ) -> Response:
     """Paginated by page number or, for deep pages, by `cursor`; search, filter and sort with the query parameters below. `X-Cache` says whether the cache answered."""  # noqa: E501
     if read.hit:

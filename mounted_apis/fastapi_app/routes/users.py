@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Request, status
 
 from accounts.filters import user_filter_errors
 from accounts.models import User
@@ -23,6 +23,7 @@ from ..deps import (
     CurrentUser,
     PathId,
     TargetUser,
+    UserQueryParams,
     get_target_user,
     rate_limit,
     require_admin,
@@ -56,7 +57,7 @@ def _user_page(query: UserQuery) -> ListPage:
     response_description="One page of users.",
     responses=errors(401, 403, 422, 429, 503),
 )
-async def list_users(request: Request, query: Annotated[UserQuery, Query()]) -> UsersPage:
+async def list_users(request: Request, query: UserQueryParams) -> UsersPage:
     """Paginated; filter with `search`, `role` and `is_active`."""
     page = await run_db(_user_page, query)
     meta, links = meta_and_links(request, page)
