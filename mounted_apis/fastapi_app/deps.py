@@ -156,16 +156,19 @@ async def get_book(book_id: PathId) -> Book:
     return book
 
 
+FoundBook = Annotated[Book, Depends(get_book)]
+
+
 # `user` before `book`: FastAPI solves a dependency's parameters in order, so
 # a caller without a token hears 401 before anyone looks for the book.
-async def get_editable_book(user: CurrentUser, book: Annotated[Book, Depends(get_book)]) -> Book:
+async def get_editable_book(user: CurrentUser, book: FoundBook) -> Book:
     """The book, if `user` is its creator or an admin. :raise PermissionDenied: 403."""
     if not can_update(user, book):
         raise PermissionDenied()
     return book
 
 
-async def get_deletable_book(user: CurrentUser, book: Annotated[Book, Depends(get_book)]) -> Book:
+async def get_deletable_book(user: CurrentUser, book: FoundBook) -> Book:
     """The book, if `user` may delete it (admins). :raise PermissionDenied: 403."""
     if not can_delete(user):
         raise PermissionDenied()

@@ -7,7 +7,7 @@ worth reading here is which RateLimit dependency each route has: the two
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic.json_schema import SkipJsonSchema
@@ -23,7 +23,7 @@ from ..schemas import BfDemoLogin, BfDemoLoginEnvelope, BfDemoStatusEnvelope, Me
 router = APIRouter(tags=["demos"], route_class=ContractRoute)
 
 # The token is optional at every demo (`{}`): it only chooses whose budget is spent.
-OPTIONAL_TOKEN = {"security": [{}]}
+OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}]}
 
 
 @router.get(
