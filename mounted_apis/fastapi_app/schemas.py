@@ -45,8 +45,9 @@ from pydantic.json_schema import SkipJsonSchema
 from books import rules as book_rules
 from books.listing import BookFilters, SortSpec, parse_sort
 from common import constraints as c
-from common.errors import FieldInvalid
+from common.errors import FieldInvalid, ValidationFailed
 from common.json_body import json_integer
+from common.keyset import Cursor
 from common.rendering import drf_datetime
 from common.text import reject_nul
 
@@ -189,6 +190,16 @@ def _sort(value: str) -> str:
     return value
 
 
+def _cursor(value: str) -> str:
+    """An empty cursor starts keyset paging; any other must be one of ours (signed)."""
+    if value:
+        try:
+            Cursor.decode(value)
+        except ValidationFailed as failed:
+            raise FieldInvalid(failed.details[0].message) from None
+    return value
+
+
 # GET /books?search=tolkien&year_from=1950&sort=year:desc&page=2
 #
 # Every parameter optional; `None` means "not given". `extra="forbid"` is not
@@ -207,7 +218,8 @@ class BookQuery(BaseModel):
     page: Page = 1
     page_size: PageSize = c.DEFAULT_PAGE_SIZE
     cursor: Annotated[
-        str, AfterValidator(_no_nul), Field(max_length=c.CURSOR_MAX_LENGTH), _rule(pattern=NO_NUL)
+        str, Field(max_length=c.CURSOR_MAX_LENGTH), AfterValidator(_no_nul),
+        AfterValidator(_cursor), _rule(pattern=NO_NUL),
     ] | SkipJsonSchema[None] = Field(None, description=CURSOR_DESCRIPTION)
 
     def filters(self) -> BookFilters:
