@@ -54,6 +54,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     # Routes are matched in the order they were added: books, the busiest
     # by far, first. The areas' paths never overlap.
+    app.include_router(books.reads)
     for module in (books, auth, users, demos, health):
         app.include_router(module.router)
     install_docs(app)
