@@ -266,11 +266,13 @@ CONCEPTS: tuple[Concept, ...] = (
             tuned=("throttling.throttles:CachedReadThrottle",),
         ),
         fastapi=_fastapi(
-            "The endpoint asks for the cached read like any other dependency and only "
-            "computes on a MISS; a Response built from stored bytes skips the encoder.",
+            "The endpoint asks for the cached read like any other dependency and runs on a "
+            "MISS only; its route class answers a HIT from the stored bytes before any "
+            "dependency is solved.",
             f"{FASTAPI}.routes.books:get_book",
             f"{FASTAPI}.fast_read:CachedBooksRead",
-            tuned=(f"{FASTAPI}.fast_read:cached_read", f"{FASTAPI}.fast_read:CachedRead"),
+            tuned=(f"{FASTAPI}.fast_read:CachedReadRoute", f"{FASTAPI}.fast_read:cached_read",
+                   f"{FASTAPI}.fast_read:CachedRead"),
         ),
         flask=_flask(
             "A decorator wraps the view: it answers a hit itself and calls the view only on a "
