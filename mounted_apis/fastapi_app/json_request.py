@@ -42,21 +42,24 @@ class ContractRequest(Request):
     """A Request whose body is a JSON object: `{}` when empty, strict JSON otherwise."""
 
     async def body(self) -> bytes:
+        # What FastAPI sees: an empty body is an empty object.
         return await super().body() or EMPTY_OBJECT
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            raw = await self.body()
-            # FastAPI asks only when the type is JSON or absent (strict_content_type=False).
-            if raw != EMPTY_OBJECT and media_type(self.headers.get("content-type")) != (
-                JSON_MEDIA_TYPE
-            ):
-                raise BadRequest(MSG_UNSUPPORTED_MEDIA)
-            data = loads_json(raw)  # :raise BadRequest: not JSON, NaN, too deep, surrogates
-            if not isinstance(data, dict):
-                raise BadRequest(MSG_NOT_AN_OBJECT)
-            self._json = data
+            self._json = self._json_object(await super().body())
         return self._json
+
+    def _json_object(self, raw: bytes) -> dict[str, Any]:
+        if not raw:
+            return {}
+        # FastAPI asks only when the type is JSON or absent (strict_content_type=False).
+        if media_type(self.headers.get("content-type")) != JSON_MEDIA_TYPE:
+            raise BadRequest(MSG_UNSUPPORTED_MEDIA)
+        data = loads_json(raw)  # :raise BadRequest: not JSON, NaN, too deep, surrogates
+        if not isinstance(data, dict):
+            raise BadRequest(MSG_NOT_AN_OBJECT)
+        return data
 
 
 class ContractRoute(APIRoute):
