@@ -219,7 +219,7 @@ def default_policy_for(ip: str, user: User | None) -> Policy:
 class RateLimit:
     """A dependency that spends one unit of a budget (`throttling.limiter`, one Redis call).
 
-        router.get("/rl-demo/ping", dependencies=[Depends(RateLimit(ping_policy))])
+        @router.get("/rl-demo/ping", dependencies=[Depends(ping_rate_limit)])
 
     The budget is `policy_for(client_ip, user)`. The limiter's decision goes
     into the request's scope, from which the edge writes the `RateLimit`
@@ -246,7 +246,6 @@ class RateLimit:
             raise
         record_rate_limit(request.scope, decision)
         return decision
-
 
     async def count_refused_request(self, request: Request) -> None:
         """Spend the budget of a request FastAPI refused before any dependency ran.
