@@ -223,14 +223,22 @@ class Conflict(ApplicationError):
 
 
 class RateLimited(ApplicationError):
-    """429 from the rate limiter. `headers` carries the RateLimit headers."""
+    """429 from the rate limiter. `headers` carries the RateLimit headers.
+
+    `decision` is the limiter's refused decision (throttling.limiter), for the
+    adapter that writes the RateLimit headers; None when no window was counted
+    (too many logins in flight).
+    """
 
     status = 429
     code = "rate_limited"
 
-    def __init__(self, retry_after: int, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self, retry_after: int, *, headers: dict[str, str] | None = None, decision: Any = None
+    ):
         super().__init__(MSG_RATE_LIMITED.format(retry_after=retry_after), headers=headers)
         self.retry_after = retry_after
+        self.decision = decision
 
     def response_headers(self) -> dict[str, str]:
         return {

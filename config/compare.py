@@ -161,9 +161,11 @@ CONCEPTS: tuple[Concept, ...] = (
             "books.views:BookViewSet.create",
         ),
         fastapi=_fastapi(
-            "A Pydantic model in the signature is the body: FastAPI reads, decodes and "
-            "validates it before the endpoint runs, and documents it in OpenAPI.",
+            "A Pydantic model in the signature is the body, another one (with Query()) the "
+            "query string: FastAPI validates both, with Pydantic's messages, and documents them; "
+            "validators call the domain's rules.",
             f"{FASTAPI}.schemas:BookCreate",
+            f"{FASTAPI}.schemas:BookQuery",
             f"{FASTAPI}.routes.books:create_book",
         ),
         flask=_flask(
@@ -297,9 +299,10 @@ CONCEPTS: tuple[Concept, ...] = (
         ),
         fastapi=_fastapi(
             "A permission is a dependency on the current-user dependency; `dependencies=` on "
-            "the route runs it, in list order, before the endpoint.",
+            "the route runs it, in list order, before the endpoint (and before the limiter).",
             f"{FASTAPI}.deps:require_admin",
-            f"{FASTAPI}.deps:ADMIN_THEN_LIMITED",
+            f"{FASTAPI}.deps:get_editable_book",
+            f"{FASTAPI}.routes.users:ADMIN",
             f"{FASTAPI}.routes.users:list_users",
         ),
         flask=_flask(
@@ -332,8 +335,8 @@ CONCEPTS: tuple[Concept, ...] = (
             "A callable class instance is a dependency with configuration; router- or "
             "route-level `dependencies=` apply it without touching the signature.",
             f"{FASTAPI}.deps:RateLimit",
-            f"{FASTAPI}.deps:default_rate_limit",
-            f"{FASTAPI}.routes.books:LIMITED",
+            f"{FASTAPI}.deps:rate_limit",
+            f"{FASTAPI}.routes.books:AUTHENTICATED",
         ),
         flask=_flask(
             "A decorator before the view; the RateLimit headers are written by the edge, "
@@ -364,11 +367,13 @@ CONCEPTS: tuple[Concept, ...] = (
             tuned=("throttling.throttles:CachedReadThrottle",),
         ),
         fastapi=_fastapi(
-            "The endpoint asks for the cached read like any other dependency and only "
-            "computes on a MISS; a Response built from stored bytes skips the encoder.",
+            "The endpoint asks for the cached read like any other dependency and runs on a "
+            "MISS only; its route class answers a HIT from the stored bytes before any "
+            "dependency is solved.",
             f"{FASTAPI}.routes.books:get_book",
-            f"{FASTAPI}.deps:CachedBooksRead",
-            tuned=(f"{FASTAPI}.deps:cached_read", f"{FASTAPI}.deps:CachedRead"),
+            f"{FASTAPI}.fast_read:CachedBooksRead",
+            tuned=(f"{FASTAPI}.fast_read:CachedReadRoute", f"{FASTAPI}.fast_read:cached_read",
+                   f"{FASTAPI}.fast_read:CachedRead"),
         ),
         flask=_flask(
             "A decorator wraps the view: it answers a hit itself and calls the view only on a "
@@ -432,10 +437,11 @@ CONCEPTS: tuple[Concept, ...] = (
             "config.drf_urls:urlpatterns",
         ),
         fastapi=_fastapi(
-            "FastAPI writes the document from the signatures and models; each route "
-            "decorator takes the declared facts from contract(...). The two UIs are served "
-            "from local assets instead of a CDN.",
-            f"{FASTAPI}.docs:contract",
+            "FastAPI writes the document from the signatures and models, with summary=, the "
+            "docstring and responses= on each route. The two UIs are served from local assets "
+            "instead of a CDN.",
+            f"{FASTAPI}.routes.books:update_book",
+            f"{FASTAPI}.responses:errors",
             f"{FASTAPI}.docs:install_docs",
         ),
         flask=_flask(

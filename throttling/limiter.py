@@ -260,7 +260,7 @@ class Counter:
         # The edge writes the RateLimit headers from it, on a 429 as on any answer.
         note_rate_limit(decision)
         if not decision.allowed:
-            raise RateLimited(decision.reset)
+            raise RateLimited(decision.reset, decision=decision)
         return decision
 
     def give_back(self) -> None:

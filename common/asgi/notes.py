@@ -11,7 +11,8 @@ reads it back once the response starts and ends:
 
 Two ways in, because the writers sit in different places:
 
-- `record_route(scope, ...)` and `record_user(scope, ...)` are called by
+- `record_route(scope, ...)`, `record_user(scope, ...)` and
+  `record_rate_limit(scope, decision)` are called by
   framework adapters that hold the request, hence the ASGI scope
   (`request.scope` in FastAPI, `environ["asgi.scope"]` behind a2wsgi);
 - `note_rate_limit(decision)` is called by the limiter itself
@@ -71,6 +72,13 @@ def record_user(scope: Scope | None, user_id: int | None) -> None:
     notes = _notes(scope)
     if notes is not None and user_id is not None:
         notes.user_id = user_id
+
+
+def record_rate_limit(scope: Scope | None, decision: RateLimitDecision | None) -> None:
+    """Called by a framework adapter with the decision the limiter returned (or refused with)."""
+    notes = _notes(scope)
+    if notes is not None and decision is not None:
+        notes.rate_limit = decision
 
 
 def note_rate_limit(decision: RateLimitDecision) -> None:

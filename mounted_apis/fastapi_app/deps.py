@@ -1,47 +1,58 @@
 """Dependencies: who is calling, may they, and which rate-limit budget they spend.
 
-    @router.get("/me")
+    @router.get("/me", dependencies=[Depends(get_current_user), Depends(rate_limit)])
     async def me(user: CurrentUser) -> UserEnvelope: ...
 
-The chain, in the order DRF runs the same checks (authentication,
-permissions, throttles, then the view):
+    get_access        the OAuth2 bearer token -> AccessContext | None
+                      (a bad token: 401 invalid_token)
+    CurrentUser       the user; 401 not_authenticated without a token
+    AdminUser         the user, if an admin; 403 otherwise
+    TargetUser        the user at {user_id}: yourself, or anyone if you are an admin (403)
+    EditableBook      the book at {book_id} (404), if the user may change it (403)
+    rate_limit        spends one unit of the caller's budget (429 past it)
+    BookQueryParams   GET /books's query parameters (BookQuery), each given once
 
-    get_access        Authorization: Bearer <token> -> AccessContext | None
-                      (a bad token: 401 invalid_token, before anything else)
-    RateLimit(...)    spends one unit of the caller's budget; applied per
-                      router, so every endpoint under it is limited
-    get_current_user  401 not_authenticated when there is no token
-    require_admin     403 for a non-admin
+FastAPI resolves a route's `dependencies=[...]` in the order listed, before
+the parameters of the function, and caches each dependency per request: a
+route lists its access checks first and `rate_limit` last, so a 401 or a 403
+never spends budget, and the token is checked once however many
+dependencies ask for it.
 
-FastAPI caches a dependency per request, so the token is checked once even
-when several dependencies ask for it.
-
-The OAuth2PasswordBearer scheme is declared for the OpenAPI document only
-(Swagger UI's Authorize button, tokenUrl relative to the docs page so it
-works under the /api/fastapi root path); the header itself is parsed by
-`accounts.tokens.bearer_from_header` and the token checked by
-`token_service.authenticate_access` (simplejwt's TokenBackend, then the
-login family), the code behind DRF's JWTAuthentication subclass
-(accounts.authentication), so a token gets the same answer at every prefix,
-and the 401s come from common.errors, not from FastAPI's own HTTPException.
+The domain decides: `accounts.tokens.token_service` checks the token (the
+code behind DRF's authentication class), `books.services.can_update` and
+`can_delete` say who may change a book, `throttling.limiter` counts. The
+errors are `common.errors`' (one set for the three frameworks), mapped to
+the envelope by errors.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel
 
 from accounts.models import User
-from accounts.tokens import AccessContext, bearer_from_header, token_service
-from books.fast_read import ReadOutcome, ReadPlan
+from accounts.selectors import user_get_for
+from accounts.tokens import AccessContext, token_service
+from books.models import Book
+from books.selectors import book_get
+from books.services import can_delete, can_update
 from common.asgi.metrics import record_user
+from common.asgi.notes import record_rate_limit
 from common.client_address import client_ip
-from common.errors import NotAuthenticated, PermissionDenied
+from common.errors import (
+    ApplicationError,
+    FieldError,
+    NotAuthenticated,
+    NotFound,
+    OAuthError,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
+from common.query import MSG_REPEATED
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,
@@ -53,9 +64,11 @@ from throttling.limiter import (
 )
 
 from .db import run_db
+from .schemas import BookQuery, UserQuery
 
-# auto_error=False: a missing token is not an error for public endpoints;
-# get_current_user raises our own NotAuthenticated when one is required.
+# auto_error=False: public endpoints read a token when there is one;
+# get_current_user answers 401 (in the envelope) when one is required.
+# tokenUrl is relative to the docs page, so it works under /api/fastapi.
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="auth/token",
     auto_error=False,
@@ -68,19 +81,19 @@ def request_client_ip(request: Request) -> str:
     return client_ip(peer=request.client.host if request.client else None)
 
 
+ClientIP = Annotated[str, Depends(request_client_ip)]
+
+
 async def get_access(
-    request: Request,
-    _documented: Annotated[str | None, Depends(oauth2_scheme)],
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> AccessContext | None:
     """The verified access token's context (user + claims), or None without a token.
 
-    :raise InvalidToken: bad signature, expired, revoked, refresh token, ...
+    :raise InvalidToken: bad signature, expired, revoked, a refresh token, "Bearer" alone.
     """
-    token = bearer_from_header(request.headers.get("authorization"))
     if token is None:
         return None
-    # One query (the token's login family with its user): a worker thread.
-    access = await run_db(token_service.authenticate_access, token)
+    access = await run_db(token_service.authenticate_access, token)  # one query
     record_user(request.scope, access.user.pk)  # the access log names the user
     return access
 
@@ -92,23 +105,22 @@ async def get_optional_user(access: Access) -> User | None:
     return access.user if access is not None else None
 
 
-async def get_current_user(access: Access) -> User:
-    """The authenticated user. :raise NotAuthenticated: no token (401 + WWW-Authenticate)."""
-    if access is None:
-        raise NotAuthenticated()
-    return access.user
-
-
 async def get_current_access(access: Access) -> AccessContext:
-    """Like get_current_user, with the token's claims too (logout needs the family)."""
+    """The token's context. :raise NotAuthenticated: no token (401 + WWW-Authenticate)."""
     if access is None:
         raise NotAuthenticated()
     return access
 
 
+CurrentAccess = Annotated[AccessContext, Depends(get_current_access)]
+
+
+async def get_current_user(access: CurrentAccess) -> User:
+    return access.user
+
+
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
-CurrentAccess = Annotated[AccessContext, Depends(get_current_access)]
 
 
 async def require_admin(user: CurrentUser) -> User:
@@ -118,170 +130,189 @@ async def require_admin(user: CurrentUser) -> User:
     return user
 
 
+AdminUser = Annotated[User, Depends(require_admin)]
+
+# A path id: a positive integer. `/books/0` or an id past BIGINT is simply not found.
+PathId = Annotated[int, Path(ge=1)]
+
+
+async def get_target_user(user_id: PathId, user: CurrentUser) -> User:
+    """The user at {user_id}, as `user` may see it (accounts.selectors.user_get_for).
+
+    :raise PermissionDenied: a non-admin asking for someone else (existing or not).
+    :raise NotFound: an admin asking for an id nobody has.
+    """
+    return await run_db(user_get_for, actor=user, user_id=user_id)
+
+
+TargetUser = Annotated[User, Depends(get_target_user)]
+
+
+async def get_book(book_id: PathId) -> Book:
+    """:raise NotFound: no book with that id."""
+    book = await run_db(book_get, book_id=book_id)
+    if book is None:
+        raise NotFound()
+    return book
+
+
+FoundBook = Annotated[Book, Depends(get_book)]
+
+
+# `user` before `book`: FastAPI solves a dependency's parameters in order, so
+# a caller without a token hears 401 before anyone looks for the book.
+async def get_editable_book(user: CurrentUser, book: FoundBook) -> Book:
+    """The book, if `user` is its creator or an admin. :raise PermissionDenied: 403."""
+    if not can_update(user, book):
+        raise PermissionDenied()
+    return book
+
+
+async def get_deletable_book(user: CurrentUser, book: FoundBook) -> Book:
+    """The book, if `user` may delete it (admins). :raise PermissionDenied: 403."""
+    if not can_delete(user):
+        raise PermissionDenied()
+    return book
+
+
+EditableBook = Annotated[Book, Depends(get_editable_book)]
+DeletableBook = Annotated[Book, Depends(get_deletable_book)]
+
+
+# --- Query parameters ----------------------------------------------------------------------
+
+
+def _refuse_repeated(request: Request, names: Iterable[str]) -> None:
+    """`?page=1&page=2` is not one integer: 422 naming each repeated parameter.
+
+    Starlette's QueryParams keeps every value; a query model reads the last.
+    """
+    repeated = [name for name in names if len(request.query_params.getlist(name)) > 1]
+    if repeated:
+        raise ValidationFailed([FieldError(name, MSG_REPEATED) for name in repeated])
+
+
+async def get_book_query(request: Request, query: Annotated[BookQuery, Query()]) -> BookQuery:
+    _refuse_repeated(request, BookQuery.model_fields)
+    return query
+
+
+async def get_user_query(request: Request, query: Annotated[UserQuery, Query()]) -> UserQuery:
+    _refuse_repeated(request, UserQuery.model_fields)
+    return query
+
+
+BookQueryParams = Annotated[BookQuery, Depends(get_book_query)]
+UserQueryParams = Annotated[UserQuery, Depends(get_user_query)]
+
+
 # --- Rate limiting ------------------------------------------------------------------------
 
-PolicyFor = Callable[[Request, User | None], Policy]
+PolicyFor = Callable[[str, User | None], Policy]
 
 
-def default_policy_for(request: Request, user: User | None) -> Policy:
+def default_policy_for(ip: str, user: User | None) -> Policy:
     """Per user when authenticated (RATE_LIMIT_USER), else per client IP (RATE_LIMIT_ANON)."""
-    return default_policy(user_id=user.pk if user is not None else None,
-                          ip=request_client_ip(request))
-
-
-def ping_policy_for(request: Request, user: User | None) -> Policy:
-    return ip_policy(POLICY_RL_DEMO_PING, ip=request_client_ip(request))
-
-
-def login_sim_policy_for(request: Request, user: User | None) -> Policy:
-    return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=request_client_ip(request))
+    return default_policy(user_id=user.pk if user is not None else None, ip=ip)
 
 
 class RateLimit:
-    """A dependency that spends one unit of a budget, the same budget DRF spends.
+    """A dependency that spends one unit of a budget (`throttling.limiter`, one Redis call).
 
-        router = APIRouter(dependencies=[Depends(default_rate_limit)])
+        @router.get("/rl-demo/ping", dependencies=[Depends(ping_rate_limit)])
 
-    The budget is chosen by `policy_for(request, user)`; the counting is
-    `throttling.limiter.acheck_rate` (one Redis round trip on the event loop).
-    Over the limit it raises RateLimited (429); either way the limiter notes
-    its decision for the edge, which writes the RateLimit headers.
-    `strict=True` (token and refresh endpoints): 503 when the cache is down
-    instead of failing open.
+    The budget is `policy_for(client_ip, user)`. The limiter's decision goes
+    into the request's scope, from which the edge writes the `RateLimit`
+    headers (on a 429 too). `strict=True` (token and refresh endpoints): 503
+    when the cache is down, instead of failing open.
     """
 
     def __init__(self, policy_for: PolicyFor, *, strict: bool = False) -> None:
         self.policy_for = policy_for
         self.strict = strict
 
-    async def __call__(self, request: Request, user: OptionalUser) -> RateLimitDecision | None:
-        return await self._spend(request, user)
+    async def __call__(
+        self, request: Request, ip: ClientIP, user: OptionalUser
+    ) -> RateLimitDecision | None:
+        return await self.spend(request, ip, user)
 
-    async def _spend(self, request: Request, user: User | None) -> RateLimitDecision | None:
-        policy = self.policy_for(request, user)
-        decision = await acheck_rate(
-            policy=policy.name,
-            identity=policy.identity,
-            rate=policy.rate,
-            strict=self.strict,
-        )
+    async def spend(self, request: Request, ip: str, user: User | None) -> RateLimitDecision | None:
+        policy = self.policy_for(ip, user)
+        try:
+            decision = await acheck_rate(policy=policy.name, identity=policy.identity,
+                                         rate=policy.rate, strict=self.strict)
+        except RateLimited as refused:
+            record_rate_limit(request.scope, refused.decision)
+            raise
+        record_rate_limit(request.scope, decision)
         return decision
 
+    async def count_refused_request(self, request: Request) -> None:
+        """Spend the budget of a request FastAPI refused before any dependency ran.
 
-class UnauthenticatedRateLimit(RateLimit):
-    """A RateLimit for endpoints that ignore the Authorization header.
+        FastAPI decodes the body first: a malformed one is answered (400)
+        without calling `__call__`. The contract counts it like any other
+        answer of a limited endpoint, for the caller the token names (or the
+        client IP when there is none, or it does not hold).
 
-    The token and refresh endpoints authenticate nobody (DRF's
-    `authentication_classes = []`): a stale Bearer header sent along must
-    not turn a login into a 401. They are counted per client IP.
+        :raise RateLimited: past the budget (the 429 then answers instead).
+        """
+        user = None
+        token = await oauth2_scheme(request)
+        if token is not None:
+            try:
+                user = (await run_db(token_service.authenticate_access, token)).user
+            except ApplicationError:
+                user = None
+        await self.spend(request, request_client_ip(request), user)
+
+
+class AnonymousRateLimit(RateLimit):
+    """A RateLimit for endpoints that authenticate nobody (register, token, refresh, reset).
+
+    A stale Bearer header sent along must not turn a login into a 401: these
+    count per client IP and never look at the token.
     """
 
-    async def __call__(self, request: Request) -> RateLimitDecision | None:  # type: ignore[override]
-        return await self._spend(request, None)
+    async def __call__(  # type: ignore[override]
+        self, request: Request, ip: ClientIP
+    ) -> RateLimitDecision | None:
+        return await self.spend(request, ip, None)
+
+    async def count_refused_request(self, request: Request) -> None:
+        await self.spend(request, request_client_ip(request), None)
 
 
-default_rate_limit = RateLimit(default_policy_for)
-strict_anonymous_rate_limit = UnauthenticatedRateLimit(default_policy_for, strict=True)
-# Registration authenticates nobody either (DRF: authentication_classes = []).
-anonymous_rate_limit = UnauthenticatedRateLimit(default_policy_for)
-ping_rate_limit = RateLimit(ping_policy_for)
-login_sim_rate_limit = RateLimit(login_sim_policy_for)
+class OAuthRateLimit(AnonymousRateLimit):
+    """The token endpoint's limit: its refusals in RFC 6749's shape, not the envelope.
 
-
-# Access rules as dependency lists, for `dependencies=` on a route. DRF checks
-# permission classes before throttles, so where a view has them (IsAuthenticated,
-# IsAdminRole), a 401/403 is answered before any budget is spent.
-AUTHENTICATED_THEN_LIMITED = [Depends(get_current_user), Depends(default_rate_limit)]
-ADMIN_THEN_LIMITED = [Depends(require_admin), Depends(default_rate_limit)]
-
-
-# --- The cached public read (GET /books, GET /books/{id}) ---------------------------------
-
-
-class CachedRead:
-    """One request's cached read: the rate limit, the token and the page, fetched together.
-
-        async def list_books(read: CachedBooksRead) -> Response:
-            if read.hit:
-                return read.response()
-            ...render body...
-            await read.store(body)
-
-    The plain chain above (get_access, then RateLimit) costs a database query
-    and a cache round trip before the endpoint even looks for its page. Here
-    one dependency does the same checks in the same order with one Redis
-    round trip (books/fast_read.py): a bad token is a 401 before anything
-    is counted; the budget is the same one RateLimit spends; a token whose
-    login no snapshot vouches for is checked in the database, exactly as
-    get_access would.
+    API.md: every error of the token endpoint is `{"error", "error_description"}`,
+    the limiter's 429 and 503 included, so an OAuth2 client library reads them.
     """
 
-    def __init__(self, plan: ReadPlan, outcome: ReadOutcome) -> None:
-        self.plan = plan
-        self.outcome = outcome
-
-    @property
-    def hit(self) -> bool:
-        return self.outcome.hit
-
-    def response(self) -> Response:
-        """The stored body as it is: no model, no encoder."""
-        assert self.outcome.page is not None
-        return Response(self.outcome.page.body, media_type="application/json",
-                        headers={"X-Cache": "HIT"})
-
-    async def miss(self, content: BaseModel) -> Response:
-        """Render `content` as FastAPI would, keep the bytes, answer with them."""
-        response = JSONResponse(content.model_dump(mode="json"), headers={"X-Cache": "MISS"})
-        await self.plan.astore(self.outcome, bytes(response.body))
-        return response
+    async def __call__(  # type: ignore[override]
+        self, request: Request, ip: ClientIP
+    ) -> RateLimitDecision | None:
+        try:
+            return await self.spend(request, ip, None)
+        except ApplicationError as exc:
+            raise OAuthError.from_application_error(exc) from None
 
 
-async def cached_read(request: Request) -> CachedRead:
-    """:raise InvalidToken: 401. :raise RateLimited: 429. (Same order as get_access + RateLimit.)
-
-    Unlike get_access, it takes no `Depends(oauth2_scheme)`: that dependency
-    only documents the Bearer scheme, yet FastAPI resolves it on every
-    request, a share of a cached hit's time. The routes that use this
-    dependency take their security from the declaration instead
-    (`docs.contract(..., bearer_dependency=False)`).
-    """
-    scope = request.scope
-    host, authorization, forwarded_for = _read_headers(scope["headers"])
-    token = bearer_from_header(authorization)
-    claims = token_service.verify_access(token) if token is not None else None
-    user_id = int(claims["sub"]) if claims is not None else None
-    peer = scope["client"][0] if scope.get("client") else None
-    policy = default_policy(user_id=user_id,
-                            ip=client_ip(peer=peer, forwarded_for=forwarded_for))
-    query = scope.get("query_string", b"").decode("latin-1")
-    # The cache key's URL (books.fast_read): as sent, not normalised.
-    url = f"{scope['scheme']}://{host}{scope['path']}?{query}"
-    plan = ReadPlan.for_request(url=url, policy=policy, claims=claims)
-    outcome = await plan.aread()
-    if claims is not None and not outcome.token_vouched:
-        await run_db(plan.confirm_token, outcome, claims)
-    record_user(scope, user_id)  # the access log names the user
-    return CachedRead(plan, outcome)
+def _ping_policy(ip: str, user: User | None) -> Policy:
+    return ip_policy(POLICY_RL_DEMO_PING, ip=ip)
 
 
-def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None, str | None]:
-    """Host, Authorization and X-Forwarded-For, in one pass over the raw ASGI headers.
-
-    What `request.headers` would answer (the first Host and Authorization,
-    every X-Forwarded-For joined by commas), without building it.
-    """
-    host: str | None = None
-    authorization: str | None = None
-    forwarded: list[str] = []
-    for name, value in headers:
-        if name == b"host" and host is None:
-            host = value.decode("latin-1")
-        elif name == b"authorization" and authorization is None:
-            authorization = value.decode("latin-1")
-        elif name == b"x-forwarded-for":
-            forwarded.append(value.decode("latin-1"))
-    return host or "", authorization, ",".join(forwarded) if forwarded else None
+def _login_sim_policy(ip: str, user: User | None) -> Policy:
+    return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=ip)
 
 
-CachedBooksRead = Annotated[CachedRead, Depends(cached_read)]
+# Every endpoint's budget, per user or per IP. List it after the access checks.
+rate_limit = RateLimit(default_policy_for)
+# Register and password reset: per IP, the token ignored.
+anonymous_rate_limit = AnonymousRateLimit(default_policy_for)
+# Refresh and password reset confirm: per IP, and 503 rather than unprotected.
+strict_anonymous_rate_limit = AnonymousRateLimit(default_policy_for, strict=True)
+token_rate_limit = OAuthRateLimit(default_policy_for, strict=True)
+ping_rate_limit = RateLimit(_ping_policy)
+login_sim_rate_limit = RateLimit(_login_sim_policy)

@@ -1,11 +1,8 @@
-"""The OpenAPI document's facts from the declaration, and Swagger UI / ReDoc served offline.
+"""The OpenAPI document's last touch, and Swagger UI / ReDoc served offline.
 
-`contract(operation_id)` turns one declared operation (common.operations)
-into the arguments of FastAPI's route decorator: summary, description,
-operation id, tags, success status, every response with its words, and
-through `openapi_extra` what FastAPI cannot infer from the signature (the
-`{}` that makes a token optional, the list query parameters read from the
-raw query string, the token endpoint's form, an optional body).
+FastAPI writes the document from the routes: paths, parameters and bodies
+from the signatures, words from `summary=`, docstrings and `responses=`.
+This module only removes FastAPI's default 422 (see below).
 
 FastAPI's built-in /docs and /redoc load their JavaScript from a CDN. The
 app factory switches them off (docs_url=None, redoc_url=None) and this
@@ -30,75 +27,39 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from common.docs_assets import SIDECAR_STATIC
-from common.openapi_contract import (
-    answers,
-    complete_document,
-    query_parameters,
-    security,
-    token_form,
-)
-from common.operations import TAGS, by_id
-
-from . import schemas
 
 STATIC_PATH = "/static"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 
-OPENAPI_TAGS = [{"name": name, "description": description} for name, description in TAGS]
+DESCRIPTION = (
+    "The shared contract, served by FastAPI at /api/fastapi.\n\n"
+    "Authorize with a username and password (OAuth2 password flow): the access token is then "
+    "sent as `Authorization: Bearer ...` on every call. Every error answers "
+    '`{"error": {"code", "message", "details"?}}`, except the token endpoint\'s RFC 6749 errors.'
+)
+
+OPENAPI_TAGS = [
+    {"name": "auth", "description":
+     "Accounts and tokens: register, log in (OAuth2), refresh, log out, password reset."},
+    {"name": "users", "description": "User accounts: list (admin), read, change, soft-delete."},
+    {"name": "books", "description": "The book catalogue: public reads, authenticated writes."},
+    {"name": "demos", "description": "Watch rate limiting and brute-force lockout happen."},
+    {"name": "health", "description": "Whether the database and the cache answer."},
+]
 
 
-def contract(operation_id: str, *, bearer_dependency: bool = True) -> dict[str, Any]:
-    """The route decorator's documentation arguments for one declared operation.
+def openapi_without_default_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, minus the 422 it adds to every route with parameters.
 
-        @router.post("/register", dependencies=[...], **contract("register"))
+    (And minus the copies of each query parameter's title and description
+    inside its schema.)
 
-    A route whose dependencies include the OAuth2 scheme (deps.get_access)
-    is documented with it by FastAPI; `bearer_dependency=False` says the
-    route reads the token without it (deps.cached_read, which skips that
-    per-request dependency), so the security comes whole from here.
-    """
-    operation = by_id(operation_id)
-    responses: dict[int | str, dict[str, Any]] = {}
-    for answer in answers(operation):
-        response: dict[str, Any] = {"description": answer.description}
-        if answer.model and answer.status != operation.status:
-            # The success body's model is the route's own return type.
-            response["model"] = getattr(schemas, answer.model)
-        if answer.headers:
-            response["headers"] = answer.headers
-        responses[answer.status] = response
-    extra: dict[str, Any] = {}
-    declared = security(operation) or []
-    if bearer_dependency and operation.auth == "optional":
-        # The OAuth2 dependency documents the token; `{}` says it may be left out.
-        extra["security"] = [{}]
-    elif not bearer_dependency and declared:
-        extra["security"] = declared
-    if parameters := query_parameters(operation):
-        extra["parameters"] = parameters  # read from the raw query string, not the signature
-    if operation.operation_id == "token":
-        extra["requestBody"] = token_form()  # read from the raw body (RFC 6749's form)
-    elif operation.body and not operation.body_required:
-        extra["requestBody"] = {"required": False}
-    return {
-        "summary": operation.summary,
-        "description": operation.description,
-        "operation_id": operation.operation_id,
-        "tags": [operation.tag],
-        "status_code": operation.status,
-        "responses": responses,
-        "openapi_extra": extra or None,
-    }
-
-
-def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, minus its default 422 `HTTPValidationError`.
-
-    FastAPI adds a 422 in its own shape to every route with parameters and no
-    422 of its own (it has no option to leave it out); ours answer in the
-    envelope, and the operations that can 422 declare it (common.operations),
-    so FastAPI's default is only removed, never replaced. Generated once,
-    then cached, as FastAPI does.
+    FastAPI documents a 422 `HTTPValidationError` (its own error shape) for
+    every route that takes parameters or a body, unless the route lists a 422
+    itself. Here a 422 answers in the envelope and the routes that can answer
+    one say so (`responses=errors(..., 422, ...)`); a bad path id is a 404,
+    not a 422. So FastAPI's default is removed ("Extending OpenAPI" in its
+    docs), then the document is cached as FastAPI caches it.
     """
     if app.openapi_schema is not None:
         return app.openapi_schema
@@ -116,17 +77,21 @@ def _openapi_without_fastapi_422(app: FastAPI) -> dict[str, Any]:
             content = response.get("content", {}).get("application/json", {})
             if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
                 del operation["responses"]["422"]
+            # FastAPI copies a query parameter's words (title, description)
+            # into its schema too; the parameter itself carries them.
+            for parameter in operation.get("parameters", []):
+                for word in ("title", "description"):
+                    parameter.get("schema", {}).pop(word, None)
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
-    # The value rules no generator can state (common.openapi_contract).
-    app.openapi_schema = complete_document(schema)
+    app.openapi_schema = schema
     return schema
 
 
 def install_docs(app: FastAPI) -> None:
     """Mount the sidecar assets and add /docs, /docs/oauth2-redirect and /redoc."""
-    app.openapi = lambda: _openapi_without_fastapi_422(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_without_default_422(app)  # type: ignore[method-assign]
     app.mount(STATIC_PATH, StaticFiles(directory=SIDECAR_STATIC), name="docs-static")
 
     def prefix(request: Request) -> str:

@@ -1,21 +1,23 @@
-"""FastAPI's side of the shared error contract: every failure becomes the envelope.
+"""Exception handlers: every failure answers in the contract's envelope.
 
-`install_error_handlers(app)` registers one handler per kind of exception, the
-FastAPI idiom for what `common.drf.exceptions.exception_handler` does for DRF. The two
-must give the same status, body and headers for the same request, so every
-message here comes from `common.errors` or copies DRF's wording:
+`install_error_handlers(app)` registers one handler per kind of exception
+(FastAPI's `app.add_exception_handler`, what `@app.exception_handler(...)` does):
 
-    ApplicationError          -> its own status, body() and response_headers()
-    OAuthError                -> RFC 6749 §5.2 {"error", "error_description"}
-    RequestValidationError    -> 422 validation_error, details in DRF's words
-                                 (or 400 bad_request for a body that is not a
-                                 JSON object, 404 for a malformed path id)
-    Starlette HTTPException   -> 404 not_found / 405 method_not_allowed + Allow
+    ApplicationError          -> its own status, body() and headers (common.errors:
+                                 the domain's 401, 403, 404, 409, 422, 429, 503)
+    OAuthError                -> RFC 6749 §5.2 {"error", "error_description"} (token endpoint)
+    RequestValidationError    -> 422 validation_error: Pydantic's own messages, one
+                                 detail per field; a body that is not a JSON object
+                                 is 400 bad_request; a path id that is not a
+                                 positive integer is 404 not_found
+    HTTPException (Starlette) -> 404 not_found / 405 method_not_allowed + Allow,
+                                 400 for a body FastAPI could not parse
     OperationalError, InterfaceError (Django DB) -> 503 service_unavailable
     anything else             -> 500 internal_error, nothing of the original text
 
-Pydantic reports errors by `type`; `_drf_message` translates the types a
-presence-and-type schema can produce into the sentences DRF's fields use.
+The wording of a 422 is Pydantic's ("Input should be a valid integer", or
+"Value error, " + the domain's sentence from a validator); the contract fixes
+the status, `error.code` and the `details[].field` names, never the words.
 """
 
 from __future__ import annotations
@@ -32,18 +34,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from common.errors import (
-    MSG_INVALID,
-    MSG_INVALID_BOOL,
-    MSG_INVALID_CHOICE,
-    MSG_INVALID_INT,
-    MSG_INVALID_STRING,
     MSG_NOT_AN_OBJECT,
-    MSG_NULL,
-    MSG_REQUIRED,
+    MSG_UNSUPPORTED_MEDIA,
     ApplicationError,
     BadRequest,
     FieldError,
-    FieldInvalid,
     InternalError,
     MethodNotAllowed,
     NotFound,
@@ -54,81 +49,36 @@ from common.errors import (
 
 logger = logging.getLogger(__name__)
 
-# request.state attribute where `routing.ContractRoute` leaves a body it could
-# not parse, to be reported only once authentication and limits have passed.
-BODY_ERROR_STATE = "body_error"
-
-_INT_TYPES = {"int_type", "int_parsing", "int_from_float", "int_parsing_size"}
-_STRING_TYPES = {"string_type", "string_unicode", "string_sub_type"}
-_BOOL_TYPES = {"bool_type", "bool_parsing"}
-_CHOICE_TYPES = {"literal_error", "enum"}
+# Where Pydantic's `loc` starts: the part of the request, then the field.
+_PARTS = ("body", "query", "header", "cookie")
 
 
-def _drf_message(error: dict[str, Any]) -> str:
-    """One Pydantic error as the sentence DRF would have written for it."""
-    kind = error["type"]
-    if kind == "missing":
-        return MSG_REQUIRED
-    if kind in ("value_error", "assertion_error"):
-        # Raised by a validator: FieldInvalid (a ValueError) carries the
-        # domain's own message; keep it verbatim, without Pydantic's prefix.
-        cause = (error.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldInvalid):
-            return cause.message
-        if isinstance(cause, Exception):
-            return str(cause)
-        return str(error.get("msg", MSG_INVALID))
-    if error.get("input", ...) is None:
-        # A present `null` for a field that is not nullable: DRF checks this
-        # before the type, whatever the type.
-        return MSG_NULL
-    if kind in _INT_TYPES:
-        return MSG_INVALID_INT
-    if kind in _STRING_TYPES:
-        return MSG_INVALID_STRING
-    if kind in _BOOL_TYPES:
-        return MSG_INVALID_BOOL
-    if kind in _CHOICE_TYPES:
-        return MSG_INVALID_CHOICE.format(input=error.get("input"))
-    return str(error.get("msg", MSG_INVALID))
+def _body_error(error: dict[str, Any]) -> ApplicationError:
+    """An error about the body as a whole (`loc == ("body",)`): 400, never a field's 422."""
+    if isinstance(error.get("input"), bytes):
+        # FastAPI parses JSON only when the Content-Type says so; else it hands on bytes.
+        return BadRequest(MSG_UNSUPPORTED_MEDIA)
+    if error["type"] == "json_invalid":
+        return BadRequest()
+    return BadRequest(MSG_NOT_AN_OBJECT)  # absent, or JSON that is not an object
 
 
-def _field_name(loc: Sequence[str | int]) -> str:
-    """("body", "tags", 0, "name") -> "tags[0].name", DRF's flattened spelling."""
-    name = ""
-    for part in loc:
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            name = f"{name}.{part}" if name else str(part)
-    return name or "body"
-
-
-def validation_error_to_application_error(
-    errors: Sequence[dict[str, Any]],
-) -> ApplicationError:
-    """Map FastAPI's list of errors to the one ApplicationError DRF would raise."""
-    # DRF's router matches `/books/abc` and then answers 404 for the bad id:
-    # a path parameter that is not an integer is "not found", not a 422.
-    if any(err["loc"] and err["loc"][0] == "path" for err in errors):
+def validation_error_to_application_error(errors: Sequence[Any]) -> ApplicationError:
+    """FastAPI's list of errors as the contract's answer (module docstring)."""
+    if any(error["loc"][:1] == ("path",) for error in errors):
         return NotFound()
-
     details: list[FieldError] = []
     seen: set[str] = set()
-    for err in errors:
-        loc = tuple(err["loc"])
-        if loc[:1] == ("body",) and len(loc) == 1:
-            if err["type"] == "json_invalid":
-                return BadRequest()
-            # The body as a whole is not an object (a list, a string, null).
-            return BadRequest(MSG_NOT_AN_OBJECT)
-        if loc[:1] in (("body",), ("query",), ("header",)):
-            loc = loc[1:]
-        field = _field_name(loc)
-        if field in seen:
-            continue  # DRF reports the first message per field
-        seen.add(field)
-        details.append(FieldError(field, _drf_message(err)))
+    for error in errors:
+        loc = tuple(error["loc"])
+        if loc == ("body",):
+            return _body_error(error)
+        # ("body", "year") -> "year"; ("query", "page") -> "page".
+        field = str(loc[1]) if loc[:1] in (("body",), ("query",)) and len(loc) > 1 else ".".join(
+            str(part) for part in loc if part not in _PARTS)
+        if field not in seen:  # one message per field: the first Pydantic gives
+            seen.add(field)
+            details.append(FieldError(field, str(error["msg"])))
     return ValidationFailed(details)
 
 
@@ -150,11 +100,6 @@ async def oauth_error_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def request_validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    # A body ContractRoute could not parse wins over the field errors FastAPI
-    # found in the placeholder it validated instead (see routing.py).
-    body_error = getattr(request.state, BODY_ERROR_STATE, None)
-    if isinstance(body_error, ApplicationError):
-        return error_response(body_error)
     return error_response(validation_error_to_application_error(exc.errors()))
 
 
@@ -179,21 +124,25 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette's own 404 (no route) and 405 (route, wrong method), in our envelope."""
+    """Starlette's 404 (no route) and 405 (route, wrong method); FastAPI's body 400."""
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, ApplicationError):
+        # The contract's JSON rule refused the body (json_request.py); FastAPI
+        # wrapped that in its "error parsing the body" 400.
+        return error_response(exc.__cause__)
     if exc.status_code == 404:
         return error_response(NotFound())
     if exc.status_code == 405:
         return error_response(MethodNotAllowed(request.method, _allowed_methods(request)))
-    # Nothing else in this app raises HTTPException; keep its status, use the
-    # generic message of the closest envelope code.
+    if exc.status_code == 400:
+        return error_response(BadRequest())
     logger.warning("unexpected HTTPException %s", exc.status_code)
-    error = BadRequest() if exc.status_code == 400 else InternalError()
+    error = InternalError()
     return JSONResponse(error.body(), status_code=exc.status_code, headers=exc.headers)
 
 
 async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
-    """The database refused or dropped the connection: 503, as DRF answers."""
+    """The database refused or dropped the connection: 503."""
     logger.warning("database unavailable: %s", exc.__class__.__name__)
     return error_response(ServiceUnavailable())
 

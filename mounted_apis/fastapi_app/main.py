@@ -3,17 +3,19 @@
     from mounted_apis.fastapi_app.main import create_app
     app = create_app()      # config.asgi mounts it with root_path="/api/fastapi"
 
-The app reuses the Django project whole: models, services, selectors, the
-token service, the limiter. What is FastAPI's own:
+The app uses the Django project whole: models, rules, services, selectors,
+the token service, the limiter. What is FastAPI's own:
 
-    routes/      one APIRouter per area (auth, users, books, demos, health)
-    deps.py      CurrentUser / OptionalUser / require_admin, the RateLimit dependency
-    schemas.py   Pydantic models named by direction (BookCreate, BookPublic, ...)
-    errors.py    exception handlers: every error in the shared envelope
-    routing.py   ContractRoute: DRF's rules for reading a JSON body
-    pagination.py  the shared paging and filtering, adapted to a FastAPI Request
-    db.py        run_db: the ORM in a worker thread, its connection given back
-    docs.py      Swagger UI and ReDoc served offline
+    routes/        one APIRouter per area (books, auth, users, demos, health)
+    deps.py        CurrentUser, AdminUser, EditableBook, ..., rate_limit: the dependencies
+    schemas.py     Pydantic models by direction (BookCreate, BookQuery, BookPublic, ...)
+    responses.py   the error answers each route documents (`responses=`)
+    errors.py      exception handlers: every error in the shared envelope
+    json_request.py  ContractRoute: the contract's JSON rule, in a custom Request
+    pagination.py  page numbers or a keyset cursor over a queryset, and the links
+    fast_read.py   CachedBooksRead: the speed path of the two public reads
+    db.py          run_db: the ORM in a worker thread, its connection given back
+    docs.py        the document's default 422 removed; Swagger UI and ReDoc offline
     route_templates.py  the matched route's template, told to the edge (metrics, log)
 """
 
@@ -21,17 +23,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from common.operations import document_description
-
-from .docs import OPENAPI_TAGS, install_docs
+from .docs import DESCRIPTION, OPENAPI_TAGS, install_docs
 from .errors import install_error_handlers
 from .routes import auth, books, demos, health, users
 
-DESCRIPTION = document_description("FastAPI", "/api/fastapi")
-
 
 def create_app() -> FastAPI:
-    """Build the app: routers, error handlers, middleware, docs."""
+    """Build the app: routers, error handlers, docs."""
     app = FastAPI(
         title="Books API: FastAPI",
         description=DESCRIPTION,
@@ -45,17 +43,18 @@ def create_app() -> FastAPI:
         # The contract has no trailing slashes: `/books/` is a 404, as at the
         # other prefixes, not a redirect to `/books`.
         redirect_slashes=False,
-        # FastAPI's built-in OpenTelemetry bridge asks the OpenTelemetry API
-        # for configured providers on every request. The project counts and
-        # times requests itself, once for all three frameworks
-        # (common/asgi/metrics.py, /metrics), so the bridge stays off.
+        # FastAPI's OpenTelemetry bridge asks for configured providers on every
+        # request; the project counts and times requests itself, once for all
+        # three frameworks (common/asgi/metrics.py, /metrics).
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # Operation ids are the endpoint functions' names (`list_books`), as
+        # the other two documents spell them.
+        generate_unique_id_function=lambda route: route.name,
     )
     install_error_handlers(app)
-    # Routes are matched in the order they were added, one by one: books,
-    # the public cached reads and the busiest routes by far, go first. The
-    # areas' paths never overlap, so the order changes nothing else (the
-    # OpenAPI document lists the areas in this order too).
+    # Routes are matched in the order they were added: books, the busiest
+    # by far, first. The areas' paths never overlap.
+    app.include_router(books.reads)
     for module in (books, auth, users, demos, health):
         app.include_router(module.router)
     install_docs(app)

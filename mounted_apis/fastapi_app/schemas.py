@@ -1,27 +1,36 @@
 """Pydantic models of the FastAPI implementation, named by the way data flows.
 
-    BookCreate / BookReplace / BookUpdate   request bodies  (client -> API)
-    BookPublic, BookEnvelope, BooksPage     responses       (API -> client)
+    BookCreate / BookReplace / BookUpdate   request bodies   (client -> API)
+    BookQuery / UserQuery                   query parameters (client -> API)
+    BookPublic, BookEnvelope, BooksPage     responses        (API -> client)
 
-Input models check presence and JSON type only, with Pydantic's *strict*
-types: `"year": "1999"` is refused, as the DRF serializers refuse it
-(books.views's StrictIntegerField). Every value rule (lengths, ranges, ISBN,
-email, password strength, role names) lives in the domain, which raises
-ValidationFailed with its own messages, so the 422 bodies match DRF's.
+Input models take JSON's types strictly (`"year": "1999"` is refused, `1999.0`
+is the integer it spells). Values are checked by the domain's own rule
+functions, called from Pydantic validators (`AfterValidator(rules.clean_title)`):
+the rule lives in `books/rules.py` once, and its `FieldInvalid` (a ValueError)
+becomes an ordinary Pydantic error on that field. The user models check types
+only: `accounts.services` checks username, email and password together (the
+password must not resemble the username), so it reports every bad field at once.
+
+Each field also states its rule for the OpenAPI document (`_rule(...)`), from
+the constants the domain checks against (`common.constraints`); keywords a
+client can read but that Pydantic does not check itself (the check is the
+domain's) go in through `json_schema_extra`.
 
 Output models are built from the Django model instances
 (`from_attributes=True`); none of them has a password field. Datetimes are
-rendered the way DRF's DateTimeField renders them (ISO 8601, UTC as "Z",
-microseconds only when non-zero: `common.rendering.drf_datetime`), so every
-prefix prints the same bytes.
+written as the other two prefixes write them (`common.rendering.drf_datetime`),
+so every prefix sends the same bytes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,27 +42,75 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from common.errors import MSG_INVALID_INT, FieldInvalid
+from books import rules as book_rules
+from books.listing import BookFilters, SortSpec, parse_sort
+from common import constraints as c
+from common.errors import FieldInvalid, ValidationFailed
 from common.json_body import json_integer
+from common.keyset import Cursor
 from common.rendering import drf_datetime
+from common.text import reject_nul
 
 ApiDateTime = Annotated[datetime, PlainSerializer(drf_datetime, return_type=str)]
+
+# Text without NUL (refused by every text field, common.text).
+NO_NUL = r"^[^\x00]*$"
+# Trimmed text that is not blank: at least one character that is not a space.
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# ISBN-10 or ISBN-13 as people type them, or blank (the check digit: see description).
+ISBN_PATTERN = r"^(\s*|[- ]*([0-9][- ]*){9}[0-9Xx][- ]*|[- ]*([0-9][- ]*){12}[0-9][- ]*)$"
+STRENGTH = "Checked by Django's password validators (length, common, numeric, similarity)."
+USERNAME_RULE = (f"{c.USERNAME_MIN} to {c.USERNAME_MAX} characters: letters and digits of any "
+                 "script, and `@`, `.`, `+`, `-`, `_`.")
+
+
+def _rule(**keywords: Any) -> Any:
+    """`Field(json_schema_extra=...)`: what the domain checks, written into the document.
+
+    A keyword given as a function (the year's upper bound, the password's
+    minimum length) is computed when the document is generated.
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema.update({k: v() if callable(v) else v for k, v in keywords.items()})
+
+    return Field(json_schema_extra=extra)
+
+
+def _year_max() -> int:
+    return c.year_max_on(timezone.now().date())
+
+
+def _password_min_length() -> int:
+    """MinimumLengthValidator's setting in AUTH_PASSWORD_VALIDATORS (8 by default)."""
+    from django.contrib.auth.password_validation import (
+        MinimumLengthValidator,
+        get_default_password_validators,
+    )
+
+    for validator in get_default_password_validators():
+        if isinstance(validator, MinimumLengthValidator):
+            return int(validator.min_length)
+    return 1
+
+
+def _no_nul(value: str) -> str:
+    reject_nul(value)
+    return value
 
 
 def _json_integer(value: object) -> object:
     if value is None:
-        return value  # StrictInt reports null in its own words ("may not be null")
+        return value  # StrictInt reports null in its own words
     number = json_integer(value)
-    if number is None:
-        raise FieldInvalid(MSG_INVALID_INT)
-    return number
+    return value if number is None else number  # not an integer: StrictInt says so
 
 
 # A JSON integer as JSON Schema means it: 1999 or 1999.0, never "1999" or true.
 JsonInt = Annotated[StrictInt, BeforeValidator(_json_integer)]
 
 
-# Base of request bodies: unknown keys are ignored, as DRF ignores them.
+# Base of request bodies: unknown keys are ignored, as the other prefixes ignore them.
 class InputModel(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -92,6 +149,104 @@ class OAuthErrorBody(BaseModel):
     error_description: str
 
 
+# --- Query parameters ----------------------------------------------------------------
+
+
+def _ascii_digits(value: object) -> object:
+    """Query integers are ASCII digits: Python's int() would also read "２" or "٢"."""
+    if isinstance(value, str) and not (value.isascii() and value.lstrip("-").isdigit()):
+        raise FieldInvalid("Enter a whole number in ASCII digits.")
+    return value
+
+
+QueryInt = Annotated[int, BeforeValidator(_ascii_digits)]
+SearchText = Annotated[
+    str, AfterValidator(_no_nul), Field(max_length=c.SEARCH_MAX), _rule(pattern=NO_NUL)
+]
+QueryYear = Annotated[QueryInt, AfterValidator(book_rules.clean_year),
+                      _rule(minimum=c.YEAR_MIN, maximum=_year_max)]
+# The bounds before the digit check, so Pydantic writes them as minimum/maximum.
+Page = Annotated[int, Field(ge=c.PAGE_MIN, description=f"Page number, from {c.PAGE_MIN}."),
+                 BeforeValidator(_ascii_digits)]
+PageSize = Annotated[int, Field(ge=1, le=c.MAX_PAGE_SIZE,
+                                description=f"Items per page, 1..{c.MAX_PAGE_SIZE}."),
+                     BeforeValidator(_ascii_digits)]
+
+CURSOR_DESCRIPTION = (
+    "Keyset paging, for deep pages: send it empty (`cursor=`) for the first page, then "
+    "the URL in links.next or links.prev. Not with `page`. Cursor answers have no "
+    "total: meta holds page_size only."
+)
+SORT_DESCRIPTION = (
+    "Comma list of `field` or `field:asc|desc`, each field at most once; "
+    f"fields: {', '.join(c.SORT_FIELDS)}. Ties are always broken by id."
+)
+
+
+def _sort(value: str) -> str:
+    if not value.strip():
+        return c.DEFAULT_SORT  # `sort=` says nothing: the default order
+    parse_sort(value)  # books.listing: the allowlist, the directions; SortInvalid is a ValueError
+    return value
+
+
+def _cursor(value: str) -> str:
+    """An empty cursor starts keyset paging; any other must be one of ours (signed)."""
+    if value:
+        try:
+            Cursor.decode(value)
+        except ValidationFailed as failed:
+            raise FieldInvalid(failed.details[0].message) from None
+    return value
+
+
+# GET /books?search=tolkien&year_from=1950&sort=year:desc&page=2
+#
+# Every parameter optional; `None` means "not given". `extra="forbid"` is not
+# set: an unknown parameter is ignored, as at the other prefixes.
+class BookQuery(BaseModel):
+    search: SearchText | SkipJsonSchema[None] = Field(
+        None, description="Title or author contains (any case).")
+    title_contains: SearchText | SkipJsonSchema[None] = Field(
+        None, description="Title contains (any case).")
+    author: SearchText | SkipJsonSchema[None] = Field(
+        None, description="Author equals (any case).")
+    year_from: QueryYear | SkipJsonSchema[None] = Field(None, description="Year >= this.")
+    year_to: QueryYear | SkipJsonSchema[None] = Field(None, description="Year <= this.")
+    sort: Annotated[str, AfterValidator(_sort), _rule(pattern=c.sort_pattern())] = Field(
+        c.DEFAULT_SORT, description=SORT_DESCRIPTION)
+    page: Page = 1
+    page_size: PageSize = c.DEFAULT_PAGE_SIZE
+    cursor: Annotated[
+        str, Field(max_length=c.CURSOR_MAX_LENGTH), AfterValidator(_no_nul),
+        AfterValidator(_cursor), _rule(pattern=NO_NUL),
+    ] | SkipJsonSchema[None] = Field(None, description=CURSOR_DESCRIPTION)
+
+    def filters(self) -> BookFilters:
+        return BookFilters(search=self.search, title_contains=self.title_contains,
+                           author=self.author, year_from=self.year_from, year_to=self.year_to)
+
+    def sort_spec(self) -> SortSpec:
+        return parse_sort(self.sort)
+
+
+# GET /users?search=ali&role=admin&is_active=true&page=1
+class UserQuery(BaseModel):
+    search: SearchText | SkipJsonSchema[None] = Field(
+        None, description="Username or email contains (any case).")
+    role: Literal["user", "admin"] | SkipJsonSchema[None] = Field(
+        None, description="Only users with this role.")
+    is_active: Literal["true", "false"] | SkipJsonSchema[None] = Field(
+        None, description="Only active (`true`) or inactive (`false`) users.")
+    page: Page = 1
+    page_size: PageSize = c.DEFAULT_PAGE_SIZE
+
+    def filter_values(self) -> dict[str, str]:
+        """The filters given, as `accounts.filters` reads them."""
+        given = {"search": self.search, "role": self.role, "is_active": self.is_active}
+        return {name: value for name, value in given.items() if value is not None}
+
+
 # --- Pagination ---------------------------------------------------------------------------
 
 
@@ -100,12 +255,9 @@ def _absent(value: object) -> bool:
 
 
 # Page-number answers hold all four counts; `?cursor=` answers only `page_size`.
-#
-# Keys that do not apply are left out of the JSON (not `null`), like the
-# domain's `meta()` that the other two frameworks render as it is.
+# Keys that do not apply are left out of the JSON (not `null`).
 class PageMeta(BaseModel):
-    # SkipJsonSchema[None]: absent, never null, so the document says "integer"
-    # (optional), as DRF's and Flask's do.
+    # SkipJsonSchema[None]: absent, never null, so the document says "integer" (optional).
     page: int | SkipJsonSchema[None] = Field(default=None, exclude_if=_absent)
     page_size: int
     total: int | SkipJsonSchema[None] = Field(default=None, exclude_if=_absent)
@@ -125,14 +277,27 @@ class PageLinks(BaseModel):
 
 # --- Books -------------------------------------------------------------------------------
 
+Title = Annotated[StrictStr, AfterValidator(book_rules.clean_title),
+                  _rule(minLength=1, maxLength=c.TITLE_MAX, pattern=NOT_BLANK)]
+Author = Annotated[StrictStr, AfterValidator(book_rules.clean_author),
+                   _rule(minLength=1, maxLength=c.AUTHOR_MAX, pattern=NOT_BLANK)]
+Year = Annotated[JsonInt, AfterValidator(book_rules.clean_year),
+                 _rule(minimum=c.YEAR_MIN, maximum=_year_max)]
+Isbn = Annotated[StrictStr | None, AfterValidator(book_rules.clean_isbn), _rule(
+    pattern=ISBN_PATTERN,
+    description="ISBN-10 or ISBN-13 (hyphens and spaces ignored) with a valid check digit; "
+                "stored as ISBN-13. Blank or null: no ISBN.")]
+Description = Annotated[StrictStr | None, AfterValidator(book_rules.clean_description),
+                        _rule(maxLength=c.DESCRIPTION_MAX, pattern=NO_NUL)]
+
 
 # POST /books. title, author, year required; isbn and description optional.
 class BookCreate(InputModel):
-    title: StrictStr
-    author: StrictStr
-    year: JsonInt
-    isbn: StrictStr | None = Field(default=None, description="ISBN-10 or ISBN-13, hyphens ok.")
-    description: StrictStr | None = None
+    title: Title
+    author: Author
+    year: Year
+    isbn: Isbn = None
+    description: Description = None
 
 
 # PUT /books/{id}: the whole book; optional fields left out go back to defaults.
@@ -143,14 +308,14 @@ class BookReplace(BookCreate):
 # PATCH /books/{id}: any subset of the fields.
 #
 # title/author/year may be left out but not sent as null: a `None` default
-# is never validated, an explicit null is ("This field may not be null.").
-# Only the keys the client sent are passed on (`model_dump(exclude_unset=True)`).
+# is never validated, an explicit null is. Only the keys the client sent are
+# passed on (`model_dump(exclude_unset=True)`).
 class BookUpdate(InputModel):
-    title: StrictStr = None  # type: ignore[assignment]
-    author: StrictStr = None  # type: ignore[assignment]
-    year: JsonInt = None  # type: ignore[assignment]
-    isbn: StrictStr | None = None
-    description: StrictStr | None = None
+    title: Title = None  # type: ignore[assignment]
+    author: Author = None  # type: ignore[assignment]
+    year: Year = None  # type: ignore[assignment]
+    isbn: Isbn = None
+    description: Description = None
 
 
 class BookPublic(OutputModel):
@@ -177,20 +342,33 @@ class BooksPage(BaseModel):
 
 # --- Users and auth ---------------------------------------------------------------------
 
+Email = Annotated[StrictStr, _rule(format="email", maxLength=c.EMAIL_MAX)]
+Password = Annotated[StrictStr, _rule(minLength=_password_min_length, pattern=NO_NUL,
+                                      format="password", description=STRENGTH)]
+# A value that must be there (a token, a uid): not empty, no NUL.
+Token = Annotated[StrictStr, _rule(minLength=1, pattern=NO_NUL)]
 
-# POST /auth/register. Values (length, charset, email, password strength): the domain.
+
+# POST /auth/register. Values (length, charset, email, password strength): accounts.services.
 class UserRegister(InputModel):
-    username: StrictStr
-    email: StrictStr
-    password: StrictStr
+    username: Annotated[StrictStr, _rule(minLength=c.USERNAME_MIN, maxLength=c.USERNAME_MAX,
+                                         pattern=NO_NUL, description=USERNAME_RULE)]
+    email: Email
+    password: Password
 
 
 # PATCH /users/{id}. Self: email, password + current_password; admin: role, is_active.
 class UserUpdate(InputModel):
-    email: StrictStr = None  # type: ignore[assignment]
-    password: StrictStr = None  # type: ignore[assignment]
-    current_password: StrictStr = None  # type: ignore[assignment]
-    role: StrictStr = Field(default=None, description='"user" or "admin" (admin only).')  # type: ignore[assignment]
+    email: Email = None  # type: ignore[assignment]
+    password: Annotated[StrictStr, _rule(
+        minLength=_password_min_length, pattern=NO_NUL, format="password",
+        description=f"{STRENGTH} Changing your own needs `current_password`.",
+    )] = None  # type: ignore[assignment]
+    current_password: Annotated[StrictStr, _rule(
+        minLength=1, pattern=NO_NUL, format="password",
+        description="Your current password: required with `password` on your own account.",
+    )] = None  # type: ignore[assignment]
+    role: Annotated[StrictStr, _rule(enum=list(c.ROLES), description="Admin only.")] = None  # type: ignore[assignment]
     is_active: StrictBool = Field(default=None, description="Admin only.")  # type: ignore[assignment]
 
 
@@ -214,25 +392,26 @@ class UsersPage(BaseModel):
 
 
 class RefreshRequest(InputModel):
-    refresh_token: StrictStr
+    refresh_token: Token
 
 
 class LogoutRequest(InputModel):
-    refresh_token: StrictStr | None = Field(
+    # Optional: empty or null means "only this access token".
+    refresh_token: Annotated[StrictStr | None, _rule(pattern=NO_NUL)] = Field(
         default=None, description="Also revoke this refresh token's login."
     )
 
 
 # POST /auth/password-reset. The address is checked (and looked up) by the domain.
 class PasswordResetRequest(InputModel):
-    email: StrictStr
+    email: Email
 
 
 # POST /auth/password-reset/confirm: the two values from the email, and the new password.
 class PasswordResetConfirmRequest(InputModel):
-    uid: StrictStr
-    token: StrictStr
-    new_password: StrictStr
+    uid: Token
+    token: Token
+    new_password: Password
 
 
 # RFC 6749 §5.1.
@@ -256,8 +435,8 @@ class MessageEnvelope(BaseModel):
 
 # Presence and JSON type only; an empty value is just a wrong credential.
 class BfDemoLogin(InputModel):
-    username: StrictStr
-    password: StrictStr
+    username: Annotated[StrictStr, _rule(minLength=1)]
+    password: Annotated[StrictStr, _rule(minLength=1, format="password")]
 
 
 class BfDemoAuthenticated(BaseModel):
@@ -297,3 +476,4 @@ class HealthChecks(BaseModel):
 class HealthReport(BaseModel):
     status: str
     checks: HealthChecks
+

@@ -1,97 +1,111 @@
 """/users: the admin's list, and self-or-admin read, update and soft delete.
 
-DRF's user views carry permission classes (IsAuthenticated, IsAdminRole),
-which DRF checks before its throttles: here the same order is spelled out
-with `dependencies=` (deps.AUTHENTICATED_THEN_LIMITED / ADMIN_THEN_LIMITED).
-Who may see or change whom is decided by accounts.selectors/services.
+Who may see whom is `accounts.selectors.user_get_for` (yourself, or anyone if
+you are an admin; a non-admin gets 403 for any other id, existing or not),
+run by the `TargetUser` dependency before the limiter, so the refusal spends
+no budget. What may change is `accounts.services.user_update`'s rule.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, status
 
+from accounts.filters import user_filter_errors
 from accounts.models import User
-from accounts.selectors import user_get_for, user_page
 from accounts.services import user_soft_delete, user_update
+from common.errors import ValidationFailed
 
 from ..db import run_db
 from ..deps import (
-    ADMIN_THEN_LIMITED,
-    AUTHENTICATED_THEN_LIMITED,
+    ClientIP,
     CurrentUser,
-    request_client_ip,
+    PathId,
+    TargetUser,
+    UserQueryParams,
+    get_target_user,
+    rate_limit,
+    require_admin,
 )
-from ..docs import contract
-from ..pagination import page_meta_and_links, query_params
-from ..routing import ContractRoute
-from ..schemas import UserEnvelope, UserPublic, UsersPage, UserUpdate
+from ..json_request import ContractRoute
+from ..pagination import ListPage, list_page, meta_and_links
+from ..responses import USERS, errors
+from ..schemas import UserEnvelope, UserPublic, UserQuery, UsersPage, UserUpdate
 
-router = APIRouter(prefix="/users", route_class=ContractRoute)
+router = APIRouter(prefix="/users", tags=["users"], route_class=ContractRoute)
+
+# Access checks first, the budget last (FastAPI runs `dependencies` in order).
+ADMIN = [Depends(require_admin), Depends(rate_limit)]
+MAY_SEE = [Depends(get_target_user), Depends(rate_limit)]
 
 
-def _update(*, actor: User, user_id: int, changes: dict[str, Any], client_ip: str) -> User:
-    target = user_get_for(actor=actor, user_id=user_id)
-    return user_update(actor=actor, target=target, changes=changes, client_ip=client_ip)
-
-
-def _soft_delete(*, actor: User, user_id: int) -> None:
-    user_soft_delete(actor=actor, target=user_get_for(actor=actor, user_id=user_id))
+def _user_page(query: UserQuery) -> ListPage:
+    # Soft-deleted users are listed too (is_active false): an admin may restore them.
+    queryset, filter_errors = user_filter_errors(User.objects.order_by("id"),
+                                                 query.filter_values())
+    if queryset is None:
+        raise ValidationFailed(filter_errors)
+    return list_page(queryset, ordering=("id",), page=query.page, page_size=query.page_size,
+                     cursor=None)
 
 
 @router.get(
     "",
-    dependencies=ADMIN_THEN_LIMITED,
-    **contract("list_users"),
+    dependencies=ADMIN,
+    summary="List users (admins only)",
+    response_description="One page of users.",
+    responses=errors(401, 403, 422, 429, 503),
 )
-async def list_users(
-    request: Request,
-    # search, role, is_active, page, page_size: read by accounts.filters and
-    # common.pagination; documented from common.openapi_contract.
-) -> UsersPage:
-    params = query_params(request)
-    result = await run_db(user_page, params=params)
-    meta, links = page_meta_and_links(request, params, result)
-    return UsersPage(
-        data=[UserPublic.model_validate(user) for user in result.items], meta=meta, links=links
-    )
+async def list_users(request: Request, query: UserQueryParams) -> UsersPage:
+    """Paginated; filter with `search`, `role` and `is_active`."""
+    page = await run_db(_user_page, query)
+    meta, links = meta_and_links(request, page)
+    return UsersPage(data=[UserPublic.model_validate(user) for user in page.items],
+                     meta=meta, links=links)
 
 
 @router.get(
     "/{user_id:int}",
-    dependencies=AUTHENTICATED_THEN_LIMITED,
-    **contract("get_user"),
+    dependencies=MAY_SEE,
+    summary="Read a user (yourself, or anyone if you are an admin)",
+    response_description="The user.",
+    responses=errors(401, 403, 404, 429, 503, resource=USERS),
 )
-async def get_user(user_id: int, user: CurrentUser) -> UserEnvelope:
-    found = await run_db(user_get_for, actor=user, user_id=user_id)
-    return UserEnvelope(data=UserPublic.model_validate(found))
+async def get_user(user_id: PathId, target: TargetUser) -> UserEnvelope:
+    """A non-admin asking for any other id gets 403, whether or not that id exists."""
+    return UserEnvelope(data=UserPublic.model_validate(target))
+
 
 
 @router.patch(
     "/{user_id:int}",
-    dependencies=AUTHENTICATED_THEN_LIMITED,
-    **contract("update_user"),
+    dependencies=MAY_SEE,
+    summary="Change a user (yourself: email, password; admins: also role, is_active)",
+    response_description="The changed user.",
+    responses=errors(400, 401, 403, 404, 409, 413, 422, 429, 503, resource=USERS),
 )
 async def update_user(
-    request: Request, user_id: int, payload: UserUpdate, user: CurrentUser
+    user_id: PathId,
+    user: CurrentUser,
+    target: TargetUser,
+    ip: ClientIP,
+    payload: Annotated[UserUpdate, Body()] = None,  # type: ignore[assignment]
 ) -> UserEnvelope:
-    changes = payload.model_dump(exclude_unset=True)
-    updated = await run_db(
-        _update,
-        actor=user,
-        user_id=user_id,
-        changes=changes,
-        client_ip=request_client_ip(request),
-    )
+    """Changing your own password needs `current_password`. A new password ends every earlier login of that user, yours included: log in again."""  # noqa: E501
+    changes = payload.model_dump(exclude_unset=True) if payload is not None else {}
+    updated = await run_db(user_update, actor=user, target=target, changes=changes, client_ip=ip)
     return UserEnvelope(data=UserPublic.model_validate(updated))
 
 
 @router.delete(
     "/{user_id:int}",
-    dependencies=AUTHENTICATED_THEN_LIMITED,
-    **contract("delete_user"),
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=MAY_SEE,
+    summary="Delete a user (yourself, or anyone if you are an admin)",
+    response_description="Deleted.",
+    responses=errors(401, 403, 404, 429, 503, resource=USERS),
 )
-async def delete_user(user_id: int, user: CurrentUser) -> Response:
-    await run_db(_soft_delete, actor=user, user_id=user_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: PathId, user: CurrentUser, target: TargetUser) -> None:
+    """The account is deactivated and can no longer log in; its books stay."""
+    await run_db(user_soft_delete, actor=user, target=target)

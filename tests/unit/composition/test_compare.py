@@ -54,8 +54,8 @@ def test_every_concept_has_three_columns_with_code() -> None:
 def test_the_idiom_comes_before_the_tuned_read() -> None:
     """The one-round-trip cached read is never the first code of a column."""
     tuned = {"books.views:BookViewSet._cached_read", "books.views:BookViewSet._from_cache",
-             "mounted_apis.fastapi_app.deps:cached_read",
-             "mounted_apis.fastapi_app.deps:CachedRead",
+             "mounted_apis.fastapi_app.fast_read:cached_read",
+             "mounted_apis.fastapi_app.fast_read:CachedRead",
              "mounted_apis.flask_app.ratelimit:cached_read"}
     for concept in CONCEPTS:
         for implementation in concept.implementations:
