@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from tests.contract.conftest import PASSWORD, PREFIXES, Account, bearer
-from tests.contract.processes import UvicornServer, free_port
+from tests.support.processes import UvicornServer, free_port
 
 REDIS_SERVER = shutil.which("redis-server")
 

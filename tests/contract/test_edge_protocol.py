@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.contract.conftest import Account
-from tests.contract.processes import UvicornServer
+from tests.support.processes import UvicornServer
 
 PREFIXES = ("/api/drf", "/api/fastapi", "/api/flask")
 

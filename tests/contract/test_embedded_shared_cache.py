@@ -28,7 +28,7 @@ from tests.contract.conftest import (
     Account,
     assert_oauth_error,
 )
-from tests.contract.processes import UvicornServer, manage
+from tests.support.processes import UvicornServer, manage
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("REDIS_URL")),

@@ -1,6 +1,6 @@
 """A slow mail server delays no other request, at any prefix (API.md, "Auth": password reset).
 
-A real uvicorn server (tests/contract/processes.py) sends its reset emails
+A real uvicorn server (tests/support/processes.py) sends its reset emails
 to a real SMTP port opened here, which accepts connections and then says
 nothing for longer than the server's EMAIL_TIMEOUT: the worst a mail server
 can do short of refusing. While it stalls, thirty reset requests (ten per
