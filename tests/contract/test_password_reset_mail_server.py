@@ -25,9 +25,12 @@ import httpx
 import pytest
 
 from common.mail import SENDER_THREADS
+from tests.support.processes import UvicornServer
 
 from .conftest import PASSWORD, PREFIXES, Account
-from .processes import UvicornServer
+
+# Slow (--all, CI): a server sending to a stalled mail server.
+pytestmark = pytest.mark.slow
 
 # It greets after this many seconds: past the server's EMAIL_TIMEOUT below.
 STALL_S = 30

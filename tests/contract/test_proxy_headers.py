@@ -23,6 +23,9 @@ from config.serving import server_command
 from tests.support.network import free_port, wait_until_answering
 from tests.support.processes import this_run_database_url
 
+# Slow (--all, CI): a uvicorn server per proxy setting.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def start_server(transactional_db: None) -> Iterator[Callable[[str], str]]:

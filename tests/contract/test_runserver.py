@@ -21,6 +21,9 @@ from django.core.management import CommandError
 from config.management.commands.runserver import parse_addrport, runserver_command
 from tests.support.processes import free_port, process_env
 
+# Slow (--all, CI): manage.py runserver and its reloader, as processes.
+pytestmark = pytest.mark.slow
+
 PREFIXES = ["/api/drf", "/api/fastapi", "/api/flask"]
 
 

@@ -21,6 +21,9 @@ from tests.contract.conftest import PREFIXES
 from tests.support.network import free_port, wait_until_answering
 from tests.support.processes import process_env
 
+# Slow (--all, CI): two uvicorn servers sharing one budget.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def two_servers(transactional_db: None) -> Iterator[list[str]]:

@@ -44,7 +44,11 @@ PAGE_MAIL_DIR = "/tmp/books-mail"
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl")
+# Slow (--all, CI): a fresh server and every block of the walkthrough in bash.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl"),
+]
 
 
 def _server_env(folder: Path) -> dict[str, str]:

@@ -76,6 +76,7 @@ def test_serve_options_have_help() -> None:
     assert "address to listen on (default 127.0.0.1" in result.stdout
 
 
+@pytest.mark.slow  # a second pytest run, started from scratch
 def test_manage_py_test_runs_pytest() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "test", "--collect-only", "-q",
