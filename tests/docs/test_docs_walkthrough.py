@@ -30,6 +30,7 @@ from tests.docs.shell_blocks import (
     number_blocks,
     runnable_blocks,
     session_script,
+    silent_blocks,
 )
 from tests.support.network import free_port, wait_until_answering
 
@@ -124,3 +125,5 @@ def test_every_walkthrough_block_runs_in_order(demo_server: tuple[str, Path]) ->
             f"--- stdout (end) ---\n{result.stdout[-3000:]}\n"
             f"--- stderr (end) ---\n{result.stderr[-3000:]}"
         )
+    silent = [block.source for block in blocks if block.number in silent_blocks(result.stdout)]
+    assert silent == [], f"blocks that print nothing, so a reader sees no check: {silent}"
