@@ -180,15 +180,18 @@ def wait_until_ready(base_url: str, server: subprocess.Popen[bytes]) -> bool:
 def ready_banner(base_url: str) -> str:
     """What a newcomer opens first; the demo logins were printed by seed_demo above."""
     rows = [
-        ("Landing page", f"{base_url}/", "the three APIs side by side"),
+        ("Landing page", f"{base_url}/", "links to everything below"),
+        ("Compare", f"{base_url}/compare", "the three frameworks' code side by side"),
+        ("Browsable API", f"{base_url}/api/drf/books", "DRF's HTML pages (log in as alice)"),
         ("Admin", f"{base_url}/admin/", "log in as admin (password above)"),
         ("API docs", f"{base_url}/api/drf/docs", "Django REST framework"),
         ("", f"{base_url}/api/fastapi/docs", "FastAPI"),
         ("", f"{base_url}/api/flask/docs", "Flask"),
         ("Health", f"{base_url}/health", ""),
     ]
+    label_width = max(len(label) for label, _, _ in rows) + 2
     width = max(len(url) for _, url, _ in rows)
-    lines = [f"  {label:13}{url:{width}}  {note}".rstrip() for label, url, note in rows]
+    lines = [f"  {label:{label_width}}{url:{width}}  {note}".rstrip() for label, url, note in rows]
     return "\n".join(["", "Ready. Open:", *lines, "", "Ctrl+C stops the server.", ""])
 
 

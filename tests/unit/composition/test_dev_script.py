@@ -62,7 +62,8 @@ def test_the_banner_names_landing_admin_and_docs(dev: ModuleType) -> None:
     assert base == "http://127.0.0.1:8123"
     assert dev.browse_url("::", 80) == "http://[::1]:80"
     urls = dev.ready_banner(base).split()
-    for path in ("/", "/admin/", "/api/drf/docs", "/api/fastapi/docs", "/api/flask/docs"):
+    for path in ("/", "/compare", "/api/drf/books", "/admin/", "/api/drf/docs",
+                 "/api/fastapi/docs", "/api/flask/docs"):
         assert f"{base}{path}" in urls, path
 
 
