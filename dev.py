@@ -3,7 +3,8 @@
 
     python3 dev.py serve    # venv, install, migrate, seed demo data, serve on :8000
     python3 dev.py serve --port 8001 --host 0.0.0.0
-    python3 dev.py test     # venv, install, run the whole test suite
+    python3 dev.py test     # venv, install the test tools, run the default test set
+    python3 dev.py test --all   # every test, the slow real-process ones too (CI)
 
 Both use the embedded default (an SQLite database file, and a cache in SQLite
 files under .cache/ that the server, its workers and manage.py commands
@@ -34,9 +35,9 @@ from config.serving import server_command
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-REQUIREMENTS = ROOT / "requirements" / "dev.txt"
-# Holds a hash of the requirement files: reinstall only when they change.
-INSTALL_STAMP = VENV / ".requirements.sha256"
+# What each command installs: the server's runtime set, or that plus the test tools.
+SERVE_REQUIREMENTS = ROOT / "requirements" / "base.txt"
+TEST_REQUIREMENTS = ROOT / "requirements" / "dev.txt"
 ENV_FILE = ROOT / ".env"
 
 
@@ -44,11 +45,29 @@ def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def requirements_digest() -> str:
+def included_files(requirements: Path) -> list[Path]:
+    """`requirements` and every file it pulls in with `-r`, in reading order."""
+    found = [requirements]
+    for line in requirements.read_text().splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in ("-r", "--requirement"):
+            for path in included_files(requirements.parent / words[1]):
+                if path not in found:
+                    found.append(path)
+    return found
+
+
+def requirements_digest(requirements: Path) -> str:
+    """A hash of the files one `pip install -r` reads: it changes when any of them does."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "requirements").glob("*.txt")):
-        digest.update(path.read_bytes())
+    for path in included_files(requirements):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def install_stamp(requirements: Path) -> Path:
+    """Holds the digest of `requirements` as last installed: reinstall only when it changes."""
+    return VENV / f".installed-{requirements.stem}.sha256"
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -64,20 +83,22 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
         sys.exit(result.returncode)
 
 
-def ensure_environment() -> None:
-    """Create .venv and install the pinned requirements (once per change)."""
+def ensure_environment(requirements: Path) -> None:
+    """Create .venv and install one pinned requirements file (once per change)."""
     # Runs under whatever python3 the user has, so this check is real.
     if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"Python 3.11 or newer is required; this is {sys.version.split()[0]}.")
     if not venv_python().exists():
         print(f"Creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = requirements_digest()
-    if INSTALL_STAMP.exists() and INSTALL_STAMP.read_text().strip() == wanted:
+    stamp = install_stamp(requirements)
+    if stamp.exists() and stamp.read_text().strip() == requirements_digest(requirements):
         return
     run(venv_python(), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(venv_python(), "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS)
-    INSTALL_STAMP.write_text(wanted)
+    run(venv_python(), "-m", "pip", "install", "--quiet", "-r", requirements)
+    # dev.txt pulls in base.txt: installing it installed base.txt as well.
+    for path in included_files(requirements):
+        install_stamp(path).write_text(requirements_digest(path))
 
 
 def ensure_dev_secrets() -> None:
@@ -159,16 +180,18 @@ def wait_until_ready(base_url: str, server: subprocess.Popen[bytes]) -> bool:
 def ready_banner(base_url: str) -> str:
     """What a newcomer opens first; the demo logins were printed by seed_demo above."""
     rows = [
-        ("Landing page", f"{base_url}/", "the three APIs side by side"),
-        ("Side by side", f"{base_url}/compare", "each concept in DRF, FastAPI and Flask"),
+        ("Landing page", f"{base_url}/", "links to everything below"),
+        ("Compare", f"{base_url}/compare", "the three frameworks' code side by side"),
+        ("Browsable API", f"{base_url}/api/drf/books", "DRF's HTML pages (log in as alice)"),
         ("Admin", f"{base_url}/admin/", "log in as admin (password above)"),
         ("API docs", f"{base_url}/api/drf/docs", "Django REST framework"),
         ("", f"{base_url}/api/fastapi/docs", "FastAPI"),
         ("", f"{base_url}/api/flask/docs", "Flask"),
         ("Health", f"{base_url}/health", ""),
     ]
+    label_width = max(len(label) for label, _, _ in rows) + 2
     width = max(len(url) for _, url, _ in rows)
-    lines = [f"  {label:13}{url:{width}}  {note}".rstrip() for label, url, note in rows]
+    lines = [f"  {label:{label_width}}{url:{width}}  {note}".rstrip() for label, url, note in rows]
     return "\n".join(["", "Ready. Open:", *lines, "", "Ctrl+C stops the server.", ""])
 
 
@@ -176,7 +199,7 @@ def serve(args: argparse.Namespace) -> None:
     problem = cannot_listen(args.host, args.port)
     if problem:
         sys.exit(problem)
-    ensure_environment()
+    ensure_environment(SERVE_REQUIREMENTS)
     ensure_dev_secrets()
     python = venv_python()
     run(python, "manage.py", "migrate", "--noinput")
@@ -205,12 +228,23 @@ def serve(args: argparse.Namespace) -> None:
         sys.exit(server.returncode)
 
 
+# Tests that start real processes or wait out real time: `--all` (and CI) runs them.
+SLOW_MARK = "slow"
+
+
+def pytest_arguments(run_all: bool, extra: list[str]) -> list[str]:
+    """pytest's arguments: the default set leaves out the slow tests unless told otherwise."""
+    chooses_marks = any(arg == "-m" or arg.startswith("-m") for arg in extra)
+    if run_all or chooses_marks:
+        return extra
+    return ["-m", f"not {SLOW_MARK}", *extra]
+
+
 def test(args: argparse.Namespace) -> None:
-    ensure_environment()
+    ensure_environment(TEST_REQUIREMENTS)
     env = dict(os.environ, TESTING="1")
-    result = subprocess.run(
-        [str(venv_python()), "-m", "pytest", *args.pytest_args], cwd=ROOT, env=env
-    )
+    command = [str(venv_python()), "-m", "pytest", *pytest_arguments(args.all, args.pytest_args)]
+    result = subprocess.run(command, cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 
@@ -244,7 +278,15 @@ def main() -> None:
     serve_parser.set_defaults(handler=serve)
 
     test_parser = commands.add_parser(
-        "test", help="set up and run the test suite; other arguments go to pytest"
+        "test",
+        help="set up and run the tests; other arguments go to pytest",
+        description="Install the test tools into .venv and run pytest. By default the "
+        f"tests marked `{SLOW_MARK}` (real server processes, real waits) are left out; "
+        "--all runs every test, as CI does.",
+    )
+    test_parser.add_argument(
+        "--all", action="store_true",
+        help=f"run every test, the ones marked `{SLOW_MARK}` included (what CI runs)",
     )
     test_parser.set_defaults(handler=test)
 

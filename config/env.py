@@ -24,7 +24,6 @@ file or `FOO=` in a compose file means "the default", as people expect.
 from __future__ import annotations
 
 import ipaddress
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,13 +74,19 @@ def _parse_rate(value: str) -> str:
 
 
 def read_dotenv(path: Path) -> None:
-    """Load a `.env` file; variables already in the real environment win."""
+    """Load a `.env` file into the values every reader below consults.
+
+    environs keeps the file's values inside `_env` (it never writes
+    `os.environ`), so every value is read through `_env`, which looks in the
+    real environment first: a variable set there wins over the file.
+    """
     if path.is_file():
         _env.read_env(str(path), recurse=False, override=False)
 
 
 def _raw(name: str) -> str | None:
-    value = os.environ.get(name)
+    """The variable's text from the real environment or the `.env` file; None when blank."""
+    value: str | None = _env.str(name, None)
     return None if value is None or value.strip() == "" else value.strip()
 
 

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.contract.conftest import Account
-from tests.contract.processes import UvicornServer
+from tests.support.processes import UvicornServer
 
 PREFIXES = ("/api/drf", "/api/fastapi", "/api/flask")
 
@@ -76,9 +77,33 @@ def request_bytes(method: str, path: str, *lines: str, body: bytes = b"") -> byt
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
-@pytest.fixture
-def server(transactional_db: None) -> Iterator[UvicornServer]:
-    with UvicornServer(extra_env={"BODY_TIMEOUT": "2", "TRUSTED_PROXIES": "10.9.9.9"}) as running:
+# Each test runs in its own committed transaction (the servers read what it writes).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[UvicornServer]:
+    """One server for the module: a proxy it does not trust, /metrics for another address."""
+    with django_db_blocker.unblock(), UvicornServer(extra_env={
+        "BODY_TIMEOUT": "2", "TRUSTED_PROXIES": "10.9.9.9", "METRICS_ALLOWED_IPS": "10.1.1.1",
+    }) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def proxied_mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("proxied-mail")
+
+
+@pytest.fixture(scope="module")
+def proxied(
+    django_db_setup: None, django_db_blocker: Any, proxied_mail_dir: Path
+) -> Iterator[UvicornServer]:
+    """One server behind a trusted TLS proxy (127.0.0.1), mailing to files."""
+    with django_db_blocker.unblock(), UvicornServer(extra_env={
+        "TRUSTED_PROXIES": "127.0.0.1", "EMAIL_URL": f"file://{proxied_mail_dir}",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1,books.example",
+    }) as running:
         yield running
 
 
@@ -195,11 +220,10 @@ def test_forwarded_proto_from_an_untrusted_peer_is_ignored(
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_forwarded_proto_from_a_trusted_proxy_is_believed_everywhere(
-    transactional_db: None, prefix: str
+    proxied: UvicornServer, prefix: str
 ) -> None:
-    with UvicornServer(extra_env={"TRUSTED_PROXIES": "127.0.0.1"}) as proxied:
-        link = _self_link(proxied.port, prefix, "X-Forwarded-Proto: https",
-                          "X-Forwarded-For: 203.0.113.9")
+    link = _self_link(proxied.port, prefix, "X-Forwarded-Proto: https",
+                      "X-Forwarded-For: 203.0.113.9")
     assert link.startswith(f"https://localhost{prefix}/books")
 
 
@@ -279,9 +303,8 @@ def test_an_odd_id_gets_the_same_answer_at_every_prefix(server: UvicornServer) -
 # --- 8. small tells -------------------------------------------------------------------------
 
 
-def test_metrics_answer_only_metrics_allowed_ips(transactional_db: None) -> None:
-    with UvicornServer(extra_env={"METRICS_ALLOWED_IPS": "10.1.1.1"}) as server:
-        answer = raw(server.port, request_bytes("GET", "/metrics", "Host: localhost"))
+def test_metrics_answer_only_metrics_allowed_ips(server: UvicornServer) -> None:
+    answer = raw(server.port, request_bytes("GET", "/metrics", "Host: localhost"))
     assert answer.status == 404
     assert answer.error_code() == "not_found"
 
@@ -309,24 +332,24 @@ def test_head_answers_like_get_without_a_body(server: UvicornServer, prefix: str
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_the_reset_link_mailed_behind_a_tls_proxy_is_https(
-    make_user: Callable[..., Account], tmp_path: Path, prefix: str
+    make_user: Callable[..., Account], proxied: UvicornServer, proxied_mail_dir: Path,
+    prefix: str,
 ) -> None:
+    for earlier in proxied_mail_dir.iterdir():  # another prefix's case
+        earlier.unlink()
     account = make_user("proxied")
-    with UvicornServer(extra_env={
-        "TRUSTED_PROXIES": "127.0.0.1", "EMAIL_URL": f"file://{tmp_path}",
-        "ALLOWED_HOSTS": "localhost,127.0.0.1,books.example",
-    }) as proxied:
-        body = json.dumps({"email": account.email}).encode()
-        answer = raw(proxied.port, request_bytes(
-            "POST", f"{prefix}/auth/password-reset", "Host: books.example",
-            "X-Forwarded-Proto: https", "X-Forwarded-For: 203.0.113.9",
-            "Content-Type: application/json", body=body,
-        ))
-        assert answer.status == 202, answer.body
-        deadline = time.monotonic() + 20
-        while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    mails = [path.read_text() for path in tmp_path.iterdir()]
+    body = json.dumps({"email": account.email}).encode()
+    answer = raw(proxied.port, request_bytes(
+        "POST", f"{prefix}/auth/password-reset", "Host: books.example",
+        "X-Forwarded-Proto: https", "X-Forwarded-For: 203.0.113.9",
+        "Content-Type: application/json", body=body,
+    ))
+    assert answer.status == 202, answer.body
+    deadline = time.monotonic() + 20
+    while not list(proxied_mail_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.2)  # a file appears before its last write
+    mails = [path.read_text() for path in proxied_mail_dir.iterdir()]
     assert len(mails) == 1
     assert "https://books.example/password-reset/" in mails[0]
     assert "http://" not in mails[0].replace("https://", "")

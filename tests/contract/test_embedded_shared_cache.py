@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -28,12 +29,13 @@ from tests.contract.conftest import (
     Account,
     assert_oauth_error,
 )
-from tests.contract.processes import UvicornServer, manage
+from tests.support.processes import UvicornServer, manage
 
-pytestmark = pytest.mark.skipif(
+# Slow (--all, CI): uvicorn servers and manage.py commands sharing the embedded cache.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     bool(os.environ.get("REDIS_URL")),
     reason="REDIS_URL is set: every process shares Redis by construction",
-)
+)]
 
 WRONG = "Wrong-Password-42"
 MAX_FAILURES = 3
@@ -44,9 +46,10 @@ def fast_password_hasher() -> None:
     """Keep the real hashers: the server processes know Argon2, not the tests' MD5."""
 
 
-@pytest.fixture
-def server(transactional_db: None) -> Iterator[UvicornServer]:
-    with UvicornServer(
+@pytest.fixture(scope="module")
+def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[UvicornServer]:
+    """One server for the module; each test's data is committed (transactional_db)."""
+    with django_db_blocker.unblock(), UvicornServer(
         extra_env={"LOGIN_MAX_FAILURES": str(MAX_FAILURES), "RATE_LIMIT_ANON": "1000/minute"}
     ) as running:
         yield running
@@ -69,7 +72,7 @@ def password_grant(
 
 
 def test_manage_py_unlock_lifts_a_lock_the_server_set(
-    server: UvicornServer, alice: Account
+    transactional_db: None, server: UvicornServer, alice: Account
 ) -> None:
     guesser = "127.0.0.10"
     for _ in range(MAX_FAILURES):
@@ -95,7 +98,8 @@ RENAME = (
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_rename_in_manage_py_shell_is_a_miss_at_the_server(
-    server: UvicornServer, prefix: str, alice: Account, make_book: Callable[..., int]
+    transactional_db: None, server: UvicornServer, prefix: str, alice: Account,
+    make_book: Callable[..., int],
 ) -> None:
     book_id = make_book(alice, title="Dune")
     detail_url = f"{server.base_url}{prefix}/books/{book_id}"

@@ -1,6 +1,6 @@
 """A slow mail server delays no other request, at any prefix (API.md, "Auth": password reset).
 
-A real uvicorn server (tests/contract/processes.py) sends its reset emails
+A real uvicorn server (tests/support/processes.py) sends its reset emails
 to a real SMTP port opened here, which accepts connections and then says
 nothing for longer than the server's EMAIL_TIMEOUT: the worst a mail server
 can do short of refusing. While it stalls, thirty reset requests (ten per
@@ -25,9 +25,12 @@ import httpx
 import pytest
 
 from common.mail import SENDER_THREADS
+from tests.support.processes import UvicornServer
 
 from .conftest import PASSWORD, PREFIXES, Account
-from .processes import UvicornServer
+
+# Slow (--all, CI): a server sending to a stalled mail server.
+pytestmark = pytest.mark.slow
 
 # It greets after this many seconds: past the server's EMAIL_TIMEOUT below.
 STALL_S = 30

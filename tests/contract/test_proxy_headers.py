@@ -11,44 +11,20 @@ still bite; with TRUSTED_PROXIES=127.0.0.1 the same headers are believed.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from config.serving import server_command
+from tests.support.network import free_port, wait_until_answering
+from tests.support.processes import this_run_database_url
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    """This test run's database, for the server process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_until_up(base_url: str, deadline_s: float = 30.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base_url}/health", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {base_url} did not start")
+# Slow (--all, CI): a uvicorn server per proxy setting.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -62,14 +38,14 @@ def start_server(transactional_db: None) -> Iterator[Callable[[str], str]]:
             "TESTING": "1",
             "SECRET_KEY": settings.SECRET_KEY,
             "JWT_SIGNING_KEY": settings.JWT_SIGNING_KEY,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": this_run_database_url(),
             "TRUSTED_PROXIES": trusted_proxies,
             "RL_DEMO_PING": "3/hour",
             "LOGIN_MAX_FAILURES": "3",
             "LOGIN_MAX_FAILURES_PER_IP": "3",
         }
         env.pop("FORWARDED_ALLOW_IPS", None)  # uvicorn's own knob must not matter either
-        port = _free_port()
+        port = free_port()
         command = server_command(sys.executable, host="127.0.0.1", port=port)
         servers.append(
             subprocess.Popen(
@@ -77,7 +53,7 @@ def start_server(transactional_db: None) -> Iterator[Callable[[str], str]]:
             )
         )
         base_url = f"http://127.0.0.1:{port}"
-        _wait_until_up(base_url)
+        wait_until_answering(f"{base_url}/health")
         return base_url
 
     try:

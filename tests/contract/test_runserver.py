@@ -3,7 +3,7 @@
 Django's own development server only knew Django, so /api/fastapi and
 /api/flask were 404 under it. config/management/commands/runserver.py
 starts uvicorn on config.asgi:application instead; this runs it as a real
-process, on this run's database, keys and cache (tests/contract/processes.py).
+process, on this run's database, keys and cache (tests/support/processes.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from django.conf import settings
 from django.core.management import CommandError
 
 from config.management.commands.runserver import parse_addrport, runserver_command
-from tests.contract.processes import free_port, process_env
+from tests.support.processes import free_port, process_env
+
+# Slow (--all, CI): manage.py runserver and its reloader, as processes.
+pytestmark = pytest.mark.slow
 
 PREFIXES = ["/api/drf", "/api/fastapi", "/api/flask"]
 

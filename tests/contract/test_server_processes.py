@@ -8,11 +8,9 @@ admit exactly 5. Runs in both passes.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -20,24 +18,11 @@ import pytest
 from django.conf import settings
 
 from tests.contract.conftest import PREFIXES
-from tests.contract.processes import process_env
+from tests.support.network import free_port, wait_until_answering
+from tests.support.processes import process_env
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(base_url: str, deadline_s: float = 30.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/api/drf/rl-demo/ping", timeout=1).status_code:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {base_url} did not start")
+# Slow (--all, CI): two uvicorn servers sharing one budget.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -45,7 +30,7 @@ def two_servers(transactional_db: None) -> Iterator[list[str]]:
     # Both processes sign and check with the same keys and use this test
     # run's database and cache.
     env = process_env({"RL_DEMO_PING": "5/hour"})
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     servers = [
         subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application",
@@ -57,7 +42,7 @@ def two_servers(transactional_db: None) -> Iterator[list[str]]:
     base_urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base_url in base_urls:
-            _wait_until_up(base_url)
+            wait_until_answering(f"{base_url}/health")
         yield base_urls
     finally:
         for server in servers:

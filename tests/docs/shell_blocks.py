@@ -71,7 +71,7 @@ def runnable_blocks(markdown: str, *, run_by_default: bool) -> list[str]:
 
 def number_blocks(pages: list[tuple[str, list[str]]]) -> list[ShellBlock]:
     """Number the blocks of several pages as one session: (page name, its blocks)."""
-    numbered = []
+    numbered: list[ShellBlock] = []
     for page, blocks in pages:
         for index, text in enumerate(blocks, start=1):
             numbered.append(ShellBlock(len(numbered) + 1, f"{page}, runnable block {index}", text))
@@ -99,6 +99,18 @@ def session_script(blocks: list[ShellBlock], replacements: dict[str, str]) -> st
 def blocks_passed(output: str) -> set[int]:
     """The numbers of the blocks the session finished."""
     return {int(number) for number in _OK_LINE.findall(output)}
+
+
+def silent_blocks(output: str) -> list[int]:
+    """The finished blocks that printed nothing: a reader would not see what they checked."""
+    silent = []
+    for number in sorted(blocks_passed(output)):
+        start = output.index(START_MARK.format(number=number) + "\n")
+        end = output.index(OK_MARK.format(number=number), start)
+        body = output[start + len(START_MARK.format(number=number)) + 1:end]
+        if not body.strip():
+            silent.append(number)
+    return silent
 
 
 def last_block_started(output: str) -> int | None:

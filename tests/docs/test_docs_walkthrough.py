@@ -17,14 +17,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.docs.shell_blocks import (
@@ -33,7 +30,9 @@ from tests.docs.shell_blocks import (
     number_blocks,
     runnable_blocks,
     session_script,
+    silent_blocks,
 )
+from tests.support.network import free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKTHROUGH = ROOT / "docs" / "walkthrough.md"
@@ -46,13 +45,11 @@ PAGE_MAIL_DIR = "/tmp/books-mail"
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Slow (--all, CI): a fresh server and every block of the walkthrough in bash.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl"),
+]
 
 
 def _server_env(folder: Path) -> dict[str, str]:
@@ -80,25 +77,13 @@ def _manage(env: dict[str, str], *args: str) -> None:
     assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stderr}"
 
 
-def _wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited while starting"
-        try:
-            httpx.get(f"{base_url}/health", timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"no answer from {base_url} within {SERVER_START_TIMEOUT_S} s")
-
-
 @pytest.fixture
 def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """(base URL, mail folder) of a freshly seeded server, as `dev.py serve` leaves it."""
     env = _server_env(tmp_path)
     _manage(env, "migrate", "--verbosity", "0")
     _manage(env, "seed_demo")
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
@@ -109,7 +94,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_up(base_url, server)
+        wait_until_answering(f"{base_url}/health", server, SERVER_START_TIMEOUT_S)
         yield base_url, tmp_path / "mail"
     finally:
         server.terminate()
@@ -140,3 +125,5 @@ def test_every_walkthrough_block_runs_in_order(demo_server: tuple[str, Path]) ->
             f"--- stdout (end) ---\n{result.stdout[-3000:]}\n"
             f"--- stderr (end) ---\n{result.stderr[-3000:]}"
         )
+    silent = [block.source for block in blocks if block.number in silent_blocks(result.stdout)]
+    assert silent == [], f"blocks that print nothing, so a reader sees no check: {silent}"

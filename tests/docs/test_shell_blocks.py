@@ -10,6 +10,7 @@ from tests.docs.shell_blocks import (
     number_blocks,
     runnable_blocks,
     session_script,
+    silent_blocks,
 )
 
 PAGE = """\
@@ -64,3 +65,10 @@ def test_replacements_point_the_page_at_the_test_server():
     script = session_script(blocks, {"http://127.0.0.1:8000": "http://127.0.0.1:40123"})
     assert "curl http://127.0.0.1:40123/health" in script
     assert "8000" not in script
+
+
+def test_a_block_that_prints_nothing_is_found() -> None:
+    blocks = number_blocks([("page.md", ["echo checked", "true", "echo also"])])
+    result = subprocess.run(["bash", "--noprofile", "--norc"], input=session_script(blocks, {}),
+                            capture_output=True, text=True, timeout=30)
+    assert silent_blocks(result.stdout) == [2]

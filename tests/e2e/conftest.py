@@ -9,7 +9,6 @@ installed packages, not a CDN.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from accounts.models import User
 from config.asgi import application
+from tests.support.network import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own background traffic would be refused by this machine's closed network.
@@ -31,15 +31,9 @@ CHROMIUM_ARGS = [
 PASSWORD = "Tr0mbone-Quartz-Lantern"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(transactional_db: None) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

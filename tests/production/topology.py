@@ -13,7 +13,7 @@ shorter `client_body_timeout` so a stalled body is cut within the test.
   site (the way Debian's nginx.conf includes sites-enabled/*).
 - the app: two processes started from the shipped systemd unit's ExecStart
   and Environment lines (`%i` is the port), on this test run's database,
-  signing keys and cache (tests.contract.processes.process_env).
+  signing keys and cache (tests.support.processes.process_env).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from types import TracebackType
 import httpx
 from django.conf import settings
 
-from tests.contract.processes import free_port, process_env
+from tests.support.processes import free_port, process_env
 
 ROOT = Path(settings.BASE_DIR)
 SITE_FILE = ROOT / "deploy" / "nginx" / "books-api.conf"

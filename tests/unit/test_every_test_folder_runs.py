@@ -1,10 +1,10 @@
-"""No folder of tests is left out of CI.
+"""No test is left out of CI.
 
-CI runs the README's test command (`python3 dev.py test`: pytest with
-pyproject's `testpaths`) and, in .ci/run, the folders that need more than the
+CI runs pytest over pyproject's `testpaths` (`python3 dev.py test --all`:
+the slow tests too) and, in .ci/run, the folders that need more than the
 suite does (a browser, a production-like server). A folder holding
-`test_*.py` files that is covered by neither never runs: tests/docs sat
-like that once, while the README said its walkthrough "cannot rot".
+`test_*.py` files that is covered by neither never runs, and neither does a
+`slow` test if no CI line passes `--all`.
 """
 
 from __future__ import annotations
@@ -57,3 +57,17 @@ def test_every_folder_of_tests_runs_in_ci() -> None:
         f"{left_out} hold tests that CI never runs: add them to `testpaths` in "
         "pyproject.toml, or to a `run_suite` line of .ci/run"
     )
+
+
+def ci_suite_lines() -> list[str]:
+    """The command lines of .ci/run that run the suite (`run_suite ...`)."""
+    return [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+            if "run_suite " in line and not line.lstrip().startswith("#")]
+
+
+def test_ci_runs_the_slow_tests_over_every_testpath() -> None:
+    # `--all` with no path of its own: every folder of `testpaths`, `slow` included.
+    everything = [line for line in ci_suite_lines()
+                  if "--all" in line and not any(word.startswith("tests/")
+                                                 for word in line.split())]
+    assert everything, ".ci/run never runs `dev.py test --all`: the slow tests would never run"

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -61,7 +62,8 @@ def test_the_banner_names_landing_admin_and_docs(dev: ModuleType) -> None:
     assert base == "http://127.0.0.1:8123"
     assert dev.browse_url("::", 80) == "http://[::1]:80"
     urls = dev.ready_banner(base).split()
-    for path in ("/", "/admin/", "/api/drf/docs", "/api/fastapi/docs", "/api/flask/docs"):
+    for path in ("/", "/compare", "/api/drf/books", "/admin/", "/api/drf/docs",
+                 "/api/fastapi/docs", "/api/flask/docs"):
         assert f"{base}{path}" in urls, path
 
 
@@ -75,6 +77,7 @@ def test_serve_options_have_help() -> None:
     assert "address to listen on (default 127.0.0.1" in result.stdout
 
 
+@pytest.mark.slow  # a second pytest run, started from scratch
 def test_manage_py_test_runs_pytest() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "test", "--collect-only", "-q",
@@ -87,3 +90,42 @@ def test_manage_py_test_runs_pytest() -> None:
     # pytest's own output (-q --collect-only: "file: count"), not Django's "Ran 0 tests".
     assert "tests/unit/test_layering.py: " in result.stdout
     assert "Ran 0 tests" not in result.stdout
+
+
+def test_serve_installs_the_runtime_set_and_test_the_test_tools(dev: ModuleType) -> None:
+    assert dev.SERVE_REQUIREMENTS.name == "base.txt"
+    assert dev.TEST_REQUIREMENTS.name == "dev.txt"
+    # dev.txt pulls in base.txt, so installing it stamps both.
+    assert dev.included_files(dev.TEST_REQUIREMENTS) == [
+        dev.TEST_REQUIREMENTS, dev.SERVE_REQUIREMENTS
+    ]
+    assert dev.included_files(dev.SERVE_REQUIREMENTS) == [dev.SERVE_REQUIREMENTS]
+    assert "pytest" not in dev.SERVE_REQUIREMENTS.read_text()
+
+
+def test_a_stamp_changes_with_any_file_it_reads(
+    dev: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = tmp_path / "base.txt"
+    tools = tmp_path / "dev.txt"
+    base.write_text("Django==5.2\n")
+    tools.write_text("-r base.txt\npytest==9.0\n")
+    before = dev.requirements_digest(tools), dev.requirements_digest(base)
+    base.write_text("Django==5.3\n")
+    after = dev.requirements_digest(tools), dev.requirements_digest(base)
+    assert before[0] != after[0] and before[1] != after[1]
+    monkeypatch.setattr(dev, "VENV", tmp_path / ".venv")
+    assert dev.install_stamp(tools) != dev.install_stamp(base)
+
+
+def test_the_default_test_set_leaves_out_the_slow_tests(dev: ModuleType) -> None:
+    assert dev.pytest_arguments(False, ["-x"]) == ["-m", "not slow", "-x"]
+    assert dev.pytest_arguments(True, ["-x"]) == ["-x"]
+    # Whoever chooses marks gets exactly those.
+    assert dev.pytest_arguments(False, ["-m", "slow"]) == ["-m", "slow"]
+
+
+def test_slow_is_a_declared_marker() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert any(marker.startswith("slow:") for marker in config["markers"])
+    assert "--strict-markers" in config["addopts"]
