@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from common.health import health_report
 
-from ..db import run_db
+from ..db import run_sync
 from ..schemas import HealthReport
 
 # Not rate limited: monitors poll it.
@@ -24,5 +24,7 @@ router = APIRouter(tags=["health"])
 )
 async def health() -> JSONResponse:
     """200 when both answer; 503 names the failing check. Not rate limited."""
-    status, body = await run_db(health_report)
+    # Not run_db: a busy pool must not queue the readiness answer (the checks open
+    # their own connection and are bounded in time by common.health).
+    status, body = await run_sync(health_report)
     return JSONResponse(body, status_code=status)
