@@ -80,14 +80,16 @@ def _email() -> Any:
     return Field(max_length=c.EMAIL_MAX, json_schema_extra={"format": "email"})
 
 
+# A nullable text's rules sit beside its `anyOf` (string or null), where clients
+# reading `properties.description.maxLength` find them.
 def _isbn() -> Any:
-    return Field(None, pattern=ISBN_PATTERN, description=(
+    return Field(None, json_schema_extra={"pattern": ISBN_PATTERN}, description=(
         "ISBN-10 or ISBN-13 (hyphens and spaces ignored) with a valid check digit; "
         "stored as ISBN-13. Blank or null: no ISBN."))
 
 
 def _description() -> Any:
-    return Field(None, max_length=c.DESCRIPTION_MAX, pattern=NO_NUL)
+    return Field(None, json_schema_extra={"maxLength": c.DESCRIPTION_MAX, "pattern": NO_NUL})
 
 
 # --- Errors ------------------------------------------------------------------------
@@ -304,7 +306,7 @@ class RefreshRequest(BaseModel):
 
 
 class LogoutRequest(BaseModel):
-    refresh_token: str | None = Field(None, pattern=NO_NUL,
+    refresh_token: str | None = Field(None, json_schema_extra={"pattern": NO_NUL},
                                       description="Also revoke this refresh token's login.")
 
 
