@@ -112,6 +112,16 @@ def per_request_us(app: WSGI, environ: dict[str, Any], requests: int) -> float:
     return (time.perf_counter() - started) / requests * 1e6
 
 
+def answer(app: WSGI, environ: dict[str, Any]) -> str:
+    seen: list[str] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+        seen.append(f"{status} X-Cache={dict(headers).get('X-Cache')}")
+
+    b"".join(app(dict(environ), start_response))
+    return seen[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
@@ -121,15 +131,8 @@ def main() -> None:
     apps = {"fast_read": flask_app.create_app(), "idiomatic": idiomatic_app(),
             "ensure_sync memo": memo_app()}
     for name, app in apps.items():
-        seen: list[str] = []
-        body = app(dict(environ), lambda status, headers, exc=None: seen.append(
-            f"{status} X-Cache={dict(headers).get('X-Cache')}"))
-        b"".join(body)
-        seen.clear()
-        b"".join(app(dict(environ), lambda status, headers, exc=None: seen.append(
-            f"{status} X-Cache={dict(headers).get('X-Cache')}")))
         per_request_us(app, environ, 200)  # warm: the page is stored, pools are open
-        print(f"{name:18} second answer {seen[0]}")
+        print(f"{name:18} answers {answer(app, environ)}")
     results: dict[str, list[float]] = {name: [] for name in apps}
     for _ in range(options.rounds):
         for name, app in apps.items():
