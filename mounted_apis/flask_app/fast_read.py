@@ -41,6 +41,7 @@ from common.client_address import client_ip
 from throttling.limiter import default_policy
 
 from .auth import public
+from .ratelimit import write_headers
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -68,12 +69,15 @@ def cached_read(view: View) -> View:
             plan.confirm_token(outcome, claims)
         record_user(environ.get("asgi.scope"), user_id)  # for the access log
         if outcome.page is not None:
-            return Response(outcome.page.body, mimetype="application/json",
-                            headers={"X-Cache": "HIT"})
-        response = current_app.make_response(view(**kwargs))
-        if response.status_code == 200:
-            plan.store(outcome, response.get_data())
-        response.headers["X-Cache"] = "MISS"
+            response = Response(outcome.page.body, mimetype="application/json",
+                                headers={"X-Cache": "HIT"})
+        else:
+            response = current_app.make_response(view(**kwargs))
+            if response.status_code == 200:
+                plan.store(outcome, response.get_data())
+            response.headers["X-Cache"] = "MISS"
+        if outcome.decision is not None:
+            write_headers(outcome.decision, response)
         return response
 
     return public(wrapped_view)  # type: ignore[return-value]

@@ -11,8 +11,12 @@ the key). Over the limit, `enforce` raises RateLimited (429, Retry-After);
 with the cache down it fails open, or raises ServiceUnavailable (503) when
 `strict=True` (token, refresh, password reset).
 
-The limiter's decision becomes the `RateLimit` and `RateLimit-Policy`
-headers at the edge (common/asgi/edge.py), on whatever answer follows.
+The limiter returns its decision; `rate_limited` writes it as the
+`RateLimit` and `RateLimit-Policy` headers on whatever answer follows (200,
+404, 422 alike) with `after_this_request`. A refusal (429) raises instead
+of returning: its headers are written by the edge (common/asgi/edge.py),
+which the limiter tells of every decision, and which owns these two names
+(it writes the decision it was told of over a framework's, the same values).
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import Response, after_this_request, g, request
 
 from common.client_address import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,
     Policy,
+    RateLimitDecision,
     default_policy,
     enforce,
     ip_policy,
@@ -68,9 +73,17 @@ def rate_limited(
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped_view(**kwargs: Any) -> Any:
-            enforce(policy_for(), strict=strict)
+            decision = enforce(policy_for(), strict=strict)
+            if decision is not None:  # None: the cache is down and limits fail open
+                after_this_request(functools.partial(write_headers, decision))
             return view(**kwargs)
 
         return wrapped_view  # type: ignore[return-value]
 
     return decorator
+
+
+def write_headers(decision: RateLimitDecision, response: Response) -> Response:
+    """The decision as the IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers)."""
+    response.headers.update(decision.headers())
+    return response
