@@ -3,13 +3,11 @@
 Flask turns a view's dict return value into JSON with `app.json`; its
 default provider sorts keys, escapes non-ASCII and appends a newline. The
 contract wants the same bytes at every prefix, so `ContractJSONProvider`
-writes what DRF (UNICODE_JSON, COMPACT_JSON, STRICT_JSON) and FastAPI's
-JSONResponse write: keys in insertion order, UTF-8, compact separators, no
-NaN, nothing after the closing brace.
+writes keys in insertion order, UTF-8, compact separators, no NaN, nothing
+after the closing brace.
 
-The `*_public` functions are the output "serializers": one dict per
-resource, fields in the order DRF's OutputSerializers declare them. None of
-them has a password field.
+The `*_public` functions are the output shapes: one dict per resource,
+fields in the contract's order. None of them has a password field.
 """
 
 from __future__ import annotations
