@@ -1,8 +1,8 @@
 """Speed: the cached public read in one cache round trip. The idiom is in auth.py and ratelimit.py.
 
     @bp.get("")
-    @documented(...)
     @cached_read              # a HIT answers here; a MISS runs the view and stores its body
+    @documented(...)          # below: spectree's wrapper costs a HIT nothing
     def list_books(): ...
 
 What a Flask user would write for a cached, rate-limited public read:
@@ -23,7 +23,8 @@ marked `@public`, so `load_logged_in_user` leaves its token to this
 decorator (it reads it from the WSGI environ, without building werkzeug's
 header objects).
 
-Measured with `manage.py bench` (mounted_apis/flask_app/README.md, "Speed").
+What it buys is measured in mounted_apis/flask_app/README.md ("Speed, kept
+apart"), by benchmarks/flask_cached_read.py and `manage.py bench`.
 """
 
 from __future__ import annotations
