@@ -19,7 +19,9 @@ a Flask app's URL map and the Pydantic models each view declares:
 serves it). What spectree has no argument for is added by
 `_what_spectree_cannot_say`: the token endpoint's form-encoded body
 (spectree writes forms as multipart), a JSON body that may be left out,
-response headers, and the path ids' type (the `digits` converter is ours).
+response headers, and the path ids' type (the `digits` converter is ours);
+it also drops what spectree writes twice (a query model as a component
+besides its parameters, and each parameter's words inside its schema).
 """
 
 from __future__ import annotations
