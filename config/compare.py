@@ -169,10 +169,10 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FASTAPI}.routes.books:create_book",
         ),
         flask=_flask(
-            "Flask hands over the decoded JSON and nothing more: presence, types and DRF's "
-            "messages come from the project's small parsing module.",
-            f"{FLASK}.blueprints.books:BOOK_INPUT",
-            f"{FLASK}.parsing:validate",
+            "Flask hands over the request and nothing more: presence, JSON types and the "
+            "messages come from the app's small parsing module; the values from the domain.",
+            f"{FLASK}.blueprints.books:BOOK_FIELDS",
+            f"{FLASK}.parsing:fields",
             f"{FLASK}.blueprints.books:create_book",
         ),
         shared=("books.services:book_create",),
@@ -273,8 +273,8 @@ CONCEPTS: tuple[Concept, ...] = (
         flask=_flask(
             "Nothing built in: a before_app_request hook puts the user on `g` (one request's "
             "globals) and a small decorator refuses a request without one.",
-            f"{FLASK}.auth:load_user",
-            f"{FLASK}.auth:require_login",
+            f"{FLASK}.auth:load_logged_in_user",
+            f"{FLASK}.auth:login_required",
             f"{FLASK}.blueprints.auth:me",
         ),
         shared=("accounts.tokens:bearer_from_header",
@@ -379,7 +379,7 @@ CONCEPTS: tuple[Concept, ...] = (
             "A decorator wraps the view: it answers a hit itself and calls the view only on a "
             "miss, storing the body the view rendered.",
             f"{FLASK}.blueprints.books:get_book",
-            tuned=(f"{FLASK}.ratelimit:cached_read",),
+            tuned=(f"{FLASK}.fast_read:cached_read",),
         ),
         shared=("books.cache:_bump_on_write", "books.cache:VersionedCache.bump_on_commit"),
     ),
@@ -445,10 +445,11 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FASTAPI}.docs:install_docs",
         ),
         flask=_flask(
-            "Flask has no schema of its own: spectree generates the document (openapi.py) "
-            "from the URL map, the declared facts and the Pydantic models; the UIs are two "
-            "small pages.",
-            f"{FLASK}.openapi:generate",
+            "Flask has no schema of its own: spectree writes the document (openapi.py) "
+            "from the URL map, each view's docstring and the Pydantic models its "
+            "@documented names; the UIs are two small pages.",
+            f"{FLASK}.blueprints.books:update_book",
+            f"{FLASK}.openapi:documented",
             f"{FLASK}.docs:openapi_json",
             f"{FLASK}.docs:init_app",
         ),

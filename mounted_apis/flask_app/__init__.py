@@ -3,29 +3,33 @@
     from mounted_apis.flask_app import create_app
     app = create_app()      # config.asgi mounts it behind a2wsgi at /api/flask
 
-It reuses the Django project whole: models, services, selectors, the token
-service, the limiter, the error set. What is Flask's own:
+It reuses the Django project whole: models, rules, services, selectors, the
+token service, the limiter, the error set. What is Flask's own (README.md
+walks through it):
 
     blueprints/  one blueprint per area (auth, users, books, demos, health)
-    auth.py      g.user from the Bearer token; require_login, require_role(...)
+    auth.py      g.user loaded once per request; @public, @login_required, @require_role
     ratelimit.py @rate_limited(policy): the shared limiter as a decorator
-    parsing.py   explicit JSON / form / query parsing, DRF's messages
-    rendering.py the JSON provider (DRF's bytes) and the resources' dicts
-    errors.py    error handlers: every failure in the shared envelope
+    parsing.py   reading bodies and query strings, explicitly
+    schemas.py   the request and response models the OpenAPI document names
+    openapi.py   spectree: @documented(...) on each view, the document from them
+    rendering.py the JSON provider (compact UTF-8) and the resources' dicts
+    errors.py    error handlers: every failure in the contract's envelope
     routing.py   URL rules without HEAD, digits-only ids
     db.py        connections given back at the end of every request
     metrics.py   the matched rule, reported to /metrics
-    docs.py      Swagger UI (offline) and the OpenAPI document (openapi.py)
+    docs.py      Swagger UI and ReDoc (offline) and /openapi.json
+    fast_read.py speed: @cached_read, the one-round-trip cached read
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from . import db, docs, errors, metrics
+from . import db, docs, errors, metrics, rendering
 from .blueprints import auth, books, demos, health, users
 from .rendering import ContractJSONProvider
 from .routing import ContractRule, DigitsConverter, reject_empty_segments
@@ -36,27 +40,6 @@ class ContractFlask(Flask):
 
     json_provider_class = ContractJSONProvider
     url_rule_class = ContractRule
-
-    # Enough for every view, hook and error handler the app registers.
-    MAX_REMEMBERED_FUNCTIONS = 1024
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Flask's answer, remembered per function (Flask's documented override point).
-
-        Flask asks this of the view and of every request hook on every
-        request, and each time runs `inspect.iscoroutinefunction`; whether a
-        function is `async def` never changes.
-        """
-        sync = self._sync_functions.get(func)
-        if sync is None:
-            sync = super().ensure_sync(func)
-            if len(self._sync_functions) < self.MAX_REMEMBERED_FUNCTIONS:
-                self._sync_functions[func] = sync
-        return sync
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -78,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     db.init_app(app)
     metrics.init_app(app)
+    rendering.init_app(app)
     for blueprint in (auth.bp, users.bp, books.bp, demos.bp, health.bp):
         app.register_blueprint(blueprint)
     docs.init_app(app)

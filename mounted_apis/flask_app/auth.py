@@ -1,25 +1,27 @@
-"""Who is calling: `g.user` from the Bearer token, and the access-control decorators.
+"""Who is calling: `g.user`, loaded once per request, and the access-control decorators.
 
     @bp.get("/me")
-    @require_login            # 401 without a token
+    @login_required           # 401 without a user
     @rate_limited()           # then spend the caller's budget
     def me(): ...
 
-`load_user` runs before every request (the /auth blueprint registers it with
-`before_app_request`, as the auth blueprint of Flask's tutorial does) and
-sets `g.user` (a User or None) and `g.access` (the verified token's
-AccessContext, for logout). It follows DRF's authentication step:
+`load_logged_in_user` runs before every request (the /auth blueprint
+registers it with `before_app_request`, as the auth blueprint of Flask's
+tutorial does) and sets `g.user` (a User or None) and `g.access` (the
+verified token's AccessContext, for logout):
 
-- no Authorization header, or another scheme: anonymous (g.user = None);
-- a Bearer token the token service refuses (`token_service.authenticate_access`:
-  simplejwt's TokenBackend, then the login family, as DRF's
-  JWTAuthentication subclass checks it): 401 `invalid_token` at once,
-  before any permission check, rate limit or body parsing;
+- no Authorization header, or another scheme: anonymous (`g.user = None`);
+- a Bearer token the token service refuses: 401 `invalid_token` at once,
+  before any decorator of the view runs;
 - nothing at all when routing already failed (404/405 come first: no
-  credentials can make a missing path or method exist), or when the view is
-  marked `@ignore_credentials` (register, token, refresh, health, docs:
-  DRF's `authentication_classes = []`, so a stale token cannot turn a login
-  into a 401).
+  credentials make a missing path or method exist), or for a view marked
+  `@public` (register, token, refresh, password reset, health, docs), so a
+  stale token cannot turn a login into a 401.
+
+`login_required` and `require_role` refuse with the domain's errors
+(NotAuthenticated 401, PermissionDenied 403); errors.py answers them.
+They go above `@rate_limited` on every view: a refusal for credentials or
+permission spends no rate-limit budget.
 """
 
 from __future__ import annotations
@@ -36,34 +38,34 @@ from common.errors import NotAuthenticated, PermissionDenied
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-# The attribute `ignore_credentials` sets on a view function.
-_IGNORES_CREDENTIALS = "ignores_credentials"
+# The attribute `public` sets on a view function.
+_PUBLIC = "reads_no_credentials"
 
 
-def ignore_credentials(view: View) -> View:
+def public(view: View) -> View:
     """Mark a view that authenticates nobody: its Authorization header is not read."""
-    setattr(view, _IGNORES_CREDENTIALS, True)
+    setattr(view, _PUBLIC, True)
     return view
 
 
-def authenticates_itself(view: View) -> View:
-    """Mark a view that reads the token itself (ratelimit.cached_read): load_user skips it."""
-    return ignore_credentials(view)
-
-
-def _view_ignores_credentials() -> bool:
+def _view_is_public() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, _IGNORES_CREDENTIALS, False))
+    # Decorators above @public (spectree's) keep the mark through __wrapped__.
+    while view is not None:
+        if getattr(view, _PUBLIC, False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
 
 
-def load_user() -> None:
+def load_logged_in_user() -> None:
     """Set g.user / g.access from the Bearer token (see the module docstring).
 
     :raise InvalidToken: a token was sent and is bad, expired or revoked (401).
     """
     g.user = None
     g.access = None
-    if request.routing_exception is not None or _view_ignores_credentials():
+    if request.routing_exception is not None or _view_is_public():
         return
     token = bearer_from_header(request.headers.get("Authorization"))  # InvalidToken if malformed
     if token is None:
@@ -73,7 +75,7 @@ def load_user() -> None:
     record_user(request.environ.get("asgi.scope"), g.user.pk)  # the access log names the user
 
 
-def require_login(view: View) -> View:
+def login_required(view: View) -> View:
     """401 `not_authenticated` (with a Bearer challenge) when there is no user."""
 
     @functools.wraps(view)
@@ -86,8 +88,9 @@ def require_login(view: View) -> View:
 
 
 def require_role(role: str) -> Callable[[View], View]:
-    """401 without a user, 403 `permission_denied` for a user of another role.
+    """403 `permission_denied` for a user of another role (use under @login_required).
 
+        @login_required
         @require_role("admin")
     """
 
@@ -103,4 +106,3 @@ def require_role(role: str) -> Callable[[View], View]:
         return wrapped_view  # type: ignore[return-value]
 
     return decorator
-

@@ -1,9 +1,9 @@
 """Flask's side of the shared error contract: every failure becomes the envelope.
 
 `init_app(app)` registers one handler per kind of exception with
-`app.register_error_handler`, the Flask idiom for what
-`common.drf.exceptions.exception_handler` does for DRF. Flask picks the most specific
-handler by the exception's class hierarchy:
+`app.register_error_handler`, Flask's way to turn exceptions into
+responses. Flask picks the most specific handler by the exception's class
+hierarchy:
 
     ApplicationError          -> its own status, body() and response_headers()
     OAuthError                -> RFC 6749 §5.2 {"error", "error_description"}
@@ -14,7 +14,7 @@ handler by the exception's class hierarchy:
     any other Exception       -> 500 internal_error, nothing of the original text
 
 Every body is rendered by rendering.ContractJSONProvider (compact, UTF-8),
-so the bytes match what DRF's JSONRenderer and FastAPI write.
+so the bytes are the same as at the other prefixes.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def handle_http_exception(exc: HTTPException) -> Response:
 
 
 def handle_database_unavailable(exc: Exception) -> Response:
-    """The database refused or dropped the connection: 503, as DRF answers."""
+    """The database refused or dropped the connection: 503 service_unavailable."""
     logger.warning("database unavailable: %s", exc.__class__.__name__)
     return error_response(ServiceUnavailable())
 

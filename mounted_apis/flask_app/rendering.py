@@ -1,22 +1,20 @@
-"""JSON out, byte for byte as DRF's JSONRenderer writes it, and the resources' shapes.
+"""JSON out, byte for byte as every prefix writes it, and the resources' shapes.
 
 Flask turns a view's dict return value into JSON with `app.json`; its
 default provider sorts keys, escapes non-ASCII and appends a newline. The
 contract wants the same bytes at every prefix, so `ContractJSONProvider`
-writes what DRF (UNICODE_JSON, COMPACT_JSON, STRICT_JSON) and FastAPI's
-JSONResponse write: keys in insertion order, UTF-8, compact separators, no
-NaN, nothing after the closing brace.
+writes keys in insertion order, UTF-8, compact separators, no NaN, nothing
+after the closing brace.
 
-The `*_public` functions are the output "serializers": one dict per
-resource, fields in the order DRF's OutputSerializers declare them. None of
-them has a password field.
+The `*_public` functions are the output shapes: one dict per resource,
+fields in the contract's order. None of them has a password field.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Flask, Response, current_app
 from flask.json.provider import DefaultJSONProvider
 
 from accounts.models import User
@@ -83,7 +81,20 @@ def page_body(
 
 
 def no_content() -> Response:
-    """204 with no body and, as DRF sends it, no Content-Type."""
-    response = Response(status=204)
-    del response.headers["Content-Type"]
+    """204: no body."""
+    return Response(status=204)
+
+
+def drop_content_type_without_body(response: Response) -> Response:
+    """after_request: a 204 has no body, so no Content-Type either.
+
+    werkzeug gives every Response a default Content-Type (text/html); the
+    contract's 204s carry none, at every prefix.
+    """
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
     return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(drop_content_type_without_body)

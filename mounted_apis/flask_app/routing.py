@@ -1,6 +1,6 @@
 """URL rules that route the contract's way: exact methods, digits-only ids.
 
-Two of werkzeug's defaults differ from the contract (and from DRF):
+Three of werkzeug's defaults differ from the contract:
 
 - a rule with GET also matches HEAD, and Flask adds OPTIONS to every rule;
   the contract answers OPTIONS with 405 and leaves both out of `Allow`.
@@ -12,7 +12,7 @@ Two of werkzeug's defaults differ from the contract (and from DRF):
   even with `merge_slashes` off); `reject_empty_segments` makes it the 404
   it is at the other prefixes;
 - `<int:...>` matches any Unicode digit ("٣" is 3); `<digits:...>`
-  (`DigitsConverter`) takes ASCII digits only, as DRF's `[0-9]+` does, so
+  (`DigitsConverter`) takes ASCII digits only, as the other prefixes do, so
   /books/abc and /books/٣ are the plain 404 of an unknown path.
 """
 

@@ -8,13 +8,22 @@ from flask import Blueprint
 
 from common.health import health_report
 
-from ..auth import ignore_credentials
+from ..auth import public
+from ..openapi import answers, documented
+from ..schemas import HealthReport
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
-@ignore_credentials  # not authenticated, not rate limited: monitors poll it
+@documented("health", resp=answers(
+    (200, HealthReport, "Both answer."), 503,
+    words={503: "A dependency is down: the report names the failing check."}, report=(503,)))
+@public  # not authenticated, not rate limited: monitors poll it
 def health() -> tuple[dict[str, Any], int]:
+    """Database and cache checks
+
+    200 when both answer; 503 names the failing check. Not rate limited.
+    """
     status, body = health_report()
     return body, status

@@ -56,7 +56,8 @@ def test_the_idiom_comes_before_the_tuned_read() -> None:
     tuned = {"books.views:BookViewSet._cached_read", "books.views:BookViewSet._from_cache",
              "mounted_apis.fastapi_app.fast_read:cached_read",
              "mounted_apis.fastapi_app.fast_read:CachedRead",
-             "mounted_apis.flask_app.ratelimit:cached_read"}
+             "mounted_apis.fastapi_app.fast_read:CachedReadRoute",
+             "mounted_apis.flask_app.fast_read:cached_read"}
     for concept in CONCEPTS:
         for implementation in concept.implementations:
             assert not tuned & set(implementation.references), (concept.slug, implementation)

@@ -1,4 +1,4 @@
-"""auth.py and ratelimit.py: who is calling, in DRF's check order."""
+"""auth.py and ratelimit.py: who is calling, checked before the limiter counts."""
 
 from __future__ import annotations
 
@@ -48,11 +48,33 @@ def test_admin_only_is_403_for_a_user_before_the_rate_limit(
     assert "RateLimit" not in response.headers
 
 
-def test_an_anonymous_write_spends_the_budget_then_is_401(client: TestClient) -> None:
-    """BookViewSet has no permission class: DRF throttles first, then finds no user."""
+def test_an_anonymous_write_is_401_before_the_rate_limit(client: TestClient) -> None:
+    """@login_required sits above @rate_limited: the refusal spends no budget."""
     response = client.post(f"{PREFIX}/books", json={})
     assert response.status_code == 401
-    assert response.headers["RateLimit-Policy"].startswith('"anon"')
+    assert "RateLimit" not in response.headers
+
+
+def test_a_write_to_someone_elses_book_is_403_before_the_rate_limit(
+    client: TestClient, alice_headers: dict[str, str]
+) -> None:
+    from accounts.models import User
+    from books.models import Book
+
+    bob = User.objects.create_user(username="bob", email="bob@example.com", password=PASSWORD)
+    book = Book.objects.create(title="Dune", author="F. H.", year=1965, created_by=bob)
+    response = client.patch(f"{PREFIX}/books/{book.pk}", json={"title": "x"},
+                            headers=alice_headers)
+    assert response.status_code == 403
+    assert "RateLimit" not in response.headers
+
+
+def test_a_non_admin_asking_for_another_user_is_403_before_the_rate_limit(
+    client: TestClient, alice_headers: dict[str, str]
+) -> None:
+    response = client.get(f"{PREFIX}/users/987654", headers=alice_headers)
+    assert response.status_code == 403
+    assert "RateLimit" not in response.headers
 
 
 def test_authenticated_requests_spend_the_users_budget(
