@@ -28,7 +28,7 @@ import weakref
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -46,11 +46,15 @@ from common.redis_wire import LoopRedis, ThreadRedis
 ASYNC_CONNECT_TIMEOUT = 1.0
 ASYNC_SOCKET_TIMEOUT = 2.0
 
-_UNSET = object()
-# sync_redis()'s client per cache backend object (gone with the backend).
-_sync_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-# Registered scripts per client (keyed by id: clients live as long as the process).
-_scripts: dict[int, dict[str, Any]] = {}
+# sync_redis()'s client per cache LOCATION, for the life of the process. Not
+# per cache backend object: Django keeps its backends in a context-local, and
+# a2wsgi runs each request in a fresh context, so a backend (and the client
+# django-redis builds for it) is new for every DRF and Flask request.
+_sync_clients: dict[str, Any] = {}
+
+# The attribute on a client that holds its registered scripts: they live and
+# die with the client they run on, never in a table keyed by a client's id.
+_SCRIPTS_ATTRIBUTE = "_registered_scripts"
 
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
@@ -82,6 +86,7 @@ def _cache_config() -> _CacheConfig:
 def _forget_cache_config(*, setting: str, **kwargs: Any) -> None:
     if setting == "CACHES":
         _cache_config.cache_clear()
+        _sync_clients.clear()
 
 
 def uses_redis() -> bool:
@@ -107,18 +112,20 @@ def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
 
 
 def sync_redis() -> Any | None:
-    """django-redis's own client (its connection pool), or None without Redis.
+    """The process's blocking redis-py client on django-redis's pool, or None without Redis.
 
-    `django_redis.get_redis_connection`, django-redis's documented way to
-    the raw client, remembered per cache backend object: Django keeps one
-    per thread (each holding the shared pool), and this is asked on every
-    request.
+    Built once per cache LOCATION by `django_redis.get_redis_connection`
+    (django-redis's documented way to the raw client). django-redis keeps one
+    connection pool per URL for the process; this keeps one client around it,
+    so a request costs a dict lookup, not a new client object.
     """
-    backend = caches["default"]
-    client = _sync_clients.get(backend, _UNSET)
-    if client is _UNSET:
-        client = get_redis_connection("default") if uses_redis() else None
-        _sync_clients[backend] = client
+    config = _cache_config()
+    if not config.uses_redis:
+        return None
+    client = _sync_clients.get(config.location)
+    if client is None:
+        client = get_redis_connection("default")
+        _sync_clients[config.location] = client
     return client
 
 
@@ -173,8 +180,15 @@ async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any
 
 
 def script(client: Any, source: str) -> Any:
-    """A registered Lua script (EVALSHA, loaded on first use) for this client."""
-    scripts = _scripts.setdefault(id(client), {})
+    """A registered Lua script (EVALSHA, loaded on first use) for this client.
+
+    Kept on the client itself: a script holds its client, and a table of
+    scripts outside it would hold every client ever asked for.
+    """
+    scripts: dict[str, Any] | None = getattr(client, _SCRIPTS_ATTRIBUTE, None)
+    if scripts is None:
+        scripts = {}
+        setattr(client, _SCRIPTS_ATTRIBUTE, scripts)
     registered = scripts.get(source)
     if registered is None:
         registered = client.register_script(source)
