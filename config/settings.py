@@ -199,6 +199,8 @@ if REDIS_URL:
             "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "api"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # redis-py's client, counting failed commands for /metrics.
+                "REDIS_CLIENT_CLASS": "common.redis_metrics.CountingRedis",
                 # Fail fast when Redis is down: callers degrade (cache MISS,
                 # fail-open limits, 503 on login) instead of hanging.
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
