@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import gc
 import threading
+import weakref
 
 import pytest
 from django.core.cache import caches
@@ -63,7 +64,8 @@ def test_a_scripts_table_never_outlives_its_client() -> None:
     clients = [_FakeClient() for _ in range(100)]
     for client in clients:
         script(client, "return 1")
+    alive = [weakref.ref(client) for client in clients]
     del clients, client
     gc.collect()
 
-    assert not [obj for obj in gc.get_objects() if isinstance(obj, _FakeClient)]
+    assert [ref for ref in alive if ref() is not None] == []
