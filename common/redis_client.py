@@ -1,7 +1,7 @@
 """Direct Redis access beside Django's cache API, for the hot paths that need it.
 
     client = sync_redis()          # None unless the default cache is django-redis
-    client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
+    client = async_redis()         # redis-py's asyncio client, one per event loop
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
 Why not only `django.core.cache.cache`: every call through it is one round
@@ -26,6 +26,7 @@ import asyncio
 import functools
 import weakref
 from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,9 +34,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
-from common import redis_wire
-from common.redis_wire import LoopRedis, ThreadRedis
+from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -129,54 +130,37 @@ def sync_redis() -> Any | None:
     return client
 
 
-# One per cache LOCATION (tests point the cache elsewhere): each holds a socket per thread.
-_thread_clients: dict[str, ThreadRedis | None] = {}
-
-
 def thread_redis() -> Any | None:
     """The hot path's blocking client, for worker threads; None without Redis.
 
-    common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
-    redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
-    client (`sync_redis()`) for any other. Only the cached read's one
-    command goes through it; everything else uses `sync_redis()`.
+    `sync_redis()`'s: the cached read's MULTI/EXEC borrows a connection from
+    django-redis's pool like every other call.
     """
-    config = _cache_config()
-    if not config.uses_redis:
-        return None
-    location = config.location
-    client = _thread_clients.get(location)
-    if client is None:
-        if not redis_wire.supports(location):
-            return sync_redis()
-        options = settings.CACHES["default"].get("OPTIONS", {})
-        client = ThreadRedis(
-            location,
-            connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
-            socket_timeout=float(options.get("SOCKET_TIMEOUT") or 0.5),
-        )
-        _thread_clients[location] = client
-    return client
+    return sync_redis()
 
 
 def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """Run `commands` as one MULTI/EXEC on `client`; their replies, in order."""
-    if isinstance(client, ThreadRedis):
-        return client.transaction(commands)
-    pipe = client.pipeline(transaction=True)  # redis-py (a rediss:// URL)
+    pipe = client.pipeline(transaction=True)
     for command in commands:
         pipe.execute_command(*command)
-    return list(pipe.execute())
+    try:
+        return list(pipe.execute())
+    except RedisError:
+        count_redis_error("django-redis")
+        raise
 
 
 async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """`transaction` for the event loop's client."""
-    if isinstance(client, LoopRedis):
-        return await client.transaction(commands)
-    pipe = client.pipeline(transaction=True)  # redis.asyncio (a rediss:// URL)
+    pipe = client.pipeline(transaction=True)
     for command in commands:
         pipe.execute_command(*command)
-    return list(await pipe.execute())
+    try:
+        return list(await pipe.execute())
+    except RedisError:
+        count_redis_error(ASYNC_CLIENT_NAME)
+        raise
 
 
 def script(client: Any, source: str) -> Any:
@@ -197,13 +181,11 @@ def script(client: Any, source: str) -> Any:
 
 
 def async_redis() -> Any | None:
-    """An asyncio Redis client for the running event loop, or None without Redis.
+    """redis-py's asyncio client for the running event loop, or None without Redis.
 
-    common/redis_wire.py's LoopRedis (one pipelined connection) for redis://
-    and unix:// URLs; `redis.asyncio.Redis` for any other (rediss://, TLS).
-    Both answer the calls the hot paths make (`register_script`, `set`).
-    One client per loop: asyncio connections belong to the loop that opened
-    them, and tests start a loop per TestClient.
+    One client (and its connection pool) per loop: asyncio connections
+    belong to the loop that opened them, and tests start a loop per
+    TestClient. redis-py parses replies with hiredis when it is installed.
     """
     config = _cache_config()
     if not config.uses_redis:
@@ -214,19 +196,30 @@ def async_redis() -> Any | None:
     clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(location)
     if client is None:
-        if redis_wire.supports(location):
-            client = LoopRedis(location, connect_timeout=ASYNC_CONNECT_TIMEOUT,
-                               reply_timeout=ASYNC_SOCKET_TIMEOUT)
-        else:
-            import redis.asyncio
-
-            client = redis.asyncio.Redis.from_url(
-                location,
-                socket_timeout=ASYNC_SOCKET_TIMEOUT,
-                socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
-            )
+        client = _new_async_client(location, settings.CACHES["default"].get("OPTIONS", {}))
         clients[location] = client
     return client
+
+
+def _new_async_client(location: str, options: dict[str, Any]) -> Any:
+    """A redis.asyncio client for the cache's LOCATION: direct, or the master behind Sentinel."""
+    timeouts: dict[str, Any] = {"socket_timeout": ASYNC_SOCKET_TIMEOUT,
+                                "socket_connect_timeout": ASYNC_CONNECT_TIMEOUT}
+    sentinels = options.get("SENTINELS")
+    if not sentinels:
+        return CountingAsyncRedis.from_url(location, **timeouts)
+    # django-redis's form (config/settings.py): the master's name is the URL's host.
+    from redis.asyncio.sentinel import Sentinel
+
+    parts = urlsplit(location)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        sentinels, sentinel_kwargs=options.get("SENTINEL_KWARGS"),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        ssl=parts.scheme == "rediss", **timeouts,
+    )
+    return sentinel.master_for(parts.hostname or "", redis_class=CountingAsyncRedis,
+                               db=int(parts.path.strip("/") or 0))
 
 
 # --- Bytes in, bytes out, on whichever store is configured ------------------------------

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
+import redis.asyncio
 from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -80,6 +81,23 @@ class CountingRedis(redis.Redis):
             raise  # a script's first run after SCRIPT FLUSH: redis-py loads it and retries
         except redis.RedisError:
             REDIS_ERRORS.labels("django-redis").inc()
+            raise
+
+
+# The asyncio client's label in redis_errors_total.
+ASYNC_CLIENT_NAME = "asyncio"
+
+
+class CountingAsyncRedis(redis.asyncio.Redis):
+    """redis-py's asyncio client (common.redis_client.async_redis), counting failed commands."""
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        try:
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except redis.exceptions.NoScriptError:
+            raise
+        except redis.RedisError:
+            REDIS_ERRORS.labels(ASYNC_CLIENT_NAME).inc()
             raise
 
 
