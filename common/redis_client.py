@@ -1,7 +1,7 @@
 """Direct Redis access beside Django's cache API, for the hot paths that need it.
 
     client = sync_redis()          # None unless the default cache is django-redis
-    client = async_redis()         # redis-py's asyncio client, one per event loop
+    client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
 Why not only `django.core.cache.cache`: every call through it is one round
@@ -36,7 +36,9 @@ from django.dispatch import receiver
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from common import redis_wire
 from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
+from common.redis_wire import LoopRedis, ThreadRedis
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -130,18 +132,47 @@ def sync_redis() -> Any | None:
     return client
 
 
+# One per cache LOCATION (tests point the cache elsewhere): each holds a socket per thread.
+_thread_clients: dict[str, ThreadRedis] = {}
+
+
+def _wire_speaks(location: str) -> bool:
+    """True when common/redis_wire.py serves this cache: redis:// or unix://, no Sentinel."""
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return redis_wire.supports(location) and not options.get("SENTINELS")
+
+
 def thread_redis() -> Any | None:
     """The hot path's blocking client, for worker threads; None without Redis.
 
-    `sync_redis()`'s: the cached read's MULTI/EXEC borrows a connection from
-    django-redis's pool like every other call.
+    common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
+    redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
+    client (`sync_redis()`) for TLS and Sentinel. Only the cached read's one
+    transaction goes through it; everything else uses `sync_redis()`.
     """
-    return sync_redis()
+    config = _cache_config()
+    if not config.uses_redis:
+        return None
+    location = config.location
+    client = _thread_clients.get(location)
+    if client is None:
+        if not _wire_speaks(location):
+            return sync_redis()
+        options = settings.CACHES["default"].get("OPTIONS", {})
+        client = ThreadRedis(
+            location,
+            connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
+            socket_timeout=float(options.get("SOCKET_TIMEOUT") or 0.5),
+        )
+        _thread_clients[location] = client
+    return client
 
 
 def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """Run `commands` as one MULTI/EXEC on `client`; their replies, in order."""
-    pipe = client.pipeline(transaction=True)
+    if isinstance(client, ThreadRedis):
+        return client.transaction(commands)  # counts its own errors
+    pipe = client.pipeline(transaction=True)  # redis-py: TLS, Sentinel
     for command in commands:
         pipe.execute_command(*command)
     try:
@@ -153,7 +184,9 @@ def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
 
 async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """`transaction` for the event loop's client."""
-    pipe = client.pipeline(transaction=True)
+    if isinstance(client, LoopRedis):
+        return await client.transaction(commands)
+    pipe = client.pipeline(transaction=True)  # redis.asyncio: TLS, Sentinel
     for command in commands:
         pipe.execute_command(*command)
     try:
@@ -181,11 +214,14 @@ def script(client: Any, source: str) -> Any:
 
 
 def async_redis() -> Any | None:
-    """redis-py's asyncio client for the running event loop, or None without Redis.
+    """An asyncio Redis client for the running event loop, or None without Redis.
 
-    One client (and its connection pool) per loop: asyncio connections
-    belong to the loop that opened them, and tests start a loop per
-    TestClient. redis-py parses replies with hiredis when it is installed.
+    common/redis_wire.py's LoopRedis (one pipelined connection) for redis://
+    and unix:// URLs; redis-py's `redis.asyncio` client for TLS (rediss://)
+    and for the master behind Sentinel. Both answer the calls the hot paths
+    make (`register_script`, `set`). One client per loop: asyncio
+    connections belong to the loop that opened them, and tests start a loop
+    per TestClient.
     """
     config = _cache_config()
     if not config.uses_redis:
@@ -196,13 +232,17 @@ def async_redis() -> Any | None:
     clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(location)
     if client is None:
-        client = _new_async_client(location, settings.CACHES["default"].get("OPTIONS", {}))
+        if _wire_speaks(location):
+            client = LoopRedis(location, connect_timeout=ASYNC_CONNECT_TIMEOUT,
+                               reply_timeout=ASYNC_SOCKET_TIMEOUT)
+        else:
+            client = _new_async_client(location, settings.CACHES["default"].get("OPTIONS", {}))
         clients[location] = client
     return client
 
 
 def _new_async_client(location: str, options: dict[str, Any]) -> Any:
-    """A redis.asyncio client for the cache's LOCATION: direct, or the master behind Sentinel."""
+    """redis-py's asyncio client for LOCATION: direct (TLS), or the master behind Sentinel."""
     timeouts: dict[str, Any] = {"socket_timeout": ASYNC_SOCKET_TIMEOUT,
                                 "socket_connect_timeout": ASYNC_CONNECT_TIMEOUT}
     sentinels = options.get("SENTINELS")
