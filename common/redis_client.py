@@ -37,6 +37,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
 from common import redis_wire
+from common.redis_epoch import epoch
 from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
 from common.redis_wire import LoopRedis, ThreadRedis
 
@@ -48,6 +49,9 @@ from common.redis_wire import LoopRedis, ThreadRedis
 # or a busy second would pass for an outage (and limits would fail open).
 ASYNC_CONNECT_TIMEOUT = 1.0
 ASYNC_SOCKET_TIMEOUT = 2.0
+
+# The key function that puts Redis's epoch in every key (config/settings.py).
+EPOCH_KEY_FUNCTION = "common.redis_epoch.make_key"
 
 # sync_redis()'s client per cache LOCATION, for the life of the process. Not
 # per cache backend object: Django keeps its backends in a context-local, and
@@ -66,6 +70,7 @@ class _CacheConfig(NamedTuple):
     uses_redis: bool
     location: str
     key_prefix: str
+    epoch_keys: bool  # keys carry Redis's epoch (common/redis_epoch.py)
 
 
 @functools.cache
@@ -82,6 +87,7 @@ def _cache_config() -> _CacheConfig:
         location=str(config.get("LOCATION", "")),
         key_prefix=_key_prefix(config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
                                config.get("KEY_FUNCTION")),
+        epoch_keys=config.get("KEY_FUNCTION") == EPOCH_KEY_FUNCTION,
     )
 
 
@@ -98,8 +104,11 @@ def uses_redis() -> bool:
 
 
 def raw_key(key: str) -> str:
-    """The key as stored: Django's KEY_PREFIX and version applied."""
-    return _cache_config().key_prefix + key
+    """The key as stored: Django's KEY_PREFIX and version applied (and Redis's epoch)."""
+    config = _cache_config()
+    if config.epoch_keys:
+        return config.key_prefix + epoch.current() + key
+    return config.key_prefix + key
 
 
 def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
@@ -107,9 +116,10 @@ def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
 
     `cache.make_key` would go through Django's connection proxy on every
     call, and the hot path builds five keys per request. A custom
-    KEY_FUNCTION is refused: the raw keys would no longer be Django's.
+    KEY_FUNCTION is refused (the raw keys would no longer be Django's), but
+    for common/redis_epoch.py's, which `raw_key` follows.
     """
-    if key_function is not None:
+    if key_function is not None and key_function != EPOCH_KEY_FUNCTION:
         raise ImproperlyConfigured("the hot read path needs Django's default cache KEY_FUNCTION")
     return f"{prefix}:{version}:"
 

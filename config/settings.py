@@ -247,6 +247,9 @@ if REDIS_URL or REDIS_SENTINEL_ADDRESSES:
             "LOCATION": (_sentinel_location(REDIS_URL, REDIS_SENTINEL_MASTER)
                          if REDIS_SENTINEL_ADDRESSES else REDIS_URL),
             "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "api"),
+            # Redis's run_id in every key: a Redis back with an older past
+            # (a snapshot, a lagging replica) serves none of it.
+            "KEY_FUNCTION": "common.redis_epoch.make_key",
             "OPTIONS": _redis_options,
         }
     }
