@@ -26,15 +26,19 @@ import asyncio
 import functools
 import weakref
 from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from common import redis_wire
+from common.redis_epoch import epoch
+from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
 from common.redis_wire import LoopRedis, ThreadRedis
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
@@ -46,11 +50,18 @@ from common.redis_wire import LoopRedis, ThreadRedis
 ASYNC_CONNECT_TIMEOUT = 1.0
 ASYNC_SOCKET_TIMEOUT = 2.0
 
-_UNSET = object()
-# sync_redis()'s client per cache backend object (gone with the backend).
-_sync_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-# Registered scripts per client (keyed by id: clients live as long as the process).
-_scripts: dict[int, dict[str, Any]] = {}
+# The key function that puts Redis's epoch in every key (config/settings.py).
+EPOCH_KEY_FUNCTION = "common.redis_epoch.make_key"
+
+# sync_redis()'s client per cache LOCATION, for the life of the process. Not
+# per cache backend object: Django keeps its backends in a context-local, and
+# a2wsgi runs each request in a fresh context, so a backend (and the client
+# django-redis builds for it) is new for every DRF and Flask request.
+_sync_clients: dict[str, Any] = {}
+
+# The attribute on a client that holds its registered scripts: they live and
+# die with the client they run on, never in a table keyed by a client's id.
+_SCRIPTS_ATTRIBUTE = "_registered_scripts"
 
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
@@ -59,6 +70,7 @@ class _CacheConfig(NamedTuple):
     uses_redis: bool
     location: str
     key_prefix: str
+    epoch_keys: bool  # keys carry Redis's epoch (common/redis_epoch.py)
 
 
 @functools.cache
@@ -75,6 +87,7 @@ def _cache_config() -> _CacheConfig:
         location=str(config.get("LOCATION", "")),
         key_prefix=_key_prefix(config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
                                config.get("KEY_FUNCTION")),
+        epoch_keys=config.get("KEY_FUNCTION") == EPOCH_KEY_FUNCTION,
     )
 
 
@@ -82,6 +95,7 @@ def _cache_config() -> _CacheConfig:
 def _forget_cache_config(*, setting: str, **kwargs: Any) -> None:
     if setting == "CACHES":
         _cache_config.cache_clear()
+        _sync_clients.clear()
 
 
 def uses_redis() -> bool:
@@ -90,8 +104,11 @@ def uses_redis() -> bool:
 
 
 def raw_key(key: str) -> str:
-    """The key as stored: Django's KEY_PREFIX and version applied."""
-    return _cache_config().key_prefix + key
+    """The key as stored: Django's KEY_PREFIX and version applied (and Redis's epoch)."""
+    config = _cache_config()
+    if config.epoch_keys:
+        return config.key_prefix + epoch.current() + key
+    return config.key_prefix + key
 
 
 def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
@@ -99,31 +116,40 @@ def _key_prefix(prefix: str, version: int, key_function: Any) -> str:
 
     `cache.make_key` would go through Django's connection proxy on every
     call, and the hot path builds five keys per request. A custom
-    KEY_FUNCTION is refused: the raw keys would no longer be Django's.
+    KEY_FUNCTION is refused (the raw keys would no longer be Django's), but
+    for common/redis_epoch.py's, which `raw_key` follows.
     """
-    if key_function is not None:
+    if key_function is not None and key_function != EPOCH_KEY_FUNCTION:
         raise ImproperlyConfigured("the hot read path needs Django's default cache KEY_FUNCTION")
     return f"{prefix}:{version}:"
 
 
 def sync_redis() -> Any | None:
-    """django-redis's own client (its connection pool), or None without Redis.
+    """The process's blocking redis-py client on django-redis's pool, or None without Redis.
 
-    `django_redis.get_redis_connection`, django-redis's documented way to
-    the raw client, remembered per cache backend object: Django keeps one
-    per thread (each holding the shared pool), and this is asked on every
-    request.
+    Built once per cache LOCATION by `django_redis.get_redis_connection`
+    (django-redis's documented way to the raw client). django-redis keeps one
+    connection pool per URL for the process; this keeps one client around it,
+    so a request costs a dict lookup, not a new client object.
     """
-    backend = caches["default"]
-    client = _sync_clients.get(backend, _UNSET)
-    if client is _UNSET:
-        client = get_redis_connection("default") if uses_redis() else None
-        _sync_clients[backend] = client
+    config = _cache_config()
+    if not config.uses_redis:
+        return None
+    client = _sync_clients.get(config.location)
+    if client is None:
+        client = get_redis_connection("default")
+        _sync_clients[config.location] = client
     return client
 
 
 # One per cache LOCATION (tests point the cache elsewhere): each holds a socket per thread.
-_thread_clients: dict[str, ThreadRedis | None] = {}
+_thread_clients: dict[str, ThreadRedis] = {}
+
+
+def _wire_speaks(location: str) -> bool:
+    """True when common/redis_wire.py serves this cache: redis:// or unix://, no Sentinel."""
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return redis_wire.supports(location) and not options.get("SENTINELS")
 
 
 def thread_redis() -> Any | None:
@@ -131,8 +157,8 @@ def thread_redis() -> Any | None:
 
     common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
     redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
-    client (`sync_redis()`) for any other. Only the cached read's one
-    command goes through it; everything else uses `sync_redis()`.
+    client (`sync_redis()`) for TLS and Sentinel. Only the cached read's one
+    transaction goes through it; everything else uses `sync_redis()`.
     """
     config = _cache_config()
     if not config.uses_redis:
@@ -140,7 +166,7 @@ def thread_redis() -> Any | None:
     location = config.location
     client = _thread_clients.get(location)
     if client is None:
-        if not redis_wire.supports(location):
+        if not _wire_speaks(location):
             return sync_redis()
         options = settings.CACHES["default"].get("OPTIONS", {})
         client = ThreadRedis(
@@ -155,26 +181,41 @@ def thread_redis() -> Any | None:
 def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """Run `commands` as one MULTI/EXEC on `client`; their replies, in order."""
     if isinstance(client, ThreadRedis):
-        return client.transaction(commands)
-    pipe = client.pipeline(transaction=True)  # redis-py (a rediss:// URL)
+        return client.transaction(commands)  # counts its own errors
+    pipe = client.pipeline(transaction=True)  # redis-py: TLS, Sentinel
     for command in commands:
         pipe.execute_command(*command)
-    return list(pipe.execute())
+    try:
+        return list(pipe.execute())
+    except RedisError:
+        count_redis_error("django-redis")
+        raise
 
 
 async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """`transaction` for the event loop's client."""
     if isinstance(client, LoopRedis):
         return await client.transaction(commands)
-    pipe = client.pipeline(transaction=True)  # redis.asyncio (a rediss:// URL)
+    pipe = client.pipeline(transaction=True)  # redis.asyncio: TLS, Sentinel
     for command in commands:
         pipe.execute_command(*command)
-    return list(await pipe.execute())
+    try:
+        return list(await pipe.execute())
+    except RedisError:
+        count_redis_error(ASYNC_CLIENT_NAME)
+        raise
 
 
 def script(client: Any, source: str) -> Any:
-    """A registered Lua script (EVALSHA, loaded on first use) for this client."""
-    scripts = _scripts.setdefault(id(client), {})
+    """A registered Lua script (EVALSHA, loaded on first use) for this client.
+
+    Kept on the client itself: a script holds its client, and a table of
+    scripts outside it would hold every client ever asked for.
+    """
+    scripts: dict[str, Any] | None = getattr(client, _SCRIPTS_ATTRIBUTE, None)
+    if scripts is None:
+        scripts = {}
+        setattr(client, _SCRIPTS_ATTRIBUTE, scripts)
     registered = scripts.get(source)
     if registered is None:
         registered = client.register_script(source)
@@ -186,10 +227,11 @@ def async_redis() -> Any | None:
     """An asyncio Redis client for the running event loop, or None without Redis.
 
     common/redis_wire.py's LoopRedis (one pipelined connection) for redis://
-    and unix:// URLs; `redis.asyncio.Redis` for any other (rediss://, TLS).
-    Both answer the calls the hot paths make (`register_script`, `set`).
-    One client per loop: asyncio connections belong to the loop that opened
-    them, and tests start a loop per TestClient.
+    and unix:// URLs; redis-py's `redis.asyncio` client for TLS (rediss://)
+    and for the master behind Sentinel. Both answer the calls the hot paths
+    make (`register_script`, `set`). One client per loop: asyncio
+    connections belong to the loop that opened them, and tests start a loop
+    per TestClient.
     """
     config = _cache_config()
     if not config.uses_redis:
@@ -200,19 +242,34 @@ def async_redis() -> Any | None:
     clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(location)
     if client is None:
-        if redis_wire.supports(location):
+        if _wire_speaks(location):
             client = LoopRedis(location, connect_timeout=ASYNC_CONNECT_TIMEOUT,
                                reply_timeout=ASYNC_SOCKET_TIMEOUT)
         else:
-            import redis.asyncio
-
-            client = redis.asyncio.Redis.from_url(
-                location,
-                socket_timeout=ASYNC_SOCKET_TIMEOUT,
-                socket_connect_timeout=ASYNC_CONNECT_TIMEOUT,
-            )
+            client = _new_async_client(location, settings.CACHES["default"].get("OPTIONS", {}))
         clients[location] = client
     return client
+
+
+def _new_async_client(location: str, options: dict[str, Any]) -> Any:
+    """redis-py's asyncio client for LOCATION: direct (TLS), or the master behind Sentinel."""
+    timeouts: dict[str, Any] = {"socket_timeout": ASYNC_SOCKET_TIMEOUT,
+                                "socket_connect_timeout": ASYNC_CONNECT_TIMEOUT}
+    sentinels = options.get("SENTINELS")
+    if not sentinels:
+        return CountingAsyncRedis.from_url(location, **timeouts)
+    # django-redis's form (config/settings.py): the master's name is the URL's host.
+    from redis.asyncio.sentinel import Sentinel
+
+    parts = urlsplit(location)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        sentinels, sentinel_kwargs=options.get("SENTINEL_KWARGS"),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        ssl=parts.scheme == "rediss", **timeouts,
+    )
+    return sentinel.master_for(parts.hostname or "", redis_class=CountingAsyncRedis,
+                               db=int(parts.path.strip("/") or 0))
 
 
 # --- Bytes in, bytes out, on whichever store is configured ------------------------------

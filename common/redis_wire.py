@@ -59,8 +59,13 @@ from urllib.parse import unquote, urlsplit
 
 import hiredis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from common.redis_metrics import count_redis_error
+
+# This client's label in redis_errors_total.
+CLIENT_NAME = "hot-read"
 
 SUPPORTED_SCHEMES = ("redis", "unix")
 
@@ -243,10 +248,14 @@ class LoopRedis:
 
     async def execute(self, *args: Arg) -> Any:
         """Send one command; its reply. :raise redis.exceptions.RedisError: any failure."""
-        protocol = self._protocol
-        if protocol is None or protocol.closed:
-            protocol = await self._connection()
-        reply = await protocol.send(pack_command(args))
+        try:
+            protocol = self._protocol
+            if protocol is None or protocol.closed:
+                protocol = await self._connection()
+            reply = await protocol.send(pack_command(args))
+        except RedisError:
+            count_redis_error(CLIENT_NAME)
+            raise
         if isinstance(reply, ResponseError):
             raise reply
         return reply
@@ -257,14 +266,21 @@ class LoopRedis:
         What a short Lua script would do, at a fraction of Redis's CPU per
         call. :return: the commands' replies, in order.
         """
-        protocol = self._protocol
-        if protocol is None or protocol.closed:
-            protocol = await self._connection()
-        # Queued with no `await` in between, so no other request's command can
-        # land between this MULTI and its EXEC on the shared connection.
-        futures = [protocol.send(command) for command in _transaction_commands(commands)]
+        try:
+            protocol = self._protocol
+            if protocol is None or protocol.closed:
+                protocol = await self._connection()
+            # Queued with no `await` in between, so no other request's command can
+            # land between this MULTI and its EXEC on the shared connection.
+            futures = [protocol.send(command) for command in _transaction_commands(commands)]
+        except RedisError:
+            count_redis_error(CLIENT_NAME)
+            raise
         try:
             await futures[-1]  # replies arrive in order: every other one is in by now
+        except RedisError:
+            count_redis_error(CLIENT_NAME)
+            raise
         finally:
             for future in futures[:-1]:
                 if future.done() and not future.cancelled():
@@ -410,6 +426,7 @@ class ThreadRedis:
                 connection = self._connect()
             return connection.call_many(commands)
         except (OSError, RedisConnectionError) as exc:
+            count_redis_error(CLIENT_NAME)
             # Whatever was half sent or half read is lost with the socket.
             self._drop(connection)
             if isinstance(exc, TimeoutError):  # the socket's timeout

@@ -35,6 +35,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from config.env import exit_on_setting_error  # noqa: E402
 
 exit_on_setting_error(django.setup)
+# And a Redis that refuses REDIS_URL's password (common/redis_checks.py).
+from common.redis_checks import check_redis_credentials  # noqa: E402
+
+exit_on_setting_error(check_redis_credentials)
 
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402

@@ -16,6 +16,7 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -194,20 +195,66 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"),
                     example="redis://127.0.0.1:6379/0")
+# Redis behind Sentinel (docs/redis.md): the sentinels' host:port list and the
+# name they monitor the master under. REDIS_URL then only gives the password,
+# database number and scheme (rediss:// for TLS); its host is the master's name.
+REDIS_SENTINELS = env.items("REDIS_SENTINELS")
+REDIS_SENTINEL_MASTER = env.text("REDIS_SENTINEL_MASTER", "mymaster")
+
+
+def _sentinel_addresses(values: list[str]) -> list[tuple[str, int]]:
+    addresses = []
+    for value in values:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise env.SettingError("REDIS_SENTINELS", ",".join(values),
+                                   "a comma list of host:port (10.0.0.5:26379,10.0.0.6:26379)")
+        addresses.append((host.strip("[]"), int(port)))
+    return addresses
+
+
+def _sentinel_location(url: str, master: str) -> str:
+    """REDIS_URL with the master's name as its host: how django-redis names a Sentinel service."""
+    parts = urlsplit(url or "redis://")
+    if parts.scheme == "unix":
+        raise env.SettingError("REDIS_URL", env.redact(url),
+                               "redis:// or rediss:// when REDIS_SENTINELS is set")
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@{master}" if credentials else master
+    return parts._replace(netloc=netloc, path=parts.path or "/0").geturl()
+
+
+REDIS_SENTINEL_ADDRESSES = _sentinel_addresses(REDIS_SENTINELS)
 CACHES: dict[str, dict[str, Any]]
-if REDIS_URL:
+if REDIS_URL or REDIS_SENTINEL_ADDRESSES:
+    _redis_options: dict[str, Any] = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        # redis-py's client, counting failed commands for /metrics.
+        "REDIS_CLIENT_CLASS": "common.redis_metrics.CountingRedis",
+        # Fail fast when Redis is down: callers degrade (cache MISS,
+        # fail-open limits, 503 on login) instead of hanging.
+        "SOCKET_CONNECT_TIMEOUT": 0.5,
+        "SOCKET_TIMEOUT": 0.5,
+    }
+    if REDIS_SENTINEL_ADDRESSES:
+        # django-redis's Sentinel support: the pool asks the sentinels where
+        # the master is, and again after a failover.
+        _redis_options.update(
+            CLIENT_CLASS="django_redis.client.SentinelClient",
+            CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+            SENTINELS=REDIS_SENTINEL_ADDRESSES,
+            SENTINEL_KWARGS={"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        )
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": (_sentinel_location(REDIS_URL, REDIS_SENTINEL_MASTER)
+                         if REDIS_SENTINEL_ADDRESSES else REDIS_URL),
             "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "api"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                # Fail fast when Redis is down: callers degrade (cache MISS,
-                # fail-open limits, 503 on login) instead of hanging.
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
+            # Redis's run_id in every key: a Redis back with an older past
+            # (a snapshot, a lagging replica) serves none of it.
+            "KEY_FUNCTION": "common.redis_epoch.make_key",
+            "OPTIONS": _redis_options,
         }
     }
 else:

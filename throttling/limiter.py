@@ -60,6 +60,7 @@ from django_ratelimit.core import EXPIRATION_FUDGE, get_usage
 from common.asgi.notes import note_rate_limit
 from common.errors import RateLimited, ServiceUnavailable
 from common.redis_client import async_redis, raw_key, script, sync_redis
+from common.redis_metrics import count_rate_limit_store_down
 from throttling.identity import bucket_for_ip
 from throttling.ratelimit_internals import cache_key as ratelimit_cache_key
 from throttling.ratelimit_internals import window as ratelimit_window
@@ -141,6 +142,7 @@ def _subject_key(group: str, subject: _Subject) -> str:
 
 def _cache_down(exc: BaseException | None, *, policy: str, strict: bool) -> None:
     fail_open = bool(getattr(settings, "RATE_LIMIT_FAIL_OPEN", True))
+    count_rate_limit_store_down(policy, failed_open=fail_open and not strict)
     logger.warning(
         "rate-limit cache unavailable for policy %s (%s): %s",
         policy,

@@ -99,6 +99,7 @@ from common.errors import (
 from common.health import CHECK_TIMEOUT_S, report, result_of, start_checks
 from common.hosts import HostCheck
 from common.media_types import FORM_MEDIA_TYPE, media_type
+from common.redis_metrics import count_cache_answer
 
 # A client-sent request id is echoed only when it looks like an id: no header
 # injection, no megabyte-long log lines.
@@ -229,6 +230,7 @@ class Edge:
             nonlocal response_status, first_byte
             if message["type"] == "http.response.start":
                 response_status = message["status"]
+                count_cache_answer(framework, message.get("headers", ()))
                 # Header names arrive lower-cased (ASGI; a2wsgi and Starlette do so).
                 out = [(n, v) for n, v in message.get("headers", ()) if n not in owned]
                 out += added

@@ -1,0 +1,95 @@
+"""Redis's history in every key: a Redis that comes back with another past serves none of it.
+
+    KEY_FUNCTION = "common.redis_epoch.make_key"   # config/settings.py, Redis caches only
+    make_key("books:version", "api", 1)            # "api:1:e3f1c0a9d2b47:books:version"
+
+A Redis restarted from an older snapshot, or a replica promoted before it
+caught up, holds keys from the past: an older books version (the old title
+served as a HIT), a login family's snapshot from before its logout (the
+revoked token accepted). Such a Redis always has a new `run_id` (INFO
+server). Every key carries the first characters of the run_id its Redis had
+when the process last looked, so keys written under another history are
+never read: the cache starts cold, versions start over, and token checks go
+back to the database until snapshots are written again.
+
+The run_id is read once when the first key is made and then every
+POLL_INTERVAL seconds by a daemon thread per process; a change is logged. A
+Redis that does not answer keeps the last epoch (an outage is not a new
+history); one never reached gives keys without an epoch until it answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+POLL_INTERVAL = 1.0
+# Characters of run_id in a key: 12 hex digits, 48 bits, never repeat by chance.
+EPOCH_LENGTH = 12
+
+
+class RedisEpoch:
+    """The current epoch ("e<run_id prefix>:" or ""), kept fresh by one poller thread."""
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def current(self) -> str:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._ask() or ""
+                    self._start()
+                value = self._value
+        return value
+
+    def refresh(self) -> bool:
+        """Ask Redis now; True if the epoch changed."""
+        found = self._ask()
+        if found is None or found == self._value:
+            return False
+        if self._value:
+            logger.warning("Redis's run_id changed (a restart or a failover): everything "
+                           "cached before is treated as gone")
+        self._value = found
+        return True
+
+    def _ask(self) -> str | None:
+        from common.redis_client import sync_redis
+
+        client = sync_redis()
+        if client is None:
+            return ""
+        try:
+            run_id = str(client.info("server")["run_id"])
+        except Exception:  # down or unreachable: not a new history
+            return None
+        return f"e{run_id[:EPOCH_LENGTH]}:"
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._poll, name="redis-epoch", daemon=True)
+            self._thread.start()
+
+    def _poll(self) -> None:
+        while True:
+            time.sleep(POLL_INTERVAL)
+            try:
+                self.refresh()
+            except Exception:  # never let the poller die
+                logger.exception("could not read Redis's run_id")
+
+
+epoch = RedisEpoch()
+
+
+def make_key(key: str, key_prefix: str, version: Any) -> str:
+    """Django's default key with the epoch after the version: "prefix:version:epoch:key"."""
+    return f"{key_prefix}:{version}:{epoch.current()}{key}"

@@ -1,0 +1,60 @@
+"""The epoch in every key follows Redis's run_id: a new history, a new namespace; an outage, not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from common import redis_epoch
+from common.redis_epoch import RedisEpoch, make_key
+
+
+class _FakeRedis:
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.down = False
+
+    def info(self, section: str) -> dict[str, Any]:
+        if self.down:
+            raise ConnectionError("down")
+        return {"run_id": self.run_id}
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> _FakeRedis:
+    redis = _FakeRedis("a" * 40)
+    monkeypatch.setattr("common.redis_client.sync_redis", lambda: redis)
+    monkeypatch.setattr(RedisEpoch, "_start", lambda self: None)  # no poller thread here
+    return redis
+
+
+def test_a_new_run_id_is_a_new_epoch_and_an_outage_is_not(fake: _FakeRedis) -> None:
+    epoch = RedisEpoch()
+    first = epoch.current()
+    assert first == "e" + "a" * 12 + ":"
+
+    fake.down = True
+    assert epoch.refresh() is False and epoch.current() == first
+
+    fake.down, fake.run_id = False, "b" * 40
+    assert epoch.refresh() is True and epoch.current() == "e" + "b" * 12 + ":"
+
+
+def test_a_redis_never_reached_gives_keys_without_an_epoch_until_it_answers(
+    fake: _FakeRedis,
+) -> None:
+    fake.down = True
+    epoch = RedisEpoch()
+    assert epoch.current() == ""
+
+    fake.down = False
+    assert epoch.refresh() is True and epoch.current().startswith("e")
+
+
+def test_make_key_is_djangos_key_with_the_epoch_after_the_version(
+    fake: _FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_epoch, "epoch", RedisEpoch())
+
+    assert make_key("books:version", "api", 1) == "api:1:eaaaaaaaaaaaa:books:version"
