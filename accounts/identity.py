@@ -34,7 +34,9 @@ an unknown user, or someone else's account). Two that fold alike are one.
 
 from __future__ import annotations
 
-import unicodedata
+from common.text import canonical
+
+__all__ = ["CANONICAL_MAX", "canonical"]
 
 # The canonical columns' length. A canonical form can be longer than the value
 # (`ß` -> `ss`, and one Arabic ligature, U+FDFA, is 18 letters after NFKC):
@@ -42,8 +44,3 @@ import unicodedata
 # 600 characters of at most 4 UTF-8 bytes stay under PostgreSQL's B-tree
 # entry limit (about 2700 bytes), so the unique index never refuses a row.
 CANONICAL_MAX = 600
-
-
-def canonical(text: str) -> str:
-    """NFKC, then case-folded: the form under which two names are the same name."""
-    return unicodedata.normalize("NFKC", text).casefold()

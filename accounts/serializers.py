@@ -11,8 +11,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.drf.fields import StrictBooleanField, StrictCharField
-from common.drf.schema import PageLinksSerializer, PageMetaSerializer
+from drf_support.fields import StrictBooleanField, StrictCharField
+from drf_support.schema import PageLinksSerializer, PageMetaSerializer
 
 
 @extend_schema_serializer(component_name="User")

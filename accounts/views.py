@@ -7,7 +7,7 @@ Each view does three things: parse (an input serializer of
 accounts.serializers, which checks presence and JSON types only), call a
 service, selector or the token endpoint logic (which own every rule),
 serialize (UserOutputSerializer). Errors are raised, never built here:
-`common.drf.exceptions.exception_handler` turns them into the envelope, or into RFC
+`drf_support.exceptions.exception_handler` turns them into the envelope, or into RFC
 6749's shape for `OAuthError`.
 
 Check order, identical in every framework: authentication (401), body types
@@ -47,11 +47,11 @@ from accounts.serializers import (
     UserPatchSerializer,
 )
 from accounts.services import user_register, user_soft_delete, user_update
-from common.drf.openapi import documented
-from common.drf.views import ApiView, json_object
 from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.mail import outbox
 from common.pagination import page_links
+from drf_support.openapi import documented
+from drf_support.views import ApiView
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
 
@@ -69,7 +69,7 @@ class RegisterApi(ApiView):
     OutputSerializer = UserOutputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=json_object(request))
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_register(**serializer.validated_data)
         return _user_response(user, status_code=status.HTTP_201_CREATED)
@@ -117,7 +117,7 @@ class RefreshApi(ApiView):
     OutputSerializer = TokenResponseSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=json_object(request))
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         body = oauth.refresh_grant(serializer.validated_data["refresh_token"])
         return Response(body, headers=NO_STORE)
@@ -131,7 +131,7 @@ class LogoutApi(ApiView):
     InputSerializer = LogoutInputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=json_object(request))
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         oauth.logout(
             # BearerTokenAuthentication leaves the verified claims in request.auth.
@@ -166,7 +166,7 @@ class PasswordResetApi(ApiView):
     InputSerializer = PasswordResetInputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=json_object(request))
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         email = password_reset.password_reset_accept(
             email=serializer.validated_data["email"], client_ip=request_client_ip(request)
@@ -186,7 +186,7 @@ class PasswordResetConfirmApi(ApiView):
     InputSerializer = PasswordResetConfirmInputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=json_object(request))
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_reset.password_reset_confirm(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -224,7 +224,7 @@ class UserDetailApi(ApiView):
         return _user_response(self.get_object())
 
     def patch(self, request: Request, id: int) -> Response:
-        serializer = self.InputSerializer(data=json_object(request))
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = self.get_object()
         user = user_update(

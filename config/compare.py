@@ -291,8 +291,8 @@ CONCEPTS: tuple[Concept, ...] = (
         drf=_drf(
             "DRF catches what a view raises and hands it to the one EXCEPTION_HANDLER; "
             "whatever that returns None for becomes a 500.",
-            "common.drf.exceptions:exception_handler",
-            "common.drf.exceptions:to_application_error",
+            "drf_support.exceptions:exception_handler",
+            "drf_support.exceptions:to_application_error",
         ),
         fastapi=_fastapi(
             "exception_handler maps exception classes to responses, including FastAPI's own "
@@ -326,7 +326,7 @@ CONCEPTS: tuple[Concept, ...] = (
             "drf-spectacular writes the document from the views and serializers; each view's "
             "extend_schema is built from the declared facts by documented(...). Its views "
             "serve Swagger UI and ReDoc (sidecar assets).",
-            "common.drf.openapi:documented",
+            "drf_support.openapi:documented",
             "config.settings:SPECTACULAR_SETTINGS",
             "config.drf_urls:urlpatterns",
         ),

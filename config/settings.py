@@ -385,20 +385,20 @@ REST_FRAMEWORK = {
         "accounts.session.BrowsableApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # JSON first: the answer to every `Accept` except a browser's (common/drf/negotiation.py).
+    # JSON first: the answer to every `Accept` except a browser's (drf_support/negotiation.py).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "common.drf.browsable.BrowsableApiRenderer",
+        "drf_support.browsable.BrowsableApiRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["common.drf.parsers.Utf8JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["drf_support.parsers.Utf8JSONParser"],
     # Parsers: exactly application/json, as FastAPI and Flask accept it (no
     # wildcards). Renderers: JSON for any Accept, never a 406.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf.negotiation.ApiContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "drf_support.negotiation.ApiContentNegotiation",
     # `?format=` is an ordinary (ignored) query parameter, as at the other prefixes.
     "URL_FORMAT_OVERRIDE": None,
     # drf-spectacular's AutoSchema, with the declared security (common/operations.py).
-    "DEFAULT_SCHEMA_CLASS": "common.drf.openapi.ContractAutoSchema",
-    "EXCEPTION_HANDLER": "common.drf.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_support.openapi.ContractAutoSchema",
+    "EXCEPTION_HANDLER": "drf_support.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
     # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
     "DEFAULT_METADATA_CLASS": None,
@@ -429,7 +429,7 @@ SPECTACULAR_SETTINGS = {
     # common.constraints: common.openapi_contract.complete_document.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "common.drf.schema.postprocess_contract",
+        "drf_support.schema.postprocess_contract",
     ],
 }
 

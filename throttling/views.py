@@ -11,9 +11,9 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.drf.fields import StrictCharField
-from common.drf.openapi import documented
-from common.drf.views import ApiView
+from drf_support.fields import StrictCharField
+from drf_support.openapi import documented
+from drf_support.views import ApiView
 from throttling import demo
 from throttling.throttles import RlDemoLoginSimThrottle, RlDemoPingThrottle, request_client_ip
 

@@ -168,7 +168,7 @@ IMPLEMENTATIONS = [
     # (guide, folder, how the guide names a file of the folder)
     (FASTAPI_APP / "README.md", FASTAPI_APP, ""),
     (FLASK_APP / "README.md", FLASK_APP, ""),
-    (ROOT / "docs" / "drf.md", ROOT / "common" / "drf", "common/drf/"),
+    (ROOT / "docs" / "drf.md", ROOT / "drf_support", "drf_support/"),
 ]
 
 

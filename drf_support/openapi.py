@@ -28,7 +28,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from common.drf.fields import PlainSerializer
 from common.media_types import FORM_MEDIA_TYPE, JSON_MEDIA_TYPE
 from common.openapi_contract import (
     ERROR_ENVELOPE,
@@ -40,6 +39,7 @@ from common.openapi_contract import (
     token_form,
 )
 from common.operations import by_id, find
+from drf_support.fields import PlainSerializer
 
 from .schema import ErrorEnvelopeSerializer
 

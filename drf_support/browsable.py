@@ -20,7 +20,7 @@ ordinary user sees no PUT form and no DELETE button.
 On a list page the filter form and the page links stay after a 422 (a bad
 filter), so the visitor can fix the filter or go back to the first page.
 
-Only browsers see this renderer (common.drf.negotiation): a JSON client gets
+Only browsers see this renderer (drf_support.negotiation): a JSON client gets
 JSONRenderer's bytes, untouched.
 """
 

@@ -7,8 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.drf.fields import PlainSerializer
 from common.openapi_contract import complete_document
+from drf_support.fields import PlainSerializer
 
 
 @extend_schema_serializer(component_name="ErrorDetail")
