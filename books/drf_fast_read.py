@@ -1,6 +1,8 @@
 """The speed path of DRF's cached reads: count the budget and fetch the page in one round trip.
 
-    class BookViewSet(OneRoundTripCachedReads, viewsets.GenericViewSet): ...
+    class BookViewSet(OneRoundTripCachedReads, viewsets.GenericViewSet):
+        @cached_read
+        def list(self, request): ...
 
 What a DRF user would write instead (docs/drf.md, "The speed path"): the
 default throttle (a round trip to count), BearerTokenAuthentication (a query
@@ -23,6 +25,7 @@ the default throttle, then the action.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -72,15 +75,10 @@ class OneRoundTripCachedReads:
             return []  # the read below counts the request, in its own round trip
         return super().get_throttles()  # type: ignore[misc]
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self._answer(request, super().list, *args, **kwargs)  # type: ignore[misc]
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self._answer(request, super().retrieve, *args, **kwargs)  # type: ignore[misc]
-
-    def _answer(
+    def answer_from_cache(
         self, request: Request, action: Callable[..., Response], *args: Any, **kwargs: Any
     ) -> HttpResponse:
+        """The stored body (HIT), or `action`'s answer, stored once rendered (MISS)."""
         if not self._reads_from_cache():
             return action(request, *args, **kwargs)
         policy = default_policy(user_id=request_user_id(request), ip=request_client_ip(request))
@@ -100,3 +98,23 @@ class OneRoundTripCachedReads:
         # Once DRF's renderer has written the body, keep those very bytes.
         response.add_post_render_callback(lambda rendered: plan.store(outcome, rendered.content))
         return response
+
+
+Action = Callable[..., Response]
+
+
+def cached_read(action: Action) -> Callable[..., HttpResponse]:
+    """Decorate a view set's `list` or `retrieve`: answered through `answer_from_cache`.
+
+    The view set must include `OneRoundTripCachedReads`, which also moves the
+    count out of the throttle and into the read (see the module docstring).
+    """
+
+    @functools.wraps(action)
+    def wrapper(
+        view: OneRoundTripCachedReads, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        bound = functools.partial(action, view)
+        return view.answer_from_cache(request, bound, *args, **kwargs)
+
+    return wrapper

@@ -18,8 +18,8 @@ Each write is three steps: validate `BookInputSerializer`, call a service
 `BookSerializer(book).data` in the envelope. Errors are raised, never built
 here: drf_support/exceptions.py writes the envelope.
 
-The cached reads (`list`, `retrieve` as JSON) go through
-`OneRoundTripCachedReads` (books/drf_fast_read.py), the speed path.
+The cached reads (`list`, `retrieve` as JSON, marked `@cached_read`) go
+through `OneRoundTripCachedReads` (books/drf_fast_read.py), the speed path.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import signed_in_user
-from books.drf_fast_read import OneRoundTripCachedReads
+from books.drf_fast_read import OneRoundTripCachedReads, cached_read
 from books.filters import BookFilterSet
 from books.listing import DEFAULT_SORT, SortInvalid, book_list, order_by_fields, parse_sort
 from books.models import Book
@@ -151,10 +151,12 @@ class BookViewSet(OneRoundTripCachedReads, MethodFirstMixin, viewsets.GenericVie
 
     # --- Reads (DRF's list machinery; the cache wraps them: books/drf_fast_read.py) ----
 
+    @cached_read
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(BookSerializer(page, many=True).data)
 
+    @cached_read
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(envelope(BookSerializer(self.get_object())))
 
