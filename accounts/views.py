@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from rest_framework import exceptions, status
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, generics, status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -31,9 +32,10 @@ from rest_framework.response import Response
 
 from accounts import oauth, password_reset
 from accounts.authentication import BearerTokenAuthentication
+from accounts.filters import UserFilterSet
 from accounts.models import User
 from accounts.permissions import IsAdminRole, signed_in_user
-from accounts.selectors import user_get_for, user_page
+from accounts.selectors import user_get_for
 from accounts.serializers import (
     LogoutInputSerializer,
     PasswordResetConfirmInputSerializer,
@@ -47,11 +49,13 @@ from accounts.serializers import (
     UserPatchSerializer,
 )
 from accounts.services import user_register, user_soft_delete, user_update
+from common.constraints import USER_LIST_INTEGERS, USER_LIST_PARAMS
 from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.mail import outbox
-from common.pagination import page_links
+from drf_support.filtering import CheckedListQuery
 from drf_support.openapi import documented
-from drf_support.views import ApiView
+from drf_support.pagination import EnvelopePagination
+from drf_support.views import ApiView, MethodFirstMixin
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
 
@@ -195,16 +199,23 @@ class PasswordResetConfirmApi(ApiView):
 # --- /users -------------------------------------------------------------------------------
 
 
-class UserListApi(ApiView):
+class UserListApi(CheckedListQuery, MethodFirstMixin, generics.GenericAPIView):
+    """GET /users: DRF's list machinery (django-filter's UserFilterSet, envelope pages)."""
+
     permission_classes = [IsAuthenticated, IsAdminRole]
-    OutputSerializer = UserOutputSerializer
+    # Soft-deleted users are listed too (is_active false): an admin may want
+    # to find and restore them.
+    queryset = User.objects.order_by("id")
+    serializer_class = UserOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = UserFilterSet
+    pagination_class = EnvelopePagination
+    list_query_names = USER_LIST_PARAMS
+    list_query_integers = USER_LIST_INTEGERS
 
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        result = user_page(params=params)
-        links = page_links(request.build_absolute_uri(request.path), params, result)
-        data = self.OutputSerializer(result.items, many=True).data
-        return Response({"data": data, "meta": result.meta(), "links": links})
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(UserOutputSerializer(page, many=True).data)
 
 
 class UserDetailApi(ApiView):

@@ -34,7 +34,6 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -54,7 +53,7 @@ from books.serializers import (
 )
 from books.services import book_create, book_delete, book_update
 from common.constraints import BOOK_LIST_INTEGERS, BOOK_LIST_PARAMS, SORT_DIRECTIONS
-from common.query import check_query_shape
+from drf_support.filtering import CheckedListQuery
 from drf_support.openapi import documented
 from drf_support.pagination import EnvelopePagination
 from drf_support.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
@@ -90,7 +89,9 @@ class BookSortFilter(OrderingFilter):
                 "options": options}
 
 
-class BookViewSet(OneRoundTripCachedReads, MethodFirstMixin, viewsets.GenericViewSet):
+class BookViewSet(
+    OneRoundTripCachedReads, CheckedListQuery, MethodFirstMixin, viewsets.GenericViewSet
+):
     """Books: public reads (cached), writes by signed-in users under BookPermission."""
 
     # /books/{id}: only digits match, so /books/abc is the catch-all 404.
@@ -103,6 +104,9 @@ class BookViewSet(OneRoundTripCachedReads, MethodFirstMixin, viewsets.GenericVie
     filter_backends = [DjangoFilterBackend, BookSortFilter]
     filterset_class = BookFilterSet
     pagination_class = EnvelopePagination
+    # Each given at most once, the integers never empty (drf_support/filtering.py).
+    list_query_names = BOOK_LIST_PARAMS
+    list_query_integers = BOOK_LIST_INTEGERS
     permission_classes = [BookPermission]
     # JSON for API clients; the browsable API's HTML form too, for a browser
     # logged in with a session (drf_support.parsers.BrowserFormParser).
@@ -132,22 +136,6 @@ class BookViewSet(OneRoundTripCachedReads, MethodFirstMixin, viewsets.GenericVie
         super().check_permissions(request)
         if request.method not in SAFE_METHODS and "id" in self.kwargs:
             self.get_object()
-
-    def filter_queryset(self, queryset: QuerySet[Book]) -> QuerySet[Book]:
-        """The filters and the sort, with the paging parameters checked too: one 422 names all."""
-        if not is_browser_form(self.request):
-            check_query_shape(self.request.query_params, names=BOOK_LIST_PARAMS,
-                              integers=BOOK_LIST_INTEGERS)
-        errors: dict[str, Any] = {}
-        try:
-            queryset = super().filter_queryset(queryset)
-        except ValidationError as exc:
-            errors.update(exc.detail if isinstance(exc.detail, dict) else {})
-        if self.paginator is not None:
-            errors.update(self.paginator.query_errors(self.request))
-        if errors:
-            raise ValidationError(errors)
-        return queryset
 
     # --- Reads (DRF's list machinery; the cache wraps them: books/drf_fast_read.py) ----
 
@@ -187,11 +175,6 @@ class BookViewSet(OneRoundTripCachedReads, MethodFirstMixin, viewsets.GenericVie
     def destroy(self, request: Request, id: str) -> Response:
         book_delete(actor=signed_in_user(request), book=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def is_browser_form(request: Request) -> bool:
-    """The browsable API's filter form sends every field, the empty ones too."""
-    return not isinstance(getattr(request, "accepted_renderer", None), JSONRenderer)
 
 
 # --- OpenAPI documentation ----------------------------------------------------------
