@@ -222,8 +222,8 @@ CONCEPTS: tuple[Concept, ...] = (
             "in front of all three (common/asgi/edge.py) writes the headers, once."
         ),
         drf=_drf(
-            "Throttle classes run in APIView.initial after permissions; DRF asks "
-            "allow_request() of each (the project's refusals raise its own 429).",
+            "Throttle classes run in APIView.initial after authentication and permissions; "
+            "DRF asks allow_request() of each, a bool, and raises its own Throttled (429).",
             "throttling.throttles:RateLimitThrottle",
             "throttling.throttles:DefaultRateThrottle",
         ),
@@ -255,12 +255,12 @@ CONCEPTS: tuple[Concept, ...] = (
             "(rate limit, token and page in one Redis round trip)."
         ),
         drf=_drf(
-            "The actions stay DRF's (list, retrieve): a throttle class counts the request and "
-            "fetches the stored page in one round trip, leaving it on the request; a hit is a "
-            "Response of the stored bytes, sent as they are by the JSON renderer.",
+            "The actions stay DRF's (list, retrieve), decorated with @cached_read: a view set "
+            "mixin answers a hit with the stored bytes and stores what the renderer wrote on "
+            "a miss; it counts the request in the same round trip that fetches the page.",
             "books.views:BookViewSet.retrieve",
-            "books.views:BookViewSet._answer",
-            tuned=("throttling.throttles:CachedReadThrottle",),
+            tuned=("books.drf_fast_read:OneRoundTripCachedReads.answer_from_cache",
+                   "books.drf_fast_read:cached_read"),
         ),
         fastapi=_fastapi(
             "The endpoint asks for the cached read like any other dependency and only "
