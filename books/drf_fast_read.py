@@ -51,13 +51,11 @@ class OneRoundTripCachedReads:
     # The actions whose JSON answers are cached (and counted by the read).
     cached_actions = frozenset({"list", "retrieve"})
 
-    # Supplied by DRF's GenericAPIView, which this mixin precedes.
-    action: str | None
-    request: Request
-
     def _reads_from_cache(self) -> bool:
-        renderer = getattr(self.request, "accepted_renderer", None)
-        return self.action in self.cached_actions and isinstance(renderer, JSONRenderer)
+        # `request` and `action` are DRF's GenericViewSet's, which this mixin precedes.
+        renderer = getattr(getattr(self, "request", None), "accepted_renderer", None)
+        action = getattr(self, "action", None)
+        return action in self.cached_actions and isinstance(renderer, JSONRenderer)
 
     def get_authenticators(self) -> list[Any]:
         # Called before `self.action` is set (ViewSetMixin.initialize_request):

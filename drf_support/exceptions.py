@@ -65,7 +65,8 @@ def _body_is_not_an_object(exc: exceptions.ValidationError) -> bool:
     codes = exc.get_codes()
     if not isinstance(codes, dict) or set(codes) != {"non_field_errors"}:
         return False
-    return set(codes["non_field_errors"]) <= {"null", "invalid"}
+    found = codes["non_field_errors"]
+    return isinstance(found, list) and set(map(str, found)) <= {"null", "invalid"}
 
 
 def to_application_error(exc: Exception, context: dict[str, Any]) -> ApplicationError:

@@ -30,23 +30,23 @@ class CheckedListQuery:
     list_query_names: tuple[str, ...] = ()
     list_query_integers: tuple[str, ...] = ()
 
-    # Supplied by DRF's GenericAPIView.
-    request: Request
-    paginator: Any
+    # `request` and `paginator` are GenericAPIView's, which this mixin precedes.
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if not _is_browser(self.request):
+        request: Request = self.request  # type: ignore[attr-defined]
+        paginator: Any = self.paginator  # type: ignore[attr-defined]
+        if not _is_browser(request):
             # The browsable API's filter form sends every field, the empty ones
             # too: for that page an empty field means "not given".
-            check_query_shape(self.request.query_params, names=self.list_query_names,
+            check_query_shape(request.query_params, names=self.list_query_names,
                               integers=self.list_query_integers)
         errors: dict[str, Any] = {}
         try:
             queryset = super().filter_queryset(queryset)  # type: ignore[misc]
         except ValidationError as exc:
             errors.update(exc.detail if isinstance(exc.detail, dict) else {})
-        if self.paginator is not None and hasattr(self.paginator, "query_errors"):
-            for name, messages in self.paginator.query_errors(self.request).items():
+        if paginator is not None and hasattr(paginator, "query_errors"):
+            for name, messages in paginator.query_errors(request).items():
                 errors.setdefault(name, messages)
         if errors:
             raise ValidationError(errors)

@@ -87,7 +87,7 @@ class _EnvelopePaginationBase(BasePagination):
 class PageNumberEnvelopePagination(_EnvelopePaginationBase):
     """`?page=4&page_size=20`: counted pages (the total may be an estimate on large lists)."""
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
@@ -102,7 +102,7 @@ class KeysetCursorPagination(_EnvelopePaginationBase):
     a cursor made under another order is refused rather than misread.
     """
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
@@ -129,9 +129,9 @@ class EnvelopePagination(BasePagination):
     def query_errors(self, request: Request) -> Errors:
         return self.chosen.query_errors(request)
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence
         self, queryset: QuerySet[Any], request: Request, view: Any = None
-    ) -> list[Any]:
+    ) -> list[Any] | None:
         if "cursor" in request.query_params:
             self.chosen = KeysetCursorPagination()
         return self.chosen.paginate_queryset(queryset, request, view)
