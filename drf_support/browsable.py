@@ -27,14 +27,14 @@ JSONRenderer's bytes, untouched.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.template import loader
 from django.utils.cache import patch_vary_headers
 from rest_framework.exceptions import APIException
-from rest_framework.pagination import PageLink, _get_displayed_page_numbers, _get_page_links
+from rest_framework.pagination import PageLink
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.utils.urls import replace_query_param
 
@@ -92,10 +92,24 @@ class EnvelopePageControls:
         def page_url(number: int) -> str:
             return replace_query_param(url, "page", number)
 
-        # DRF's own helpers (as PageNumberPagination uses them): 1 2 … 7 [8] 9 … 20.
-        numbers = _get_displayed_page_numbers(min(page, pages), pages)
-        context["page_links"] = _get_page_links(numbers, page, page_url)
+        context["page_links"] = page_links_around(min(page, pages), pages, page_url)
         return loader.render_to_string(NUMBERS_TEMPLATE, context)
+
+
+def page_links_around(
+    current: int, last: int, page_url: Callable[[int], str]
+) -> list[PageLink]:
+    """The numbered links DRF's pagination template draws: 1 2 … 7 [8] 9 … 19 20."""
+    shown = {1, 2, current - 1, current, current + 1, last - 1, last} & set(range(1, last + 1))
+    links: list[PageLink] = []
+    previous = 0
+    for number in sorted(shown):
+        if number > previous + 1:
+            links.append(PageLink(url=None, number=None, is_active=False, is_break=True))
+        links.append(PageLink(url=page_url(number), number=number, is_active=number == current,
+                              is_break=False))
+        previous = number
+    return links
 
 
 class BrowsableApiRenderer(BrowsableAPIRenderer):

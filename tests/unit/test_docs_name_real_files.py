@@ -98,7 +98,7 @@ def _checked_name(span: str) -> str | None:
     return None
 
 
-_PACKAGES = ("accounts", "books", "common", "config", "mounted_apis", "throttling")
+_PACKAGES = ("accounts", "books", "common", "config", "drf_support", "mounted_apis", "throttling")
 _DOTTED = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z_]\w*)+)(\(.*\))?$")
 
 
