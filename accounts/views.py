@@ -54,7 +54,7 @@ from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.mail import outbox
 from drf_support.filtering import CheckedListQuery
 from drf_support.openapi import documented
-from drf_support.pagination import EnvelopePagination
+from drf_support.pagination import PageNumberEnvelopePagination
 from drf_support.views import ApiView, MethodFirstMixin
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
@@ -200,7 +200,7 @@ class PasswordResetConfirmApi(ApiView):
 
 
 class UserListApi(CheckedListQuery, MethodFirstMixin, generics.GenericAPIView):
-    """GET /users: DRF's list machinery (django-filter's UserFilterSet, envelope pages)."""
+    """GET /users: DRF's list machinery (django-filter's UserFilterSet, numbered envelope pages)."""
 
     permission_classes = [IsAuthenticated, IsAdminRole]
     # Soft-deleted users are listed too (is_active false): an admin may want
@@ -209,7 +209,7 @@ class UserListApi(CheckedListQuery, MethodFirstMixin, generics.GenericAPIView):
     serializer_class = UserOutputSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = UserFilterSet
-    pagination_class = EnvelopePagination
+    pagination_class = PageNumberEnvelopePagination
     list_query_names = USER_LIST_PARAMS
     list_query_integers = USER_LIST_INTEGERS
 

@@ -20,13 +20,16 @@ collects them with the filters' (`query_errors`), so one 422 names them all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.template import loader
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import BasePagination
+from rest_framework.pagination import BasePagination, PageLink
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from common.constraints import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from common.keyset import MSG_CURSOR_OTHER_SORT, CursorPageResult, keyset_page
@@ -56,6 +59,12 @@ class _EnvelopePaginationBase(BasePagination):
 
     request: Request
     result: PageResult | CursorPageResult
+    # The browsable API draws `to_html()` when this is true (set once a page is read).
+    display_page_controls = False
+
+    def get_results(self, data: dict[str, Any]) -> list[Any]:
+        """The items of a page's body (DRF's browsable API asks, to tell a list page)."""
+        return list(data["data"])
 
     def query_errors(self, request: Request) -> Errors:
         """What is wrong with this request's paging parameters ({} if nothing)."""
@@ -66,8 +75,7 @@ class _EnvelopePaginationBase(BasePagination):
             if name in params and not _ASCII_INTEGER.fullmatch(params[name].strip())
         }
         _, page_errors = page_param_errors(params)
-        _, _, cursor_errors = cursor_param_errors(params)
-        for error in [*page_errors, *cursor_errors]:
+        for error in page_errors:
             errors.setdefault(error.field, [error.message])
         return errors
 
@@ -87,11 +95,24 @@ class _EnvelopePaginationBase(BasePagination):
 class PageNumberEnvelopePagination(_EnvelopePaginationBase):
     """`?page=4&page_size=20`: counted pages (the total may be an estimate on large lists)."""
 
+    template = "rest_framework/pagination/numbers.html"
+
+    def to_html(self) -> str:
+        assert isinstance(self.result, PageResult)
+        url = self.request.build_absolute_uri()
+        current, last = min(self.result.page, self.result.pages), self.result.pages
+        links = page_links_around(current, last, lambda n: replace_query_param(url, "page", n))
+        context = {"previous_url": current > 1 and replace_query_param(url, "page", current - 1),
+                   "next_url": current < last and replace_query_param(url, "page", current + 1),
+                   "page_links": links}
+        return loader.render_to_string(self.template, context)
+
     def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
         self.result = paginate(queryset, self.page_params(request))
+        self.display_page_controls = self.result.pages > 1
         return list(self.result.items)
 
 
@@ -101,6 +122,22 @@ class KeysetCursorPagination(_EnvelopePaginationBase):
     The order is the one the filter backends set (`queryset.query.order_by`);
     a cursor made under another order is refused rather than misread.
     """
+
+    template = "rest_framework/pagination/previous_and_next.html"
+
+    def to_html(self) -> str:
+        assert isinstance(self.result, CursorPageResult)
+        url = self.request.build_absolute_uri(self.request.path)
+        links = page_links(url, self.request.query_params, self.result)
+        context = {"previous_url": links["prev"], "next_url": links["next"]}
+        return loader.render_to_string(self.template, context)
+
+    def query_errors(self, request: Request) -> Errors:
+        errors = super().query_errors(request)
+        _, _, cursor_errors = cursor_param_errors(request.query_params)
+        for error in cursor_errors:
+            errors.setdefault(error.field, [error.message])
+        return errors
 
     def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence
         self, queryset: QuerySet[Any], request: Request, view: Any = None
@@ -114,20 +151,49 @@ class KeysetCursorPagination(_EnvelopePaginationBase):
         self.result = keyset_page(
             queryset, ordering=ordering, page_size=params.page_size, cursor=cursor
         )
+        self.display_page_controls = bool(self.result.next_cursor or self.result.prev_cursor)
         return list(self.result.items)
 
 
-class EnvelopePagination(BasePagination):
-    """A list's `pagination_class`: keyset pages for `?cursor=`, numbered pages otherwise."""
+def page_links_around(
+    current: int, last: int, page_url: Callable[[int], str]
+) -> list[PageLink]:
+    """The numbered links of DRF's pagination template: 1 2 … 7 [8] 9 … 19 20."""
+    shown = {1, 2, current - 1, current, current + 1, last - 1, last} & set(range(1, last + 1))
+    links: list[PageLink] = []
+    previous = 0
+    for number in sorted(shown):
+        if number > previous + 1:
+            links.append(PageLink(url=None, number=None, is_active=False, is_break=True))
+        links.append(PageLink(url=page_url(number), number=number, is_active=number == current,
+                              is_break=False))
+        previous = number
+    return links
 
-    # The browsable API's page controls come from the body (drf_support/browsable.py).
-    display_page_controls = False
+
+class EnvelopePagination(BasePagination):
+    """A list's `pagination_class`: keyset pages for `?cursor=`, numbered pages otherwise.
+
+    (A list without keyset paging, such as GET /users, uses
+    PageNumberEnvelopePagination directly.)
+    """
 
     def __init__(self) -> None:
         self.chosen: _EnvelopePaginationBase = PageNumberEnvelopePagination()
 
+    @property
+    def display_page_controls(self) -> bool:  # type: ignore[override]
+        return self.chosen.display_page_controls
+
+    def get_results(self, data: dict[str, Any]) -> list[Any]:
+        return self.chosen.get_results(data)
+
+    def to_html(self) -> str:
+        return self.chosen.to_html()
+
     def query_errors(self, request: Request) -> Errors:
-        return self.chosen.query_errors(request)
+        # The cursor's own checks too, so `?cursor=bad&page=0` names both.
+        return KeysetCursorPagination().query_errors(request)
 
     def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence
         self, queryset: QuerySet[Any], request: Request, view: Any = None
