@@ -24,6 +24,7 @@ through `OneRoundTripCachedReads` (books/drf_fast_read.py), the speed path.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -52,7 +53,12 @@ from books.serializers import (
     BookSerializer,
 )
 from books.services import book_create, book_delete, book_update
-from common.constraints import BOOK_LIST_INTEGERS, BOOK_LIST_PARAMS, SORT_DIRECTIONS
+from common.constraints import (
+    BOOK_LIST_INTEGERS,
+    BOOK_LIST_PARAMS,
+    SORT_DIRECTIONS,
+    SORT_FIELDS,
+)
 from drf_support.filtering import CheckedListQuery
 from drf_support.openapi import documented
 from drf_support.pagination import EnvelopePagination
@@ -70,7 +76,7 @@ class BookSortFilter(OrderingFilter):
     """
 
     ordering_param = "sort"
-    ordering_fields = ["id", "title", "author", "year", "created_at"]
+    ordering_fields = list(SORT_FIELDS)
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> list[str]:
         text = request.query_params.get(self.ordering_param)
@@ -119,11 +125,15 @@ class BookViewSet(
 
     def get_object(self) -> Book:
         """The book of the URL (404), if the permissions allow this method on it (403)."""
-        book = book_get(book_id=int(self.kwargs["id"]))
-        if book is None:
+        if self.book_of_the_url is None:
             raise NotFound()  # DRF's own, which its browsable API knows to catch
-        self.check_object_permissions(self.request, book)
-        return book
+        self.check_object_permissions(self.request, self.book_of_the_url)
+        return self.book_of_the_url
+
+    @cached_property
+    def book_of_the_url(self) -> Book | None:
+        # Read once per request: `check_permissions` and the action both ask.
+        return book_get(book_id=int(self.kwargs["id"]))
 
     def check_permissions(self, request: Request) -> None:
         """DRF's check, plus the object's for a write, so a 403 comes before the throttles.
