@@ -17,6 +17,7 @@ path parameter. The view's docstring never reaches the document.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from drf_spectacular.openapi import AutoSchema
@@ -33,37 +34,38 @@ from common.openapi_contract import (
     ERROR_ENVELOPE,
     OAUTH_ERROR,
     answers,
-    contract_path,
     query_parameters,
-    security,
     token_form,
 )
-from common.operations import by_id, find
+from common.operations import by_id
 from drf_support.fields import PlainSerializer
 
 from .schema import ErrorEnvelopeSerializer
 
 
 class ContractAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema, with each declared operation's security.
+    """drf-spectacular's AutoSchema, reading "public" from the view's permission classes.
 
-    DRF's authentication and permission classes describe how a request is
-    checked, not what the contract promises (a public book read accepts an
-    optional token; register reads none). `get_auth` is drf-spectacular's
-    override point: the discovery still runs (it registers the OAuth2 scheme
-    of accounts.authentication.BearerTokenScheme), then the declaration says
-    which alternatives the operation has.
+    drf-spectacular lists one security alternative per authentication class
+    and adds `{}` (no token needed) only for `AllowAny`. An operation here is
+    public when every permission class of its view lets an anonymous caller
+    through (`has_permission` with no user), as `BookPermission` does for a
+    read: then the token is optional. A view without authentication classes
+    reads no token at all (no security).
     """
 
     def get_auth(self) -> list[dict[str, Any]]:
-        discovered = super().get_auth()
-        from django.conf import settings
+        if not self.view.get_authenticators():
+            return []  # no token is read: nothing to document (not even "optional")
+        discovered: list[dict[str, Any]] = super().get_auth()
+        if discovered and {} not in discovered and self._allows_anonymous():
+            discovered.append({})
+        return discovered
 
-        prefix = str(settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", ""))
-        operation = find(self.method, contract_path(self.path, prefix))
-        if operation is None:
-            return discovered
-        return security(operation) or []
+    def _allows_anonymous(self) -> bool:
+        anonymous = SimpleNamespace(method=self.method, user=None, auth=None)
+        return all(permission.has_permission(anonymous, self.view)
+                   for permission in self.view.get_permissions())
 
 
 # RFC 6749 §5.2: the token endpoint's own error shape (documentation only).
