@@ -7,9 +7,10 @@
 
 Everything the declaration states goes in through extend_schema's own
 arguments (operation id, summary, description, tags, every response with
-its words, the list query parameters, the token endpoint's form), and the
-security alternatives through `ContractAutoSchema.get_auth` (the project's
-DEFAULT_SCHEMA_CLASS). What stays the view's: the serializers of the
+its words, the list query parameters, the token endpoint's form). The
+security alternatives are the views' own: `ContractAutoSchema.get_auth`
+(the project's DEFAULT_SCHEMA_CLASS) reads them from the authentication
+and permission classes. What stays the view's: the serializers of the
 request body and of the success answer (`request`, `response`), and the
 path parameter. The view's docstring never reaches the document.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -28,6 +29,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from common.media_types import FORM_MEDIA_TYPE, JSON_MEDIA_TYPE
 from common.openapi_contract import (
@@ -63,7 +65,8 @@ class ContractAutoSchema(AutoSchema):
         return discovered
 
     def _allows_anonymous(self) -> bool:
-        anonymous = SimpleNamespace(method=self.method, user=None, auth=None)
+        # A stand-in request: permission classes read its method and user only.
+        anonymous = cast(Request, SimpleNamespace(method=self.method, user=None, auth=None))
         return all(permission.has_permission(anonymous, self.view)
                    for permission in self.view.get_permissions())
 
