@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
@@ -49,12 +50,23 @@ from accounts.serializers import (
     UserPatchSerializer,
 )
 from accounts.services import user_register, user_soft_delete, user_update
-from common.constraints import USER_LIST_INTEGERS, USER_LIST_PARAMS
+from common.constraints import (
+    BOOLEAN_QUERY_VALUES,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PAGE_MIN,
+    ROLES,
+    SEARCH_MAX,
+    USER_LIST_INTEGERS,
+    USER_LIST_PARAMS,
+)
 from common.errors import NO_STORE, ApplicationError, OAuthError
 from common.mail import outbox
+from common.media_types import FORM_MEDIA_TYPE, JSON_MEDIA_TYPE
 from drf_support.filtering import CheckedListQuery
-from drf_support.openapi import documented
+from drf_support.openapi import OAuthErrorSerializer
 from drf_support.pagination import PageNumberEnvelopePagination
+from drf_support.schema import errors
 from drf_support.views import ApiView, MethodFirstMixin
 from throttling.throttles import StrictDefaultRateThrottle, request_client_ip
 
@@ -253,31 +265,158 @@ class UserDetailApi(ApiView):
 
 
 # --- OpenAPI documentation ------------------------------------------------------------------
+# drf-spectacular reads the serializers; the words and every answer are stated
+# here, apart from the behaviour, on each view's method.
+
+USER_NOT_FOUND = "No user with that id (`not_found`)."
+USER_TAKEN = "Another user has that username or email (`conflict`)."
+RESET_400 = ("The body is not a JSON object (`bad_request`), or the reset token is invalid, "
+             "expired or already used (`invalid_token`).")
+RESET_503 = "The cache is down: reset requests cannot be counted (`service_unavailable`)."
+_NO_NUL = r"^[^\x00]*$"
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, required=False,
+                            description=description)
+
+
+# RFC 6749's token request, form-encoded (the password and refresh_token grants).
+TOKEN_FORM = {
+    "type": "object",
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["password", "refresh_token"],
+                       "default": "password"},
+        "username": {"type": "string", "minLength": 1, "description": "For grant_type=password."},
+        "password": {"type": "string", "minLength": 1, "format": "password",
+                     "description": "For grant_type=password."},
+        "refresh_token": {"type": "string", "minLength": 1,
+                          "description": "For grant_type=refresh_token."},
+    },
+}
+
+
+def _oauth(description: str) -> OpenApiResponse:
+    return OpenApiResponse(OAuthErrorSerializer, description=description)
 
 
 def _document() -> None:
-    """Attach each declared operation's documentation (common.operations) to its method.
-
-    Only the serializers are the views' own; summary, description, security,
-    statuses and their words come from the declaration.
-    """
-    documented("register", request=RegisterApi.InputSerializer,
-               response=UserEnvelopeSerializer)(RegisterApi.post)
-    # The form is documented from the declaration (RFC 6749's parameters).
-    documented("token", response=TokenApi.OutputSerializer)(TokenApi.post)
-    documented("refresh", request=RefreshApi.InputSerializer,
-               response=TokenApi.OutputSerializer)(RefreshApi.post)
-    documented("logout", request=LogoutApi.InputSerializer)(LogoutApi.post)
-    documented("me", response=UserEnvelopeSerializer)(MeApi.get)
-    documented("password_reset_request",
-               request=PasswordResetApi.InputSerializer)(PasswordResetApi.post)
-    documented("password_reset_confirm",
-               request=PasswordResetConfirmApi.InputSerializer)(PasswordResetConfirmApi.post)
-    documented("list_users", response=UserPageSerializer)(UserListApi.get)
-    documented("get_user", response=UserEnvelopeSerializer)(UserDetailApi.get)
-    documented("update_user", request=UserDetailApi.InputSerializer,
-               response=UserEnvelopeSerializer)(UserDetailApi.patch)
-    documented("delete_user")(UserDetailApi.delete)
+    """Attach each view method's `extend_schema`."""
+    extend_schema(
+        operation_id="register", tags=["auth"], summary="Create an account",
+        description="Creates a user with the role `user`. The username is 3 to 150 letters, "
+                    "digits (any script) or `@ . + - _`; the password must pass the server's "
+                    "password rules (length, not too common, not all digits, not too close to "
+                    "the username or email).",
+        request={JSON_MEDIA_TYPE: RegisterApi.InputSerializer},
+        responses={201: OpenApiResponse(UserEnvelopeSerializer, "Created: the new user."),
+                   **errors(400, 409, 413, 422, 429, 503, words={409: USER_TAKEN})},
+    )(RegisterApi.post)
+    extend_schema(
+        operation_id="token", tags=["auth"],
+        summary="Log in: the OAuth2 token endpoint (password and refresh_token grants)",
+        description="Form-encoded, as RFC 6749 says. `grant_type` may be omitted: it means "
+                    "`password`. Errors use RFC 6749's shape `{error, error_description}`. After "
+                    "too many failed logins the username (or your address) is locked out for a "
+                    "while: 429 `locked_out`.",
+        request={FORM_MEDIA_TYPE: TOKEN_FORM},
+        responses={
+            200: OpenApiResponse(TokenApi.OutputSerializer,
+                                 "A new access token and refresh token."),
+            400: _oauth("`invalid_request`, `invalid_grant` or `unsupported_grant_type` "
+                        "(RFC 6749 §5.2)."),
+            **errors(413),
+            429: _oauth("`locked_out` (too many failed logins) or `rate_limited`, see "
+                        "`Retry-After`."),
+            503: _oauth("`service_unavailable`: the lockout store (cache) is down."),
+        },
+    )(TokenApi.post)
+    extend_schema(
+        operation_id="refresh", tags=["auth"], summary="Exchange a refresh token for new tokens",
+        description="The JSON twin of the token endpoint's refresh_token grant. The refresh "
+                    "token sent is used up: a second use is refused and ends that login "
+                    "everywhere.",
+        request={JSON_MEDIA_TYPE: RefreshApi.InputSerializer},
+        responses={200: OpenApiResponse(TokenApi.OutputSerializer,
+                                        "A new access token and refresh token."),
+                   **errors(400, 413, 422, 429, 503)},
+    )(RefreshApi.post)
+    extend_schema(
+        operation_id="logout", tags=["auth"], summary="Log out",
+        description="Revokes the access token sent and, when given, the refresh token's login.",
+        request={JSON_MEDIA_TYPE: LogoutApi.InputSerializer},
+        responses={204: OpenApiResponse(None, "Logged out."),
+                   **errors(400, 401, 413, 422, 429, 503)},
+    )(LogoutApi.post)
+    extend_schema(
+        operation_id="me", tags=["auth"], summary="Your own account",
+        description="The user the access token belongs to.",
+        responses={200: OpenApiResponse(UserEnvelopeSerializer, "You."),
+                   **errors(401, 429, 503)},
+    )(MeApi.get)
+    extend_schema(
+        operation_id="password_reset_request", tags=["auth"],
+        summary="Ask for a password reset email",
+        description="Answers 202 whether or not the address belongs to an account; when it "
+                    "does, an email with a one-time link goes out.",
+        request={JSON_MEDIA_TYPE: PasswordResetApi.InputSerializer},
+        responses={202: OpenApiResponse(None, "Accepted: an email goes out if the address "
+                                              "belongs to an account."),
+                   **errors(400, 413, 422, 429, 503, words={400: RESET_400, 503: RESET_503})},
+    )(PasswordResetApi.post)
+    extend_schema(
+        operation_id="password_reset_confirm", tags=["auth"],
+        summary="Set a new password with the link from the reset email",
+        description="`uid` and `token` come from the emailed link. Every earlier token of the "
+                    "account stops working.",
+        request={JSON_MEDIA_TYPE: PasswordResetConfirmApi.InputSerializer},
+        responses={204: OpenApiResponse(None, "Password changed."),
+                   **errors(400, 413, 422, 429, 503, words={400: RESET_400, 503: RESET_503})},
+    )(PasswordResetConfirmApi.post)
+    extend_schema(
+        operation_id="list_users", tags=["users"], summary="List users (admins only)",
+        description="Paginated; filter with `search`, `role` and `is_active`.",
+        parameters=[
+            _query("search", {"type": "string", "maxLength": SEARCH_MAX, "pattern": _NO_NUL},
+                   "Username or email contains (any case)."),
+            _query("role", {"type": "string", "enum": list(ROLES)}, "Only users with this role."),
+            _query("is_active", {"type": "string", "enum": list(BOOLEAN_QUERY_VALUES)},
+                   "Only active (`true`) or inactive (`false`) users."),
+            _query("page", {"type": "integer", "minimum": PAGE_MIN, "default": 1},
+                   f"Page number, from {PAGE_MIN}."),
+            _query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                                 "default": DEFAULT_PAGE_SIZE},
+                   f"Items per page, 1..{MAX_PAGE_SIZE}."),
+        ],
+        filters=False,  # the parameters above, not discovered from the filter backend
+        responses={200: OpenApiResponse(UserPageSerializer, "One page of users."),
+                   **errors(401, 403, 422, 429, 503)},
+    )(UserListApi.get)
+    extend_schema(
+        operation_id="get_user", tags=["users"],
+        summary="Read a user (yourself, or anyone if you are an admin)",
+        description="A non-admin asking for any other id gets 403, whether or not that id "
+                    "exists.",
+        responses={200: OpenApiResponse(UserEnvelopeSerializer, "The user."),
+                   **errors(401, 403, 404, 429, 503, words={404: USER_NOT_FOUND})},
+    )(UserDetailApi.get)
+    extend_schema(
+        operation_id="update_user", tags=["users"],
+        summary="Change a user (yourself: email, password; admins: also role, is_active)",
+        description="Changing your own password needs `current_password`. A new password ends "
+                    "every earlier login of that user, yours included: log in again.",
+        request={JSON_MEDIA_TYPE: UserDetailApi.InputSerializer},
+        responses={200: OpenApiResponse(UserEnvelopeSerializer, "The changed user."),
+                   **errors(400, 401, 403, 404, 409, 413, 422, 429, 503,
+                            words={404: USER_NOT_FOUND, 409: USER_TAKEN})},
+    )(UserDetailApi.patch)
+    extend_schema(
+        operation_id="delete_user", tags=["users"],
+        summary="Delete a user (yourself, or anyone if you are an admin)",
+        description="The account is deactivated and can no longer log in; its books stay.",
+        responses={204: OpenApiResponse(None, "Deleted."),
+                   **errors(401, 403, 404, 429, 503, words={404: USER_NOT_FOUND})},
+    )(UserDetailApi.delete)
 
 
 _document()

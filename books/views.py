@@ -30,7 +30,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
@@ -44,6 +49,7 @@ from books.filters import BookFilterSet
 from books.listing import DEFAULT_SORT, SortInvalid, book_list, order_by_fields, parse_sort
 from books.models import Book
 from books.permissions import BookPermission
+from books.rules import year_max
 from books.selectors import book_get
 from books.serializers import (
     BookEnvelopeSerializer,
@@ -56,13 +62,22 @@ from books.services import book_create, book_delete, book_update
 from common.constraints import (
     BOOK_LIST_INTEGERS,
     BOOK_LIST_PARAMS,
+    CURSOR_MAX_LENGTH,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PAGE_MIN,
+    SEARCH_MAX,
     SORT_DIRECTIONS,
     SORT_FIELDS,
+    YEAR_MIN,
+    sort_pattern,
 )
+from common.constraints import DEFAULT_SORT as DEFAULT_SORT_TEXT
+from common.media_types import JSON_MEDIA_TYPE
 from drf_support.filtering import CheckedListQuery
-from drf_support.openapi import documented
 from drf_support.pagination import EnvelopePagination
 from drf_support.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
+from drf_support.schema import X_CACHE, errors
 from drf_support.views import MethodFirstMixin, envelope
 
 
@@ -188,17 +203,92 @@ class BookViewSet(
 
 
 # --- OpenAPI documentation ----------------------------------------------------------
+# drf-spectacular reads the serializers; what a client needs to know besides
+# (the words, every answer, the query parameters) is stated here.
 
+BOOK_NOT_FOUND = "No book with that id (`not_found`)."
+ISBN_TAKEN = "Another book has that ISBN (`conflict`)."
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
+_NO_NUL = r"^[^\x00]*$"
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, required=False,
+                            description=description)
+
+
+def _list_parameters() -> list[OpenApiParameter]:
+    text = {"type": "string", "maxLength": SEARCH_MAX, "pattern": _NO_NUL}
+    year = {"type": "integer", "minimum": YEAR_MIN, "maximum": year_max()}
+    return [
+        _query("search", text, "Title or author contains (any case)."),
+        _query("title_contains", text, "Title contains (any case)."),
+        _query("author", text, "Author equals (any case)."),
+        _query("year_from", year, "Year >= this."),
+        _query("year_to", year, "Year <= this."),
+        _query("sort", {"type": "string", "pattern": sort_pattern(), "default": DEFAULT_SORT_TEXT},
+               "Comma list of `field` or `field:asc|desc`, each field at most once; fields: "
+               f"{', '.join(SORT_FIELDS)}. Ties are always broken by id."),
+        _query("page", {"type": "integer", "minimum": PAGE_MIN, "default": 1},
+               f"Page number, from {PAGE_MIN}."),
+        _query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                             "default": DEFAULT_PAGE_SIZE}, f"Items per page, 1..{MAX_PAGE_SIZE}."),
+        _query("cursor", {"type": "string", "maxLength": CURSOR_MAX_LENGTH, "pattern": _NO_NUL},
+               "Keyset paging, for deep pages: send it empty (`cursor=`) for the first page, "
+               "then the URL in links.next or links.prev. Not with `page`. Cursor answers "
+               "have no total: meta holds page_size only."),
+    ]
+
 
 extend_schema_view(  # annotates BookViewSet's actions in place
-    list=documented("list_books", response=BookPageSerializer),
-    retrieve=documented("get_book", response=BookEnvelopeSerializer, path=[_ID]),
-    create=documented("create_book", request=BookInputSerializer,
-                      response=BookEnvelopeSerializer),
-    update=documented("replace_book", request=BookInputSerializer,
-                      response=BookEnvelopeSerializer, path=[_ID]),
-    partial_update=documented("update_book", request=BookInputSerializer,
-                              response=BookEnvelopeSerializer, path=[_ID]),
-    destroy=documented("delete_book", path=[_ID]),
+    list=extend_schema(
+        operation_id="list_books", tags=["books"], summary="List books",
+        description="Paginated by page number or, for deep pages, by `cursor`; search, filter "
+                    "and sort with the query parameters below. `X-Cache` says whether the "
+                    "cache answered.",
+        parameters=[*_list_parameters(), X_CACHE],
+        filters=False,  # the parameters above, not discovered from the filter backends
+        responses={200: OpenApiResponse(BookPageSerializer, "One page of books."),
+                   **errors(401, 422, 429, 503)},
+    ),
+    retrieve=extend_schema(
+        operation_id="get_book", tags=["books"], summary="Read a book",
+        description="`X-Cache` says whether the cache answered.",
+        parameters=[_ID, X_CACHE],
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The book."),
+                   **errors(401, 404, 429, 503, words={404: BOOK_NOT_FOUND})},
+    ),
+    create=extend_schema(
+        operation_id="create_book", tags=["books"], summary="Add a book",
+        description="Any logged-in user. The new book's URL is in `Location`.",
+        request={JSON_MEDIA_TYPE: BookInputSerializer},
+        parameters=[OpenApiParameter("Location", {"type": "string"}, OpenApiParameter.HEADER,
+                                     description="The new resource's URL.", response=[201])],
+        responses={201: OpenApiResponse(BookEnvelopeSerializer, "Created: the new book."),
+                   **errors(400, 401, 409, 413, 422, 429, 503, words={409: ISBN_TAKEN})},
+    ),
+    update=extend_schema(
+        operation_id="replace_book", tags=["books"],
+        summary="Replace a book (its creator or an admin)",
+        description="Every field is sent; optional fields left out are reset to their defaults.",
+        request={JSON_MEDIA_TYPE: BookInputSerializer}, parameters=[_ID],
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The replaced book."),
+                   **errors(400, 401, 403, 404, 409, 413, 422, 429, 503,
+                            words={404: BOOK_NOT_FOUND, 409: ISBN_TAKEN})},
+    ),
+    partial_update=extend_schema(
+        operation_id="update_book", tags=["books"],
+        summary="Change some fields of a book (its creator or an admin)",
+        description="Only the fields sent change.",
+        request={JSON_MEDIA_TYPE: BookInputSerializer}, parameters=[_ID],
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The changed book."),
+                   **errors(400, 401, 403, 404, 409, 413, 422, 429, 503,
+                            words={404: BOOK_NOT_FOUND, 409: ISBN_TAKEN})},
+    ),
+    destroy=extend_schema(
+        operation_id="delete_book", tags=["books"], summary="Delete a book (admins only)",
+        description="The book is gone for good.", parameters=[_ID],
+        responses={204: OpenApiResponse(None, "Deleted."),
+                   **errors(401, 403, 404, 429, 503, words={404: BOOK_NOT_FOUND})},
+    ),
 )(BookViewSet)

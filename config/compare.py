@@ -323,10 +323,11 @@ CONCEPTS: tuple[Concept, ...] = (
             "the URL map, the facts and FastAPI's Pydantic models. A test compares the three."
         ),
         drf=_drf(
-            "drf-spectacular writes the document from the views and serializers; each view's "
-            "extend_schema is built from the declared facts by documented(...). Its views "
-            "serve Swagger UI and ReDoc (sidecar assets).",
-            "drf_support.openapi:documented",
+            "drf-spectacular writes the document from the views and serializers; each view "
+            "states its words and answers with extend_schema, and the security comes from "
+            "its authentication and permission classes. Its views serve Swagger UI and ReDoc.",
+            "books.views:BookViewSet",
+            "drf_support.openapi:ContractAutoSchema",
             "config.settings:SPECTACULAR_SETTINGS",
             "config.drf_urls:urlpatterns",
         ),

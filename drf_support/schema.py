@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
 from common.openapi_contract import complete_document
@@ -65,3 +65,38 @@ def postprocess_contract(result: dict[str, Any], generator: Any, request: Any, p
 
     prefix = str(settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", ""))
     return complete_document(result, prefix=prefix)
+
+
+# --- responses, as each view's extend_schema states them -------------------------------
+
+# The words of the error answers most operations share; an operation with its
+# own wording for a status passes it to `errors(..., words={status: ...})`.
+ERROR_WORDS: dict[int, str] = {
+    400: "The body is not a JSON object, not JSON, nested deeper than 64 levels, or holds "
+         "a lone surrogate (`bad_request`).",
+    401: "No or bad bearer token (`not_authenticated` / `invalid_token`), with "
+         "`WWW-Authenticate: Bearer`.",
+    403: "Authenticated but not allowed (`permission_denied`).",
+    413: "The body is larger than MAX_BODY_BYTES (`payload_too_large`); it was not read.",
+    422: "A field or query parameter fails validation (`validation_error`).",
+    429: "Rate limit exceeded (`rate_limited`), see `Retry-After`.",
+    503: "The database or the cache is down (`service_unavailable`).",
+}
+
+
+def errors(*statuses: int, words: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
+    """`responses=` entries for error statuses, each answering the error envelope.
+
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The book."),
+                   **errors(401, 404, 429, 503, words={404: BOOK_NOT_FOUND})}
+    """
+    wording = {**ERROR_WORDS, **(words or {})}
+    return {status: OpenApiResponse(ErrorEnvelopeSerializer, description=wording[status])
+            for status in statuses}
+
+
+# The X-Cache header of the cached reads' 200.
+X_CACHE = OpenApiParameter(
+    "X-Cache", {"type": "string", "enum": ["HIT", "MISS"]}, OpenApiParameter.HEADER,
+    description="HIT or MISS: whether the cache answered.", response=[200],
+)
