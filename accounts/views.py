@@ -296,6 +296,10 @@ TOKEN_FORM = {
 }
 
 
+# /users/{id}: ids start at 1.
+_USER_ID = OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)
+
+
 def _oauth(description: str) -> OpenApiResponse:
     return OpenApiResponse(OAuthErrorSerializer, description=description)
 
@@ -397,6 +401,7 @@ def _document() -> None:
         summary="Read a user (yourself, or anyone if you are an admin)",
         description="A non-admin asking for any other id gets 403, whether or not that id "
                     "exists.",
+        parameters=[_USER_ID],
         responses={200: OpenApiResponse(UserEnvelopeSerializer, "The user."),
                    **errors(401, 403, 404, 429, 503, words={404: USER_NOT_FOUND})},
     )(UserDetailApi.get)
@@ -406,6 +411,7 @@ def _document() -> None:
         description="Changing your own password needs `current_password`. A new password ends "
                     "every earlier login of that user, yours included: log in again.",
         request={JSON_MEDIA_TYPE: UserDetailApi.InputSerializer},
+        parameters=[_USER_ID],
         responses={200: OpenApiResponse(UserEnvelopeSerializer, "The changed user."),
                    **errors(400, 401, 403, 404, 409, 413, 422, 429, 503,
                             words={404: USER_NOT_FOUND, 409: USER_TAKEN})},
@@ -414,6 +420,7 @@ def _document() -> None:
         operation_id="delete_user", tags=["users"],
         summary="Delete a user (yourself, or anyone if you are an admin)",
         description="The account is deactivated and can no longer log in; its books stay.",
+        parameters=[_USER_ID],
         responses={204: OpenApiResponse(None, "Deleted."),
                    **errors(401, 403, 404, 429, 503, words={404: USER_NOT_FOUND})},
     )(UserDetailApi.delete)

@@ -25,11 +25,22 @@ from rest_framework import serializers
 
 from books import rules
 from books.models import Book
+from books.rules import year_max
+from common.constraints import AUTHOR_MAX, DESCRIPTION_MAX, TITLE_MAX, YEAR_MIN
 from common.errors import FieldInvalid
-from drf_support.fields import StrictCharField, StrictIntegerField
+from drf_support.fields import (
+    NO_NUL,
+    NOT_BLANK,
+    StrictCharField,
+    StrictIntegerField,
+)
 from drf_support.schema import PageLinksSerializer, PageMetaSerializer
 
 T = TypeVar("T")
+
+# ISBN-10 or ISBN-13 as people type them (digits, optional hyphens or spaces),
+# or blank: what the document states; the check digit is in words.
+ISBN_PATTERN = r"^(\s*|[- ]*([0-9][- ]*){9}[0-9Xx][- ]*|[- ]*([0-9][- ]*){12}[0-9][- ]*)$"
 
 
 def _rule(clean: Callable[[Any], T], value: Any) -> T:
@@ -40,9 +51,9 @@ def _rule(clean: Callable[[Any], T], value: Any) -> T:
         raise serializers.ValidationError(exc.message) from None
 
 
+# `validate_<field>` hooks: each field's value through the domain's rule. (A
+# comment, not a docstring: a docstring would become the schema's description.)
 class _BookRules:
-    """`validate_<field>` hooks: each field's value through the domain's rule."""
-
     def validate_title(self, value: str) -> str:
         return _rule(rules.clean_title, value)
 
@@ -63,11 +74,22 @@ class _BookRules:
 # docstring would become the schema's description and change the document.)
 @extend_schema_serializer(component_name="BookInput")
 class BookInputSerializer(_BookRules, serializers.ModelSerializer):
-    title = StrictCharField()
-    author = StrictCharField()
-    year = StrictIntegerField()
-    isbn = StrictCharField(required=False, allow_null=True)
-    description = StrictCharField(required=False, allow_null=True)
+    # Each field's schema states the rule `validate_<field>` applies.
+    title = StrictCharField(openapi=dict(minLength=1, maxLength=TITLE_MAX, pattern=NOT_BLANK))
+    author = StrictCharField(openapi=dict(minLength=1, maxLength=AUTHOR_MAX, pattern=NOT_BLANK))
+    year = StrictIntegerField(openapi=dict(minimum=YEAR_MIN, maximum=year_max()))
+    isbn = StrictCharField(
+        required=False,
+        allow_null=True,
+        openapi=dict(
+            pattern=ISBN_PATTERN,
+            description="ISBN-10 or ISBN-13 (hyphens and spaces ignored) with a valid check digit; "
+            "stored as ISBN-13. Blank or null: no ISBN.",
+        ),
+    )
+    description = StrictCharField(
+        required=False, allow_null=True, openapi=dict(maxLength=DESCRIPTION_MAX, pattern=NO_NUL)
+    )
 
     class Meta:
         model = Book
@@ -105,8 +127,15 @@ class BookSerializer(serializers.ModelSerializer):
     class Meta:
         model = Book
         fields = [
-            "id", "title", "author", "year", "isbn", "description",
-            "created_by", "created_at", "updated_at",
+            "id",
+            "title",
+            "author",
+            "year",
+            "isbn",
+            "description",
+            "created_by",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

@@ -208,7 +208,8 @@ class BookViewSet(
 
 BOOK_NOT_FOUND = "No book with that id (`not_found`)."
 ISBN_TAKEN = "Another book has that ISBN (`conflict`)."
-_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
+_ID = OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH,
+                       description="The book's id.")
 _NO_NUL = r"^[^\x00]*$"
 
 

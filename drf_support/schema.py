@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
-from common.openapi_contract import complete_document
 from drf_support.fields import PlainSerializer
 
 
@@ -51,20 +48,6 @@ class PageLinksSerializer(PlainSerializer):
     self = serializers.URLField()
     next = serializers.URLField(allow_null=True)
     prev = serializers.URLField(allow_null=True)
-
-
-def postprocess_contract(result: dict[str, Any], generator: Any, request: Any, public: bool
-                         ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: the value rules no generator states.
-
-    common.openapi_contract.complete_document adds them (lengths, ranges,
-    patterns of body fields, the lower bound of path ids) to what
-    drf-spectacular wrote, replacing nothing.
-    """
-    from django.conf import settings
-
-    prefix = str(settings.SPECTACULAR_SETTINGS.get("SCHEMA_PATH_PREFIX", ""))
-    return complete_document(result, prefix=prefix)
 
 
 # --- responses, as each view's extend_schema states them -------------------------------

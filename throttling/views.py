@@ -69,8 +69,8 @@ class BfDemoLoginApi(ApiView):
     @extend_schema_serializer(component_name="BfDemoLoginInput")
     class InputSerializer(serializers.Serializer):
         # Presence and JSON type only; an empty value is just a wrong credential.
-        username = StrictCharField()
-        password = StrictCharField()
+        username = StrictCharField(openapi=dict(minLength=1))
+        password = StrictCharField(openapi=dict(minLength=1, format="password"))
 
     @extend_schema(
         operation_id="bf_demo_login", tags=["demos"],
