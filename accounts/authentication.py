@@ -21,9 +21,9 @@ verified claims (logout reads the login family from them).
 `SnapshotBearerAuthentication` is the same class for the cached reads
 (GET /books, GET /books/{id}): it stops after the signature, as simplejwt's
 `JWTStatelessUserAuthentication` does, and leaves the "is this login still
-open?" question to the read's throttle, which asks it in the same Redis
-round trip that counts the budget and fetches the page
-(throttling.throttles.CachedReadThrottle). docs/drf.md, "A cached read".
+open?" question to the cached read, which asks it in the same Redis round
+trip that counts the budget and fetches the page (the speed path,
+books/drf_fast_read.py). docs/drf.md, "A cached read".
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from accounts.models import User
 from accounts.tokens import bearer_from_header, token_service
 from common.asgi.metrics import record_user
-from common.drf.browsable import BrowsableApiRenderer
 from common.errors import MSG_INVALID_TOKEN, InvalidToken
+from drf_support.browsable import BrowsableApiRenderer
 
 TOKEN_URL = "/api/drf/auth/token"
 
@@ -50,7 +50,7 @@ class BearerTokenAuthentication(JWTAuthentication):
     Each hook turns the service's InvalidToken into DRF's AuthenticationFailed,
     not ours: DRF then records "no user" on the request before re-raising, so
     nothing that reads request.user later (throttles, middleware)
-    authenticates again. common.drf.exceptions maps it to our envelope.
+    authenticates again. drf_support.exceptions maps it to our envelope.
     """
 
     # The overrides here (type: ignore[override]) take and return the token
@@ -117,10 +117,10 @@ class SnapshotBearerAuthentication(BearerTokenAuthentication):
     """BearerTokenAuthentication that stops at the signature, for the cached reads only.
 
     `request.user` is a `TokenLogin`; `request.auth` the verified claims. The
-    login family is checked right after, by `CachedReadThrottle`, in the
+    login family is checked right after, by `OneRoundTripCachedReads`, in the
     round trip that reads the page: against the snapshot in Redis, or (no
     snapshot yet) against the database, once, with a 401 if it is revoked.
-    A view that uses this class must use that throttle too: the pair is the
+    A view that uses this class must use that mixin too: the pair is the
     whole check. The browsable API (HTML) still takes the full path, so its
     forms see the real user and role.
     """
@@ -131,7 +131,7 @@ class SnapshotBearerAuthentication(BearerTokenAuthentication):
         return JWTAuthentication.authenticate(self, request)  # type: ignore[return-value]
 
     def get_user(self, validated_token: dict[str, Any]) -> TokenLogin:  # type: ignore[override]
-        # No query; the throttle names the user in the access log once the login is confirmed.
+        # No query; the cached read names the user in the access log once the login is confirmed.
         return TokenLogin(validated_token)
 
 

@@ -39,6 +39,18 @@ import unicodedata
 from django.core.exceptions import ValidationError
 
 from common.constraints import EMAIL_MAX, USERNAME_MAX
+from common.text import canonical
+
+__all__ = [
+    "CANONICAL_MAX",
+    "canonical",
+    "email_fits",
+    "stored_email",
+    "stored_username",
+    "username_fits",
+    "validate_email_fits",
+    "validate_username_fits",
+]
 
 # The canonical columns' length. A canonical form can be longer than the value
 # (`ß` -> `ss`, and one Arabic ligature, U+FDFA, is 18 letters after NFKC):
@@ -51,11 +63,6 @@ CANONICAL_MAX = 600
 # Django's MaxLengthValidator wording, so the API, the admin and
 # createsuperuser say "too long" in one voice.
 MSG_STORED_TOO_LONG = "Ensure this field has no more than {n} characters."
-
-
-def canonical(text: str) -> str:
-    """NFKC, then case-folded: the form under which two names are the same name."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def stored_username(value: str) -> str:

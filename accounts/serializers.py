@@ -8,11 +8,33 @@ The component names are the OpenAPI document's, the same at every prefix.
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    get_default_password_validators,
+)
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.drf.fields import StrictBooleanField, StrictCharField
-from common.drf.schema import PageLinksSerializer, PageMetaSerializer
+from common.constraints import EMAIL_MAX, ROLES, USERNAME_MAX, USERNAME_MIN
+from drf_support.fields import NO_NUL, StrictBooleanField, StrictCharField
+from drf_support.schema import PageLinksSerializer, PageMetaSerializer
+
+
+def _password_min_length() -> int:
+    """MinimumLengthValidator's setting in AUTH_PASSWORD_VALIDATORS (8 by default)."""
+    for validator in get_default_password_validators():
+        if isinstance(validator, MinimumLengthValidator):
+            return int(validator.min_length)
+    return 1
+
+
+# What the documents say of the values (the rules are accounts.rules' and Django's).
+PASSWORD_MIN = _password_min_length()
+USERNAME_RULE = (
+    f"{USERNAME_MIN} to {USERNAME_MAX} characters: letters and digits of any "
+    "script, and `@`, `.`, `+`, `-`, `_`."
+)
+STRENGTH = "Checked by Django's password validators (length, common, numeric, similarity)."
 
 
 @extend_schema_serializer(component_name="User")
@@ -29,9 +51,22 @@ class UserOutputSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="RegisterInput")
 class RegisterInputSerializer(serializers.Serializer):
-    username = StrictCharField()
-    email = StrictCharField()
-    password = StrictCharField()
+    # No `pattern` beyond NO_NUL for the username: Django accepts letters and
+    # digits of every script, and `\w` means ASCII to ECMA-262's regexes.
+    username = StrictCharField(
+        openapi=dict(
+            minLength=USERNAME_MIN,
+            maxLength=USERNAME_MAX,
+            pattern=NO_NUL,
+            description=USERNAME_RULE,
+        )
+    )
+    email = StrictCharField(openapi=dict(format="email", maxLength=EMAIL_MAX))
+    password = StrictCharField(
+        openapi=dict(
+            minLength=PASSWORD_MIN, pattern=NO_NUL, description=STRENGTH, format="password"
+        )
+    )
 
 
 @extend_schema_serializer(component_name="TokenResponse")
@@ -44,32 +79,55 @@ class TokenResponseSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="RefreshInput")
 class RefreshInputSerializer(serializers.Serializer):
-    refresh_token = StrictCharField()
+    refresh_token = StrictCharField(openapi=dict(minLength=1, pattern=NO_NUL))
 
 
 @extend_schema_serializer(component_name="LogoutInput")
 class LogoutInputSerializer(serializers.Serializer):
-    refresh_token = StrictCharField(required=False, allow_null=True)
+    # Empty or null: only the access token sent is revoked.
+    refresh_token = StrictCharField(required=False, allow_null=True, openapi=dict(pattern=NO_NUL))
 
 
 @extend_schema_serializer(component_name="PasswordResetInput")
 class PasswordResetInputSerializer(serializers.Serializer):
-    email = StrictCharField()
+    email = StrictCharField(openapi=dict(format="email", maxLength=EMAIL_MAX))
 
 
 @extend_schema_serializer(component_name="PasswordResetConfirmInput")
 class PasswordResetConfirmInputSerializer(serializers.Serializer):
-    uid = StrictCharField()
-    token = StrictCharField()
-    new_password = StrictCharField()
+    uid = StrictCharField(openapi=dict(minLength=1, pattern=NO_NUL))
+    token = StrictCharField(openapi=dict(minLength=1, pattern=NO_NUL))
+    new_password = StrictCharField(
+        openapi=dict(
+            minLength=PASSWORD_MIN, pattern=NO_NUL, description=STRENGTH, format="password"
+        )
+    )
 
 
 @extend_schema_serializer(component_name="UserPatch")
 class UserPatchSerializer(serializers.Serializer):
-    email = StrictCharField(required=False)
-    password = StrictCharField(required=False)
-    current_password = StrictCharField(required=False)
-    role = StrictCharField(required=False, help_text="user | admin (admins only)")
+    email = StrictCharField(required=False, openapi=dict(format="email", maxLength=EMAIL_MAX))
+    password = StrictCharField(
+        required=False,
+        openapi=dict(
+            minLength=PASSWORD_MIN,
+            pattern=NO_NUL,
+            format="password",
+            description=f"{STRENGTH} Changing your own needs `current_password`.",
+        ),
+    )
+    current_password = StrictCharField(
+        required=False,
+        openapi=dict(
+            minLength=1,
+            pattern=NO_NUL,
+            format="password",
+            description="Your current password: required with `password` on your own account.",
+        ),
+    )
+    role = StrictCharField(
+        required=False, help_text="user | admin (admins only)", openapi=dict(enum=list(ROLES))
+    )
     is_active = StrictBooleanField(required=False, help_text="Admins only.")
 
 

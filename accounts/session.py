@@ -34,7 +34,7 @@ from rest_framework.request import Request
 from accounts.admin_login import GuardedAuthenticationForm
 from accounts.models import User
 from common.accept import prefers_html
-from common.drf.exceptions import api_not_found
+from drf_support.exceptions import api_not_found
 
 # Where a browser lands after logging in or out without a `next` page.
 HOME = reverse_lazy("book-list")

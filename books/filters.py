@@ -10,6 +10,7 @@ parameters are ignored (they may be meant for a proxy, or be cache busters).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -58,6 +59,20 @@ class SortFilter(django_filters.Filter):
         return qs
 
 
+# Django's IntegerField reads any Unicode digit ("１９９０") and a trailing ".0";
+# a query parameter that the documents call an integer is ASCII digits.
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """Django's IntegerField, for ASCII digits only."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not _ASCII_INTEGER.fullmatch(value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class YearFilter(django_filters.NumberFilter):
     """A whole year within the range a book may have.
 
@@ -69,7 +84,7 @@ class YearFilter(django_filters.NumberFilter):
     def field(self) -> forms.Field:
         # Built per FilterSet, not cached at class level like Filter.field:
         # the upper bound (next year) moves every New Year.
-        return forms.IntegerField(
+        return AsciiIntegerField(
             required=False, min_value=YEAR_MIN, max_value=year_max(), label=self.label
         )
 

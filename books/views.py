@@ -3,216 +3,199 @@
 A learner's guide to every DRF file, and the path of a request through
 this one: docs/drf.md.
 
-Each action does three things: parse (books.serializers.BookInputSerializer,
-which checks presence and JSON types only), call a selector or service
-(which own every rule), serialize (BookOutputSerializer). Errors are raised,
-never built here: `common.drf.exceptions.exception_handler` turns them into
-the envelope.
+A `GenericViewSet` configured the way DRF's documentation teaches:
 
-Check order, identical in every framework: authentication (401), body types
-(422), the book exists (404), permission (403), values (422), uniqueness (409).
+    queryset           books.listing.book_list(): every book, ordered by id
+    filter_backends    django-filter's DjangoFilterBackend with BookFilterSet
+                       (search, title_contains, author, year_from, year_to),
+                       then BookSortFilter (`sort`, the domain's allowlist)
+    pagination_class   EnvelopePagination: page numbers, or keyset for ?cursor=
+    permission_classes BookPermission (books.services' can_* rules)
+    throttle_classes   the default (REST_FRAMEWORK): it only counts
 
-Browsers get DRF's browsable API here (common/drf/browsable.py): its
-forms are filled from `get_serializer` and shown only where
-`permission_classes` allow the method, its filter form comes from
-`filterset_class`. JSON clients never see either.
+Each write is three steps: validate `BookInputSerializer`, call a service
+(which owns every rule and raises the domain's errors), answer
+`BookSerializer(book).data` in the envelope. Errors are raised, never built
+here: drf_support/exceptions.py writes the envelope.
 
-The OpenAPI decorations live at the bottom of the module, apart from the
-behaviour they describe.
+The cached reads (`list`, `retrieve` as JSON, marked `@cached_read`) go
+through `OneRoundTripCachedReads` (books/drf_fast_read.py), the speed path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
-from django.http import QueryDict
+from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema_view
-from rest_framework import status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import SnapshotBearerAuthentication
 from accounts.permissions import signed_in_user
-from accounts.session import BrowsableApiSessionAuthentication
+from books.drf_fast_read import OneRoundTripCachedReads, cached_read
 from books.filters import BookFilterSet
+from books.listing import DEFAULT_SORT, SortInvalid, book_list, order_by_fields, parse_sort
 from books.models import Book
 from books.permissions import BookPermission
-from books.selectors import book_get, book_page
+from books.rules import year_max
+from books.selectors import book_get
 from books.serializers import (
     BookEnvelopeSerializer,
     BookFormSerializer,
     BookInputSerializer,
-    BookOutputSerializer,
     BookPageSerializer,
+    BookSerializer,
 )
 from books.services import book_create, book_delete, book_update
-from common.drf.browsable import BrowsableApiRenderer
-from common.drf.fields import PlainSerializer
-from common.drf.openapi import documented
-from common.drf.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
-from common.drf.renderers import CachedJSONRenderer
-from common.drf.views import ApiViewSet, json_object
-from common.errors import NotFound
-from common.pagination import page_links
-from throttling.throttles import CachedRead, CachedReadThrottle
+from common.constraints import (
+    BOOK_LIST_INTEGERS,
+    BOOK_LIST_PARAMS,
+    CURSOR_MAX_LENGTH,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PAGE_MIN,
+    SEARCH_MAX,
+    SORT_DIRECTIONS,
+    SORT_FIELDS,
+    YEAR_MIN,
+    sort_pattern,
+)
+from common.constraints import DEFAULT_SORT as DEFAULT_SORT_TEXT
+from common.media_types import JSON_MEDIA_TYPE
+from drf_support.filtering import CheckedListQuery
+from drf_support.pagination import EnvelopePagination
+from drf_support.parsers import BrowserFormParser, Utf8JSONParser, is_form_request
+from drf_support.schema import X_CACHE, errors
+from drf_support.views import MethodFirstMixin, envelope
 
-# --- The view set -----------------------------------------------------------------
 
-HIT = {"X-Cache": "HIT"}
-MISS = {"X-Cache": "MISS"}
+class BookSortFilter(OrderingFilter):
+    """DRF's OrderingFilter, reading `?sort=year:desc,title` by the domain's allowlist.
 
-# The actions answered from the read cache, through CachedReadThrottle.
-CACHED_ACTIONS = frozenset({"list", "retrieve"})
-
-
-class BookViewSet(ApiViewSet):
-    """Books: public reads (cached), authenticated writes.
-
-    DRF's hooks, each doing one job (docs/drf.md walks through them):
-
-    - `get_authenticators`: the cached reads check a Bearer token's signature
-      only (SnapshotBearerAuthentication); the throttle checks its login.
-    - `permission_classes`: BookPermission (who may write which book).
-    - `get_throttles`: the cached reads use CachedReadThrottle, whose one Redis
-      round trip counts the request and fetches the stored page
-      (`request.cached_read`); the writes the default throttle.
-    - `list` / `retrieve`: a HIT answers `Response(stored_bytes)`, which
-      CachedJSONRenderer sends as is; a MISS computes, and stores the bytes
-      the renderer writes (a post-render callback of the Response).
+    `books.listing.parse_sort` refuses a field outside the allowlist or a
+    direction other than asc/desc (422 naming `sort`); with no `sort`, the
+    default order (by id). Ties are always broken by id, so pages never
+    overlap.
     """
 
-    # /books/{id}: the contract names the parameter `id`, and only digits
-    # match, so /books/abc is the catch-all 404, not a failed int().
+    ordering_param = "sort"
+    ordering_fields = list(SORT_FIELDS)
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> list[str]:
+        text = request.query_params.get(self.ordering_param)
+        try:
+            spec = parse_sort(text) if text else DEFAULT_SORT
+        except SortInvalid as exc:
+            raise ValidationError({self.ordering_param: [str(exc)]}) from None
+        return order_by_fields(spec)
+
+    def get_template_context(self, request: Request, queryset: Any, view: Any) -> dict[str, Any]:
+        """The browsable API's "Ordering" menu, in this API's spelling (`title:desc`)."""
+        current = request.query_params.get(self.ordering_param)
+        options = [(f"{field}:{direction}", f"{field} - {direction}")
+                   for field in self.ordering_fields for direction in SORT_DIRECTIONS]
+        return {"request": request, "current": current, "param": self.ordering_param,
+                "options": options}
+
+
+class BookViewSet(
+    OneRoundTripCachedReads, CheckedListQuery, MethodFirstMixin, viewsets.GenericViewSet
+):
+    """Books: public reads (cached), writes by signed-in users under BookPermission."""
+
+    # /books/{id}: only digits match, so /books/abc is the catch-all 404.
     lookup_field = "id"
     lookup_value_regex = r"[0-9]+"
 
-    permission_classes = [BookPermission]
-    renderer_classes = [CachedJSONRenderer, BrowsableApiRenderer]
-    # JSON for API clients; the browsable API's HTML form too, for a
-    # browser logged in with a session (common.drf.parsers.BrowserFormParser).
-    parser_classes = [Utf8JSONParser, BrowserFormParser]
-
-    InputSerializer = BookInputSerializer
-    FormSerializer = BookFormSerializer
-    OutputSerializer = BookOutputSerializer
-    # For the browsable API only: the form it offers for POST/PUT, and the
-    # filter form of the list page (the list itself filters in the selector).
+    # The browsable API's forms (DRF asks `get_serializer()`); the actions
+    # name their own serializers: BookInputSerializer in, BookSerializer out.
     serializer_class = BookFormSerializer
+    filter_backends = [DjangoFilterBackend, BookSortFilter]
     filterset_class = BookFilterSet
+    pagination_class = EnvelopePagination
+    # Each given at most once, the integers never empty (drf_support/filtering.py).
+    list_query_names = BOOK_LIST_PARAMS
+    list_query_integers = BOOK_LIST_INTEGERS
+    permission_classes = [BookPermission]
+    # JSON for API clients; the browsable API's HTML form too, for a browser
+    # logged in with a session (drf_support.parsers.BrowserFormParser).
+    parser_classes = [Utf8JSONParser, BrowserFormParser]
     # The browsable API's "Raw data" tab starts from this body (valid as it is).
     raw_data_example = {"title": "Middlemarch", "author": "George Eliot", "year": 1871}
 
-    # --- DRF's hooks -----------------------------------------------------------------
-
-    def get_authenticators(self) -> list[Any]:
-        # Called before `self.action` is set; the action map already says which it is.
-        # (drf-spectacular's schema generation documents the full Bearer class.)
-        request = getattr(self, "request", None)
-        action = self.action_map.get(request.method.lower()) if request is not None else None
-        if action in CACHED_ACTIONS and not getattr(self, "swagger_fake_view", False):
-            return [SnapshotBearerAuthentication(), BrowsableApiSessionAuthentication()]
-        return super().get_authenticators()
-
-    def get_throttles(self) -> list[Any]:
-        if self.action in CACHED_ACTIONS:
-            return [CachedReadThrottle()]
-        return super().get_throttles()
+    def get_queryset(self) -> QuerySet[Book]:
+        return book_list()
 
     def get_object(self) -> Book:
         """The book of the URL (404), if the permissions allow this method on it (403)."""
-        book = book_get(book_id=int(self.kwargs["id"]))
-        if book is None:
-            raise NotFound()
-        self.check_object_permissions(self.request, book)
-        return book
+        if self.book_of_the_url is None:
+            raise NotFound()  # DRF's own, which its browsable API knows to catch
+        self.check_object_permissions(self.request, self.book_of_the_url)
+        return self.book_of_the_url
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> BookFormSerializer:
-        """The browsable API's form; on a book's page, filled with that book (PUT)."""
-        if kwargs.get("instance") is None and "id" in self.kwargs:
-            kwargs["instance"] = book_get(book_id=int(self.kwargs["id"]))
-        return self.serializer_class(*args, **kwargs)
+    @cached_property
+    def book_of_the_url(self) -> Book | None:
+        # Read once per request: `check_permissions` and the action both ask.
+        return book_get(book_id=int(self.kwargs["id"]))
 
-    def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        serializer: PlainSerializer
-        if is_form_request(request):  # the browsable API's HTML form: every value is text
-            serializer = self.FormSerializer(data=request.data, partial=partial)
-        else:
-            serializer = self.InputSerializer(data=json_object(request), partial=partial)
+    def check_permissions(self, request: Request) -> None:
+        """DRF's check, plus the object's for a write, so a 403 comes before the throttles.
+
+        DRF runs `initial()` as authenticate, `check_permissions`, then
+        `check_throttles`, and leaves object permissions to `get_object()`
+        inside the action: after the budget was spent. A refused write must
+        spend none, so the book of a PUT, PATCH or DELETE is checked here.
+        """
+        super().check_permissions(request)
+        if request.method not in SAFE_METHODS and "id" in self.kwargs:
+            self.get_object()
+
+    # --- Reads (DRF's list machinery; the cache wraps them: books/drf_fast_read.py) ----
+
+    @cached_read
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(BookSerializer(page, many=True).data)
+
+    @cached_read
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(envelope(BookSerializer(self.get_object())))
+
+    # --- Writes --------------------------------------------------------------------------
+
+    def _input(self, request: Request, *, partial: bool = False) -> dict[str, Any]:
+        serializer_class = BookFormSerializer if is_form_request(request) else BookInputSerializer
+        serializer = serializer_class(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    # --- The cached reads -----------------------------------------------------------
-
-    @staticmethod
-    def _cached_read(request: Request) -> CachedRead | None:
-        """CachedReadThrottle's find, for JSON clients (the browsable API renders afresh)."""
-        if not isinstance(request.accepted_renderer, CachedJSONRenderer):
-            return None
-        return getattr(request, "cached_read", None)
-
-    def _answer(self, request: Request, compute: Callable[[], dict[str, Any]]) -> Response:
-        cached = self._cached_read(request)
-        if cached is None:
-            return Response(compute())
-        if cached.page is not None:
-            return Response(cached.page, headers=HIT)  # bytes: CachedJSONRenderer sends them as is
-        response = Response(compute(), headers=MISS)
-        # Once the renderer has written the body, keep those very bytes.
-        response.add_post_render_callback(lambda rendered: cached.store(rendered.content))
-        return response
-
-    def list(self, request: Request) -> Response:
-        params: QueryDict = request.query_params
-        if not isinstance(request.accepted_renderer, CachedJSONRenderer):
-            # The browsable API's filter form submits every field, the empty
-            # ones too; for that page an empty field means "not given" (an API
-            # client sending `year_to=` still gets the contract's 422).
-            # (`cursor=` is kept: empty, it starts keyset paging.)
-            params = QueryDict(mutable=True)
-            for name, values in request.query_params.lists():
-                kept = [v for v in values if v != "" or name == "cursor"]
-                if kept:
-                    params.setlist(name, kept)
-
-        def compute() -> dict[str, Any]:
-            result = book_page(params=params)
-            url = request.build_absolute_uri(request.path)
-            links = page_links(url, params, result)
-            data = self.OutputSerializer(result.items, many=True).data
-            return {"data": data, "meta": result.meta(), "links": links}
-
-        return self._answer(request, compute)
-
-    def retrieve(self, request: Request, id: str) -> Response:
-        def compute() -> dict[str, Any]:
-            return {"data": self.OutputSerializer(self.get_object()).data}
-
-        return self._answer(request, compute)
-
-    # --- Writes ----------------------------------------------------------------------
-    # BookPermission has already answered 401 to an anonymous caller.
-
     def create(self, request: Request) -> Response:
-        book = book_create(actor=signed_in_user(request), **self._input(request, partial=False))
+        book = book_create(actor=signed_in_user(request), **self._input(request))
         location = request.build_absolute_uri(reverse("book-detail", kwargs={"id": book.pk}))
-        body = {"data": self.OutputSerializer(book).data}
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return Response(envelope(BookSerializer(book)), status=status.HTTP_201_CREATED,
+                        headers={"Location": location})
 
     def update(self, request: Request, id: str) -> Response:
-        return self._update(request, partial=False)
+        book = book_update(actor=signed_in_user(request), book=self.get_object(),
+                           values=self._input(request), partial=False)
+        return Response(envelope(BookSerializer(book)))
 
     def partial_update(self, request: Request, id: str) -> Response:
-        return self._update(request, partial=True)
-
-    def _update(self, request: Request, *, partial: bool) -> Response:
-        values = self._input(request, partial=partial)  # 422 before 404 and 403
-        book = book_update(
-            actor=signed_in_user(request), book=self.get_object(), values=values,
-            partial=partial,
-        )
-        return Response({"data": self.OutputSerializer(book).data})
+        book = book_update(actor=signed_in_user(request), book=self.get_object(),
+                           values=self._input(request, partial=True), partial=True)
+        return Response(envelope(BookSerializer(book)))
 
     def destroy(self, request: Request, id: str) -> Response:
         book_delete(actor=signed_in_user(request), book=self.get_object())
@@ -220,18 +203,93 @@ class BookViewSet(ApiViewSet):
 
 
 # --- OpenAPI documentation ----------------------------------------------------------
-# The declared operations (common.operations); the serializers are the view set's.
+# drf-spectacular reads the serializers; what a client needs to know besides
+# (the words, every answer, the query parameters) is stated here.
 
-_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The book's id.")
+BOOK_NOT_FOUND = "No book with that id (`not_found`)."
+ISBN_TAKEN = "Another book has that ISBN (`conflict`)."
+_ID = OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH,
+                       description="The book's id.")
+_NO_NUL = r"^[^\x00]*$"
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, required=False,
+                            description=description)
+
+
+def _list_parameters() -> list[OpenApiParameter]:
+    text = {"type": "string", "maxLength": SEARCH_MAX, "pattern": _NO_NUL}
+    year = {"type": "integer", "minimum": YEAR_MIN, "maximum": year_max()}
+    return [
+        _query("search", text, "Title or author contains (any case)."),
+        _query("title_contains", text, "Title contains (any case)."),
+        _query("author", text, "Author equals (any case)."),
+        _query("year_from", year, "Year >= this."),
+        _query("year_to", year, "Year <= this."),
+        _query("sort", {"type": "string", "pattern": sort_pattern(), "default": DEFAULT_SORT_TEXT},
+               "Comma list of `field` or `field:asc|desc`, each field at most once; fields: "
+               f"{', '.join(SORT_FIELDS)}. Ties are always broken by id."),
+        _query("page", {"type": "integer", "minimum": PAGE_MIN, "default": 1},
+               f"Page number, from {PAGE_MIN}."),
+        _query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                             "default": DEFAULT_PAGE_SIZE}, f"Items per page, 1..{MAX_PAGE_SIZE}."),
+        _query("cursor", {"type": "string", "maxLength": CURSOR_MAX_LENGTH, "pattern": _NO_NUL},
+               "Keyset paging, for deep pages: send it empty (`cursor=`) for the first page, "
+               "then the URL in links.next or links.prev. Not with `page`. Cursor answers "
+               "have no total: meta holds page_size only."),
+    ]
+
 
 extend_schema_view(  # annotates BookViewSet's actions in place
-    list=documented("list_books", response=BookPageSerializer),
-    retrieve=documented("get_book", response=BookEnvelopeSerializer, path=[_ID]),
-    create=documented("create_book", request=BookInputSerializer,
-                      response=BookEnvelopeSerializer),
-    update=documented("replace_book", request=BookInputSerializer,
-                      response=BookEnvelopeSerializer, path=[_ID]),
-    partial_update=documented("update_book", request=BookInputSerializer,
-                              response=BookEnvelopeSerializer, path=[_ID]),
-    destroy=documented("delete_book", path=[_ID]),
+    list=extend_schema(
+        operation_id="list_books", tags=["books"], summary="List books",
+        description="Paginated by page number or, for deep pages, by `cursor`; search, filter "
+                    "and sort with the query parameters below. `X-Cache` says whether the "
+                    "cache answered.",
+        parameters=[*_list_parameters(), X_CACHE],
+        filters=False,  # the parameters above, not discovered from the filter backends
+        responses={200: OpenApiResponse(BookPageSerializer, "One page of books."),
+                   **errors(401, 422, 429, 503)},
+    ),
+    retrieve=extend_schema(
+        operation_id="get_book", tags=["books"], summary="Read a book",
+        description="`X-Cache` says whether the cache answered.",
+        parameters=[_ID, X_CACHE],
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The book."),
+                   **errors(401, 404, 429, 503, words={404: BOOK_NOT_FOUND})},
+    ),
+    create=extend_schema(
+        operation_id="create_book", tags=["books"], summary="Add a book",
+        description="Any logged-in user. The new book's URL is in `Location`.",
+        request={JSON_MEDIA_TYPE: BookInputSerializer},
+        parameters=[OpenApiParameter("Location", {"type": "string"}, OpenApiParameter.HEADER,
+                                     description="The new resource's URL.", response=[201])],
+        responses={201: OpenApiResponse(BookEnvelopeSerializer, "Created: the new book."),
+                   **errors(400, 401, 409, 413, 422, 429, 503, words={409: ISBN_TAKEN})},
+    ),
+    update=extend_schema(
+        operation_id="replace_book", tags=["books"],
+        summary="Replace a book (its creator or an admin)",
+        description="Every field is sent; optional fields left out are reset to their defaults.",
+        request={JSON_MEDIA_TYPE: BookInputSerializer}, parameters=[_ID],
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The replaced book."),
+                   **errors(400, 401, 403, 404, 409, 413, 422, 429, 503,
+                            words={404: BOOK_NOT_FOUND, 409: ISBN_TAKEN})},
+    ),
+    partial_update=extend_schema(
+        operation_id="update_book", tags=["books"],
+        summary="Change some fields of a book (its creator or an admin)",
+        description="Only the fields sent change.",
+        request={JSON_MEDIA_TYPE: BookInputSerializer}, parameters=[_ID],
+        responses={200: OpenApiResponse(BookEnvelopeSerializer, "The changed book."),
+                   **errors(400, 401, 403, 404, 409, 413, 422, 429, 503,
+                            words={404: BOOK_NOT_FOUND, 409: ISBN_TAKEN})},
+    ),
+    destroy=extend_schema(
+        operation_id="delete_book", tags=["books"], summary="Delete a book (admins only)",
+        description="The book is gone for good.", parameters=[_ID],
+        responses={204: OpenApiResponse(None, "Deleted."),
+                   **errors(401, 403, 404, 429, 503, words={404: BOOK_NOT_FOUND})},
+    ),
 )(BookViewSet)

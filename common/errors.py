@@ -3,7 +3,7 @@
 Domain code (services, selectors, the token service, the throttling core)
 raises these; each framework turns them into a response in exactly one place:
 
-- DRF: `common.drf.exceptions.exception_handler` (REST_FRAMEWORK["EXCEPTION_HANDLER"])
+- DRF: `drf_support.exceptions.exception_handler` (REST_FRAMEWORK["EXCEPTION_HANDLER"])
 - FastAPI: `@app.exception_handler(ApplicationError)`
 - Flask: `app.register_error_handler(ApplicationError, ...)`
 

@@ -1,6 +1,6 @@
 """The contract's rule for a JSON request body, written once for all three frameworks.
 
-DRF applies it through its parser (`common.drf.parsers.Utf8JSONParser`
+DRF applies it through its parser (`drf_support.parsers.Utf8JSONParser`
 calls `loads_json`); FastAPI (`routing.ContractRoute`) and Flask
 (`parsing.json_object`) each read the raw bytes and the Content-Type header
 from their own request object and call `json_object_body`:

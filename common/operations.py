@@ -6,8 +6,8 @@ One `Operation` per method and path, written for API clients: what it does
 own document from these facts and their own schemas:
 
 - DRF: drf-spectacular; each view's `extend_schema` is built by
-  `common.drf.openapi.documented(operation_id, ...)`, and its security by
-  `common.drf.openapi.ContractAutoSchema`;
+  `drf_support.openapi.documented(operation_id, ...)`, and its security by
+  `drf_support.openapi.ContractAutoSchema`;
 - FastAPI: natively, each route decorator takes
   `mounted_apis.fastapi_app.docs.contract(operation_id)`'s arguments;
 - Flask: spectree, which reads the Pydantic models named here (`body`,

@@ -326,8 +326,8 @@ CONCEPTS: tuple[Concept, ...] = (
             "in front of all three (common/asgi/edge.py) writes the headers, once."
         ),
         drf=_drf(
-            "Throttle classes run in APIView.initial after permissions; DRF asks "
-            "allow_request() of each (the project's refusals raise its own 429).",
+            "Throttle classes run in APIView.initial after authentication and permissions; "
+            "DRF asks allow_request() of each, a bool, and raises its own Throttled (429).",
             "throttling.throttles:RateLimitThrottle",
             "throttling.throttles:DefaultRateThrottle",
         ),
@@ -359,12 +359,12 @@ CONCEPTS: tuple[Concept, ...] = (
             "(rate limit, token and page in one Redis round trip)."
         ),
         drf=_drf(
-            "The actions stay DRF's (list, retrieve): a throttle class counts the request and "
-            "fetches the stored page in one round trip, leaving it on the request; a hit is a "
-            "Response of the stored bytes, sent as they are by the JSON renderer.",
+            "The actions stay DRF's (list, retrieve), decorated with @cached_read: a view set "
+            "mixin answers a hit with the stored bytes and stores what the renderer wrote on "
+            "a miss; it counts the request in the same round trip that fetches the page.",
             "books.views:BookViewSet.retrieve",
-            "books.views:BookViewSet._answer",
-            tuned=("throttling.throttles:CachedReadThrottle",),
+            tuned=("books.drf_fast_read:OneRoundTripCachedReads.answer_from_cache",
+                   "books.drf_fast_read:cached_read"),
         ),
         fastapi=_fastapi(
             "The endpoint asks for the cached read like any other dependency and runs on a "
@@ -397,8 +397,8 @@ CONCEPTS: tuple[Concept, ...] = (
         drf=_drf(
             "DRF catches what a view raises and hands it to the one EXCEPTION_HANDLER; "
             "whatever that returns None for becomes a 500.",
-            "common.drf.exceptions:exception_handler",
-            "common.drf.exceptions:to_application_error",
+            "drf_support.exceptions:exception_handler",
+            "drf_support.exceptions:to_application_error",
         ),
         fastapi=_fastapi(
             "exception_handler maps exception classes to responses, including FastAPI's own "
@@ -429,10 +429,11 @@ CONCEPTS: tuple[Concept, ...] = (
             "the URL map, the facts and FastAPI's Pydantic models. A test compares the three."
         ),
         drf=_drf(
-            "drf-spectacular writes the document from the views and serializers; each view's "
-            "extend_schema is built from the declared facts by documented(...). Its views "
-            "serve Swagger UI and ReDoc (sidecar assets).",
-            "common.drf.openapi:documented",
+            "drf-spectacular writes the document from the views and serializers; each view "
+            "states its words and answers with extend_schema, and the security comes from "
+            "its authentication and permission classes. Its views serve Swagger UI and ReDoc.",
+            "books.views:BookViewSet",
+            "drf_support.openapi:ContractAutoSchema",
             "config.settings:SPECTACULAR_SETTINGS",
             "config.drf_urls:urlpatterns",
         ),

@@ -13,7 +13,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from common.drf.views import ApiRootView, DrfHealthView, trailing_slash
+from drf_support.views import ApiRootView, DrfHealthView, trailing_slash
 
 # The docs are public and unmetered at every prefix: a stale token in the
 # browser must not turn them into a 401, nor browsing them spend the budget.

@@ -22,7 +22,6 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from common.logs import logging_config
-from common.operations import TAGS, document_description
 from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -453,20 +452,20 @@ REST_FRAMEWORK = {
         "accounts.session.BrowsableApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # JSON first: the answer to every `Accept` except a browser's (common/drf/negotiation.py).
+    # JSON first: the answer to every `Accept` except a browser's (drf_support/negotiation.py).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "common.drf.browsable.BrowsableApiRenderer",
+        "drf_support.browsable.BrowsableApiRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["common.drf.parsers.Utf8JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["drf_support.parsers.Utf8JSONParser"],
     # Parsers: exactly application/json, as FastAPI and Flask accept it (no
     # wildcards). Renderers: JSON for any Accept, never a 406.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.drf.negotiation.ApiContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "drf_support.negotiation.ApiContentNegotiation",
     # `?format=` is an ordinary (ignored) query parameter, as at the other prefixes.
     "URL_FORMAT_OVERRIDE": None,
-    # drf-spectacular's AutoSchema, with the declared security (common/operations.py).
-    "DEFAULT_SCHEMA_CLASS": "common.drf.openapi.ContractAutoSchema",
-    "EXCEPTION_HANDLER": "common.drf.exceptions.exception_handler",
+    # drf-spectacular's AutoSchema, security read from each view's classes (drf_support/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "drf_support.openapi.ContractAutoSchema",
+    "EXCEPTION_HANDLER": "drf_support.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
     # No OPTIONS metadata bodies: OPTIONS is not part of the contract (405).
     "DEFAULT_METADATA_CLASS": None,
@@ -476,12 +475,27 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Books API: Django REST framework",
-    "DESCRIPTION": document_description("Django REST framework", "/api/drf"),
+    "DESCRIPTION": (
+        "The shared contract, served by Django REST framework at /api/drf.\n\n"
+        "Authorize with a username and password (OAuth2 password flow): the access "
+        "token is then sent as `Authorization: Bearer ...` on every call. Every error "
+        'answers `{"error": {"code", "message", "details"?}}`, except the token '
+        "endpoint's RFC 6749 errors."
+    ),
     "VERSION": "1.0.0",
     # As FastAPI and spectree write theirs: OpenAPI 3.1, tags and paths in
-    # the contract's order (common.operations), not sorted.
+    # the contract's order, not sorted.
     "OAS_VERSION": "3.1.0",
-    "TAGS": [{"name": name, "description": words} for name, words in TAGS],
+    "TAGS": [
+        {"name": "auth", "description": "Accounts and tokens: register, log in (OAuth2), "
+                                        "refresh, log out, password reset."},
+        {"name": "users", "description": "User accounts: list (admin), read, change, "
+                                         "soft-delete."},
+        {"name": "books", "description": "The book catalogue: public reads, authenticated "
+                                         "writes."},
+        {"name": "demos", "description": "Watch rate limiting and brute-force lockout happen."},
+        {"name": "health", "description": "Whether the database and the cache answer."},
+    ],
     "SORT_OPERATIONS": False,
     "SORT_OPERATION_PARAMETERS": False,
     "SERVE_INCLUDE_SCHEMA": False,
@@ -493,12 +507,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     # The document describes the API's Bearer tokens, not the browsable API's session.
     "AUTHENTICATION_WHITELIST": ["accounts.authentication.BearerTokenAuthentication"],
-    # The value rules no generator states (lengths, ranges, patterns), from
-    # common.constraints: common.openapi_contract.complete_document.
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "common.drf.schema.postprocess_contract",
-    ],
+    # Enums stay inline where a field states them (no `RoleEnum` component):
+    # the documents of the three prefixes spell them alike.
+    "POSTPROCESSING_HOOKS": [],
 }
 
 

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts.pages import ResetPasswordCompleteView, ResetPasswordConfirmView
-from common.drf.exceptions import api_not_found
 from config import views
+from drf_support.exceptions import api_not_found
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -35,4 +35,4 @@ urlpatterns = [
     re_path(r"^api/drf(?:/.*)?$", api_not_found, name="drf-unmatched"),
 ]
 
-handler500 = "common.drf.exceptions.server_error"
+handler500 = "drf_support.exceptions.server_error"

@@ -96,9 +96,9 @@ from django.core.cache import cache as default_cache
 from django.db import DatabaseError
 from django.db.models import Q
 
-from accounts.identity import canonical
 from common.errors import LockedOut, RateLimited, ServiceUnavailable
 from common.rendering import drf_datetime
+from common.text import canonical
 from throttling import lockout_records
 from throttling.identity import bucket_for_ip
 from throttling.models import Lockout

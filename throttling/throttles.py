@@ -1,36 +1,32 @@
-"""DRF's side of the limiter: throttle classes on top of `throttling.limiter`.
+"""DRF throttle classes on the shared limiter (`throttling.limiter`): they count, nothing else.
 
 In the style of DRF's SimpleRateThrottle, with one extension point: a
 subclass overrides `get_policy(request, view)` to say which budget a request
-spends (policy name, identity, rate). The base counts it with `enforce`,
-which is exact under concurrency where SimpleRateThrottle's
-read-modify-write is not (measured: see the README, "Rate limiting").
+spends (policy name, identity, rate). The base counts it with the limiter's
+`enforce`, which is exact under concurrency where SimpleRateThrottle's
+read-modify-write is not (docs/measurements.md), and answers DRF's question,
+`allow_request`, with a bool. DRF then raises its own `Throttled(wait)`,
+which the exception handler (drf_support/exceptions.py) writes as the
+contract's 429.
 
     REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["throttling.throttles.DefaultRateThrottle"]
 
     class PingApi(APIView):
         throttle_classes = [RlDemoPingThrottle]   # replaces the default policy
 
-Refusals raise `common.errors.RateLimited` directly (not DRF's Throttled),
-so the body comes from the one shared error set; the RateLimit headers are
-written by the edge (common/asgi/edge.py) from the limiter's decision,
-whatever the response turns out to be.
-
-Note DRF's order in `APIView.initial`: authentication, permissions, then
-throttles. A 401 or 403 is answered before any budget is spent.
+DRF's order in `APIView.initial`: authentication, permissions, then
+throttles, so a 401 or 403 is answered before any budget is spent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from books.fast_read import ReadOutcome, ReadPlan, wsgi_url
-from common.asgi.metrics import record_user
 from common.client_address import client_ip
+from common.errors import RateLimited
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
     POLICY_RL_DEMO_PING,
@@ -60,6 +56,9 @@ class RateLimitThrottle(BaseThrottle):
     # The counting function, a class attribute so tests can swap it.
     limiter = staticmethod(enforce)
 
+    def __init__(self) -> None:
+        self.retry_after: int | None = None
+
     def get_policy(self, request: Request, view: Any) -> Policy | None:
         """Which budget this request spends; None to leave it unlimited."""
         raise NotImplementedError(".get_policy() must be overridden")
@@ -68,13 +67,17 @@ class RateLimitThrottle(BaseThrottle):
         policy = self.get_policy(request, view)
         if policy is None:
             return True
-        # Raises RateLimited (429) or, with the cache down, maybe ServiceUnavailable.
-        # The limiter notes its decision for the edge, which writes the headers.
-        self.limiter(policy, strict=self.strict)
+        try:
+            # With the cache down: no decision (fail open), or 503 when strict.
+            self.limiter(policy, strict=self.strict)
+        except RateLimited as refused:
+            self.retry_after = refused.retry_after
+            return False
         return True
 
     def wait(self) -> float | None:
-        return None  # never reached: refusals raise RateLimited with their own Retry-After
+        """Seconds until the window that refused this request ends (DRF's Retry-After)."""
+        return self.retry_after
 
 
 class DefaultRateThrottle(RateLimitThrottle):
@@ -102,55 +105,3 @@ class RlDemoLoginSimThrottle(RateLimitThrottle):
 
     def get_policy(self, request: Request, view: Any) -> Policy:
         return ip_policy(POLICY_RL_DEMO_LOGIN_SIM, ip=request_client_ip(request))
-
-
-# --- The cached reads --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CachedRead:
-    """What CachedReadThrottle found, left on the request for the view (`request.cached_read`)."""
-
-    plan: ReadPlan
-    outcome: ReadOutcome
-
-    @property
-    def page(self) -> bytes | None:
-        """The stored JSON body, if it is current (a HIT)."""
-        return self.outcome.page.body if self.outcome.page is not None else None
-
-    def store(self, body: bytes) -> None:
-        """Keep a freshly rendered body, tagged with the version read before it was computed."""
-        self.plan.store(self.outcome, body)
-
-
-class CachedReadThrottle(DefaultRateThrottle):
-    """The default policy, counted in the round trip that also fetches the cached page.
-
-    One Redis round trip (books/fast_read.py, a MULTI/EXEC transaction)
-    counts the request, reads the books version and the stored page for this
-    URL, and, for a Bearer token, the login's snapshot. The page is left on
-    the request as `request.cached_read` for the view (BookViewSet.list /
-    retrieve), which answers with it or computes and stores a new one.
-
-    It also finishes SnapshotBearerAuthentication's work: a token whose
-    login no snapshot vouches for is checked against the database (one
-    query), and a revoked one answers 401, giving back the unit just counted.
-    """
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        claims = request.auth if isinstance(request.auth, dict) else None
-        plan = ReadPlan.for_request(
-            url=wsgi_url(request.META), policy=self.get_policy(request, view), claims=claims
-        )
-        # Raises RateLimited (429) or, with the cache down, maybe 503. The
-        # limiter notes its decision for the edge, which writes the headers.
-        outcome = plan.read()
-        if claims is not None:
-            if not outcome.token_vouched:
-                plan.confirm_token(outcome, claims)  # raises InvalidToken (401)
-            record_user(request.META.get("asgi.scope"), request_user_id(request))
-        # An attribute of our own on DRF's Request (read back by books/views.py);
-        # the stubs declare none.
-        request.cached_read = CachedRead(plan, outcome)  # type: ignore[attr-defined]
-        return True

@@ -1,7 +1,7 @@
 """What counts as a JSON-object body, answered alike at every prefix.
 
 The rule lives once (common/json_body.py for FastAPI and Flask, DRF's parser
-configured to match in common/drf/parsers.py); this checks each framework
+configured to match in drf_support/parsers.py); this checks each framework
 applies it, and that a refused body still counts against the rate limit.
 """
 

@@ -108,7 +108,7 @@ def _checked_name(span: str) -> str | None:
     return None
 
 
-_PACKAGES = ("accounts", "books", "common", "config", "mounted_apis", "throttling")
+_PACKAGES = ("accounts", "books", "common", "config", "drf_support", "mounted_apis", "throttling")
 _DOTTED = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z_]\w*)+)(\(.*\))?$")
 
 
@@ -178,7 +178,7 @@ IMPLEMENTATIONS = [
     # (guide, folder, how the guide names a file of the folder)
     (FASTAPI_APP / "README.md", FASTAPI_APP, ""),
     (FLASK_APP / "README.md", FLASK_APP, ""),
-    (ROOT / "docs" / "drf.md", ROOT / "common" / "drf", "common/drf/"),
+    (ROOT / "docs" / "drf.md", ROOT / "drf_support", "drf_support/"),
 ]
 
 

@@ -24,11 +24,11 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.renderers import BaseRenderer
 
 from common.accept import HTML, prefers_html
-from common.drf.parsers import ExactContentNegotiation
+from drf_support.parsers import ExactContentNegotiation
 
 
 class ApiContentNegotiation(ExactContentNegotiation):
-    """Exact parsers (see common.drf.parsers); a renderer for every `Accept`."""
+    """Exact parsers (see drf_support.parsers); a renderer for every `Accept`."""
 
     def select_renderer(
         self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: str | None = None

@@ -56,6 +56,19 @@ def flatten_validation_detail(detail: Any, prefix: str = "") -> list[FieldError]
     return [FieldError(prefix or "body", str(detail))]
 
 
+def _body_is_not_an_object(exc: exceptions.ValidationError) -> bool:
+    """A body that is valid JSON but not an object (`null`, `[1, 2]`): a malformed request.
+
+    A serializer given such data reports it under `non_field_errors` with
+    the codes "null" or "invalid"; a field error never looks like that.
+    """
+    codes = exc.get_codes()
+    if not isinstance(codes, dict) or set(codes) != {"non_field_errors"}:
+        return False
+    found = codes["non_field_errors"]
+    return isinstance(found, list) and set(map(str, found)) <= {"null", "invalid"}
+
+
 def to_application_error(exc: Exception, context: dict[str, Any]) -> ApplicationError:
     """Map any exception raised inside a DRF view to one of ours."""
     if isinstance(exc, ApplicationError):
@@ -65,13 +78,9 @@ def to_application_error(exc: Exception, context: dict[str, Any]) -> Application
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return BadRequest(MSG_UNSUPPORTED_MEDIA)
     if isinstance(exc, exceptions.ValidationError):
-        details = flatten_validation_detail(exc.detail)
-        # A body that is valid JSON but not an object is a malformed request,
-        # not a field error: DRF reports it under non_field_errors.
-        if any(d.field == "non_field_errors" and "Expected a dictionary" in d.message
-               for d in details):
+        if _body_is_not_an_object(exc):
             return BadRequest(MSG_NOT_AN_OBJECT)
-        return ValidationFailed(details)
+        return ValidationFailed(flatten_validation_detail(exc.detail))
     if isinstance(exc, exceptions.NotAuthenticated):
         return NotAuthenticated()
     if isinstance(exc, exceptions.AuthenticationFailed):

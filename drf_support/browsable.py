@@ -3,24 +3,21 @@
     GET /api/drf/books        Accept: text/html...   -> an HTML page: the JSON,
                                                         filters, page links, forms
 
-DRF's BrowsableAPIRenderer expects DRF's own paginators (`results`, `next`,
-`previous`) and generic views (`filter_backends`, `get_queryset`). The API
-answers `{"data": [...], "meta": {...}, "links": {...}}` from plain ViewSets,
-so this renderer reads the page controls from that envelope and builds the
-filter form from the view's `filterset_class` (django-filter) directly. A
-view opts in to the filter form by naming its FilterSet; the OpenAPI
-document is unchanged, because drf-spectacular only reads `filter_backends`.
+DRF's own renderer does almost everything: the page links come from the
+view's paginator (drf_support/pagination.py draws them), the forms from
+`get_serializer()` and the permission classes (`show_form_for_method`), the
+login link from the session pages. What this subclass adds:
 
-Forms follow DRF's own rule (`show_form_for_method`): a form for a method
-only if the view's permission classes allow it. DRF finds the object to
-ask about from `data.serializer`, which an envelope does not carry, so this
-renderer asks the view's `get_object()` instead: on someone else's book an
-ordinary user sees no PUT form and no DELETE button.
+- on a list page that answered an error (a 422 for a bad filter), the
+  filter form with the values sent and a link to the first page, so the
+  visitor can fix the filter in place (DRF shows neither on an error);
+- forms on pages that name an object DRF could not find in the body (an
+  error page, or a view answering plain data): decided by the view's
+  `get_object()`, so a missing book or someone else's user gets none;
+- a "Raw data" example that is valid as it is;
+- `Vary: Accept, Cookie`, since the same URL answers JSON to others.
 
-On a list page the filter form and the page links stay after a 422 (a bad
-filter), so the visitor can fix the filter or go back to the first page.
-
-Only browsers see this renderer (common.drf.negotiation): a JSON client gets
+Only browsers see this renderer (drf_support.negotiation): a JSON client gets
 JSONRenderer's bytes, untouched.
 """
 
@@ -34,68 +31,32 @@ from typing import Any
 from django.template import loader
 from django.utils.cache import patch_vary_headers
 from rest_framework.exceptions import APIException
-from rest_framework.pagination import PageLink, _get_displayed_page_numbers, _get_page_links
+from rest_framework.pagination import PageLink
 from rest_framework.renderers import BrowsableAPIRenderer
-from rest_framework.utils.urls import replace_query_param
 
 from common.errors import ApplicationError
 
 # The templates DRF's PageNumberPagination / CursorPagination and
 # django-filter's DjangoFilterBackend render with.
 NUMBERS_TEMPLATE = "rest_framework/pagination/numbers.html"
-PREVIOUS_NEXT_TEMPLATE = "rest_framework/pagination/previous_and_next.html"
 FILTERSET_TEMPLATE = "django_filters/rest_framework/form.html"
 
 
 @dataclass(frozen=True)
-class EnvelopePageControls:
-    """What the browsable API's template asks of a paginator, read from a page's body.
+class FirstPageLink:
+    """The pager of a list page that answered an error (a 422 for a bad filter).
 
-    Numbered links when `meta` has `page` and `pages`; otherwise (a keyset
-    page, which has no page numbers) just previous / next.
+    DRF draws page controls from the view's paginator, which never paged
+    here: one link, to the first page without any filter, stands in for it.
     """
 
-    meta: dict[str, Any]
-    links: dict[str, Any]
+    url: str
     # The template shows the controls only when this is true.
     display_page_controls = True
 
-    @classmethod
-    def first_page_only(cls, url: str) -> EnvelopePageControls:
-        """After an error on a list page: one link, to the first page without any filter."""
-        return cls(meta={"first_page_only": True}, links={"self": url})
-
-    @classmethod
-    def from_body(cls, body: Any) -> EnvelopePageControls | None:
-        """The controls of a list response; None for anything else (one book, an error)."""
-        if not isinstance(body, dict):
-            return None
-        meta, links, items = body.get("meta"), body.get("links"), body.get("data")
-        if isinstance(meta, dict) and isinstance(links, dict) and isinstance(items, list):
-            return cls(meta=meta, links=links)
-        return None
-
     def to_html(self) -> str:
-        if self.meta.get("first_page_only"):
-            link = PageLink(url=self.links["self"], number=1, is_active=False, is_break=False)
-            return loader.render_to_string(NUMBERS_TEMPLATE, {"page_links": [link]})
-        page, pages, url = self.meta.get("page"), self.meta.get("pages"), self.links.get("self")
-        context: dict[str, Any] = {
-            "previous_url": self.links.get("prev"),
-            "next_url": self.links.get("next"),
-        }
-        if not (isinstance(page, int) and isinstance(pages, int) and url):
-            return loader.render_to_string(PREVIOUS_NEXT_TEMPLATE, context)
-        if pages < 2:
-            return ""  # one page or none: nothing to navigate
-
-        def page_url(number: int) -> str:
-            return replace_query_param(url, "page", number)
-
-        # DRF's own helpers (as PageNumberPagination uses them): 1 2 … 7 [8] 9 … 20.
-        numbers = _get_displayed_page_numbers(min(page, pages), pages)
-        context["page_links"] = _get_page_links(numbers, page, page_url)
-        return loader.render_to_string(NUMBERS_TEMPLATE, context)
+        link = PageLink(url=self.url, number=1, is_active=False, is_break=False)
+        return loader.render_to_string(NUMBERS_TEMPLATE, {"page_links": [link]})
 
 
 class BrowsableApiRenderer(BrowsableAPIRenderer):
@@ -105,12 +66,10 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
         self, data: Any, accepted_media_type: str | None, renderer_context: Mapping[str, Any]
     ) -> dict[str, Any]:
         context = super().get_context(data, accepted_media_type, renderer_context)
-        controls = EnvelopePageControls.from_body(data)
-        if controls is None and _is_list_page(renderer_context["view"]):
+        response = renderer_context["response"]
+        if response.status_code >= 400 and _is_list_page(renderer_context["view"]):
             request = renderer_context["request"]
-            first_page = request.build_absolute_uri(request.path)
-            controls = EnvelopePageControls.first_page_only(first_page)
-        context["paginator"] = controls
+            context["paginator"] = FirstPageLink(request.build_absolute_uri(request.path))
         return context
 
     def show_form_for_method(self, view: Any, method: str, request: Any, obj: Any) -> bool:

@@ -46,7 +46,7 @@ class ExactContentNegotiation(DefaultContentNegotiation):
 
 
 def _browser_request(request: Any) -> bool:
-    """A request the browsable API renders (common.drf.negotiation chose it for a browser)."""
+    """A request the browsable API renders (drf_support.negotiation chose it for a browser)."""
     return isinstance(getattr(request, "accepted_renderer", None), BrowsableAPIRenderer)
 
 

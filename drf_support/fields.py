@@ -8,7 +8,7 @@ answers `"year": "1999"` with the same 422 and the same message.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -30,8 +30,27 @@ else:
     PlainSerializer = serializers.Serializer
 
 
+class _Documented:
+    """A field that may state its OpenAPI keywords: `StrictCharField(openapi={"minLength": 1})`.
+
+    The rules themselves are the domain's (a serializer's `validate_<field>`
+    hooks call them); `openapi` only tells drf-spectacular what to write for
+    this one field (its `extend_schema_field`, on the instance). A keyword
+    argument, so it survives DRF's copy of declared fields per serializer.
+    """
+
+    openapi_type: ClassVar[str] = "string"
+
+    def __init__(self, *args: Any, openapi: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if openapi is not None:
+            # On this instance only (the class keeps its own annotation).
+            annotate: Any = extend_schema_field({"type": self.openapi_type, **openapi})
+            annotate(self)
+
+
 @extend_schema_field(OpenApiTypes.STR)
-class StrictCharField(_StrField):
+class StrictCharField(_Documented, _StrField):
     """A JSON string, passed on untouched (trimming and lengths are domain rules)."""
 
     default_error_messages = {"invalid": MSG_INVALID_STRING}
@@ -46,8 +65,10 @@ class StrictCharField(_StrField):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class StrictIntegerField(_IntField):
+class StrictIntegerField(_Documented, _IntField):
     """A JSON integer (`1999` or `1999.0`; not "1999", not 1999.5, not a boolean)."""
+
+    openapi_type = "integer"
 
     default_error_messages = {"invalid": MSG_INVALID_INT}
 
@@ -74,3 +95,9 @@ class StrictBooleanField(_BoolField):
 
     def to_representation(self, value: Any) -> bool:
         return bool(value)
+
+
+# Patterns the documents state (JSON Schema's dialect): text without NUL,
+# and trimmed text that is not blank.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"

@@ -10,17 +10,17 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, routers, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import APIView
 
 from common.accept import prefers_html
-from common.drf.exceptions import api_not_found
-from common.drf.fields import PlainSerializer
-from common.drf.openapi import documented
-from common.errors import MSG_NOT_AN_OBJECT, BadRequest
 from common.health import health_report
+from drf_support.exceptions import api_not_found
+from drf_support.fields import PlainSerializer
 
 # HEAD and OPTIONS are not part of the contract: every framework answers them
 # 405 and leaves them out of `Allow` (CORS preflights are answered before any
@@ -58,14 +58,13 @@ class ApiViewSet(MethodFirstMixin, viewsets.ViewSet):
     """The project's ViewSet."""
 
 
-def json_object(request: Request) -> dict[str, Any]:
-    """The parsed JSON body, which must be an object.
+def envelope(serializer: serializers.BaseSerializer[Any]) -> ReturnDict[str, Any]:
+    """`{"data": serializer.data}`: the contract's envelope of one resource.
 
-    `[1, 2]` or `null` is valid JSON but not a resource: a malformed request (400).
+    A ReturnDict that remembers its serializer, as `serializer.data` does, so
+    DRF's browsable API finds the instance to fill its PUT and PATCH forms with.
     """
-    if not isinstance(request.data, dict):
-        raise BadRequest(MSG_NOT_AN_OBJECT)
-    return request.data
+    return ReturnDict({"data": serializer.data}, serializer=serializer)
 
 
 class _HealthChecksSerializer(PlainSerializer):
@@ -85,7 +84,15 @@ class DrfHealthView(ApiView):
     permission_classes: list[Any] = []
     throttle_classes: list[Any] = []
 
-    @documented("health", response=HealthReportSerializer)
+    @extend_schema(
+        operation_id="health", tags=["health"], summary="Database and cache checks",
+        description="200 when both answer; 503 names the failing check. Not rate limited.",
+        responses={
+            200: OpenApiResponse(HealthReportSerializer, "Both answer."),
+            503: OpenApiResponse(HealthReportSerializer,
+                                 "A dependency is down: the report names the failing check."),
+        },
+    )
     def get(self, request: Request) -> Response:
         status, body = health_report()
         return Response(body, status=status)
