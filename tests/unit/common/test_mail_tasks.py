@@ -43,9 +43,14 @@ class FlakyBackend:
         return len(messages)
 
 
+DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def tasks_queue(settings: SettingsWrapper) -> None:
+    """Jobs as rows, as in production (pytest's own default runs each at once)."""
     settings.MAIL_QUEUE = "tasks"
+    settings.TASKS = DATABASE_BACKEND
 
 
 def work() -> None:
