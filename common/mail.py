@@ -74,7 +74,7 @@ Job = Callable[[], object]
 
 
 class Outbox:
-    """Takes email jobs off the request path: stores them as rows, or queues them for its threads."""
+    """Takes email jobs off the request path: stores them as rows, or queues them for threads."""
 
     def __init__(self, *, size: int = OUTBOX_SIZE, threads: int = SENDER_THREADS) -> None:
         self._queue: queue.Queue[Job] = queue.Queue()

@@ -1,7 +1,7 @@
 """`manage.py db_worker`: django_tasks_db's worker, which also takes back jobs a dead worker left.
 
-    python manage.py db_worker                  # works jobs until stopped (SIGTERM: after the current one)
-    python manage.py db_worker --batch          # works what is due, then exits
+    python manage.py db_worker           # works jobs until stopped (SIGTERM: after the one in hand)
+    python manage.py db_worker --batch   # works what is due, then exits
 
 The worker is django_tasks_db's own, with every option it has. One thing
 is added: a thread that, every `RECLAIM_EVERY_S` seconds, ends the email
