@@ -14,12 +14,12 @@ A job is the dotted path of a *compose* function and its keyword arguments
 token), then sends the `EmailMessage` it returned (None: nothing to send).
 
 Failures are retried, then recorded, never dropped silently: a send that
-raises schedules a new job for the same email after a backoff (`BACKOFF_SECONDS`
-doubled per attempt, `run_after`), with a WARNING; the `MAX_ATTEMPTS`th
-failure is logged as an ERROR and raised, so its row ends FAILED with the
-traceback, where an operator sees it (`manage.py failed_mail`, the admin).
-Composing is retried the same way: a database that is briefly down must not
-lose the email.
+raises schedules a new job for the same email after a backoff (`backoff`:
+settings.MAIL_RETRY_BACKOFF, doubled per attempt; the row's `run_after`),
+with a WARNING; the `MAX_ATTEMPTS`th failure is logged as an ERROR and
+raised, so its row ends FAILED with the traceback, where an operator sees
+it (`manage.py failed_mail`, the admin). Composing is retried the same way:
+a database that is briefly down must not lose the email.
 
 A worker that is stopped mid-send (SIGTERM twice, Ctrl+C) puts the email
 back as a new job before it exits. One that dies (SIGKILL, a crash, the
@@ -46,13 +46,15 @@ logger = logging.getLogger(__name__)
 
 # Attempts per email, the first included; then the job's row stays FAILED.
 MAX_ATTEMPTS = 5
-# Wait before the second attempt; doubled for each one after (30 s, 1 min, 2, 4 min).
-BACKOFF_SECONDS = 30
 
 
 def backoff(attempt: int) -> timedelta:
-    """How long to wait after failed attempt number `attempt` (1-based)."""
-    return timedelta(seconds=BACKOFF_SECONDS * 2 ** (attempt - 1))
+    """How long to wait after failed attempt number `attempt` (1-based).
+
+    settings.MAIL_RETRY_BACKOFF (30 s) after the first, doubled for each one
+    after (1, 2, 4 min).
+    """
+    return timedelta(seconds=settings.MAIL_RETRY_BACKOFF * 2 ** (attempt - 1))
 
 
 @task()

@@ -394,6 +394,9 @@ MAIL_QUEUE = env.choice("MAIL_QUEUE", "tasks", ("tasks", "outbox"))
 # (its worker died mid-send). Above the longest send: an SMTP exchange is
 # about a dozen operations of up to EMAIL_TIMEOUT each.
 MAIL_JOB_LEASE = env.seconds("MAIL_JOB_LEASE", 12 * EMAIL_TIMEOUT + 30)
+# Seconds before a failed email's second attempt; doubled for each next one
+# (5 attempts: 30 s, 1, 2, 4 min, then the job stays FAILED: `manage.py failed_mail`).
+MAIL_RETRY_BACKOFF = env.seconds("MAIL_RETRY_BACKOFF", 30)
 # The pytest process itself runs each job as it is stored (the task, the
 # compose function and the send, all real); the servers and workers tests
 # start use the database backend, as production does.
