@@ -219,8 +219,12 @@ def serve(args: argparse.Namespace) -> None:
     worker = subprocess.Popen(
         [str(python), "manage.py", "db_worker", "--no-reload"], cwd=ROOT, env=server_env
     )
-    # A `kill` of this script stops the server and the worker too, instead of orphaning them.
-    signal.signal(signal.SIGTERM, lambda *_: (server.terminate(), worker.terminate()))
+
+    def stop(*_: object) -> None:  # a `kill` of this script stops both, orphaning neither
+        server.terminate()
+        worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         base_url = browse_url(args.host, args.port)
         if wait_until_ready(base_url, server):

@@ -26,6 +26,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Self
 
 import httpx
 import pytest
@@ -65,7 +66,7 @@ class StallingSmtpServer:
         self.accepted = 0
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
 
-    def __enter__(self) -> StallingSmtpServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -159,7 +159,11 @@ def test_on_an_event_loop_the_writer_thread_stores_the_job(
 def test_waiting_for_the_writer_is_bounded() -> None:
     outbox = Outbox(threads=1)
     release = threading.Event()
-    outbox.send_later(lambda: release.wait(10) and None)
+
+    def stuck() -> None:
+        release.wait(10)
+
+    outbox.send_later(stuck)
     assert not outbox.wait_until_empty(timeout=0.1)
     release.set()
     assert outbox.wait_until_empty(timeout=10)
