@@ -97,16 +97,16 @@ class Outbox:
         name = getattr(compose, "__name__", "an email")
         path = _importable_path(compose)
         if settings.MAIL_QUEUE == MAIL_QUEUE_TASKS and path is not None and not args:
-            store = functools.partial(self._store_or_hand_over, path, kwargs, composed)
-            if _on_event_loop():
+            if _on_event_loop():  # the ORM may not run here: the writer thread stores it
                 return self._put(functools.partial(store_job, path, kwargs, composed),
                                  name, STORE_BACKLOG)
+            store = functools.partial(self._store_or_hand_over, path, kwargs, composed)
             try:
+                # At once outside a transaction; inside one, once it commits (never on rollback).
                 transaction.on_commit(store)
-            except Exception:
-                logger.warning("mail: could not wait for the commit; storing %s now", name,
-                               exc_info=True)
-                store()
+            except Exception:  # no database connection to ask: the writer thread tries later
+                return self._put(functools.partial(store_job, path, kwargs, composed),
+                                 name, STORE_BACKLOG)
             return True
         return self._put(functools.partial(send_composed, composed), name, self._size)
 

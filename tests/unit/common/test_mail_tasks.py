@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.management import call_command
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings as SettingsWrapper
@@ -250,3 +250,18 @@ def test_failed_mail_lists_the_given_up_jobs_and_retries_them_once(
     listing = StringIO()
     call_command("failed_mail", "--retry", stdout=listing)
     assert "0 email job(s) stored again" in listing.getvalue()
+
+
+def test_a_request_whose_database_is_down_still_gets_its_202(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`on_commit` needs a connection; refused, the writer thread takes the job over."""
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(transaction, "on_commit", refused)
+    outbox = Outbox()
+    assert outbox.send_later(reset_like_email, email=TO, site_url="s")
+    assert outbox.wait_until_empty(timeout=10)
+    assert DBTaskResult.objects.count() == 1  # the database answered the writer thread
