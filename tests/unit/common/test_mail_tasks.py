@@ -265,3 +265,14 @@ def test_a_request_whose_database_is_down_still_gets_its_202(
     assert outbox.send_later(reset_like_email, email=TO, site_url="s")
     assert outbox.wait_until_empty(timeout=10)
     assert DBTaskResult.objects.count() == 1  # the database answered the writer thread
+
+
+def test_with_mail_queue_outbox_the_process_sends_and_stores_nothing(
+    settings: SettingsWrapper,
+) -> None:
+    settings.MAIL_QUEUE = "outbox"
+    outbox = Outbox()
+    assert outbox.send_later(reset_like_email, email=TO, site_url="s")
+    assert outbox.wait_until_empty(timeout=10)
+    assert [m.to for m in mail.outbox] == [[TO]]
+    assert not DBTaskResult.objects.exists()
