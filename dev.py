@@ -214,16 +214,28 @@ def serve(args: argparse.Namespace) -> None:
     if args.sql:  # every SQL statement in the log, with its request id (docs/sql.md)
         server_env["LOG_SQL"] = "true"
     server = subprocess.Popen(command, cwd=ROOT, env=server_env)
-    # A `kill` of this script stops the server too, instead of orphaning it.
-    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    # The mail worker beside it: the server stores emails as jobs, this sends
+    # them (docs/mail.md). --no-reload: one process, which terminate() stops.
+    worker = subprocess.Popen(
+        [str(python), "manage.py", "db_worker", "--no-reload"], cwd=ROOT, env=server_env
+    )
+
+    def stop(*_: object) -> None:  # a `kill` of this script stops both, orphaning neither
+        server.terminate()
+        worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         base_url = browse_url(args.host, args.port)
         if wait_until_ready(base_url, server):
             print(ready_banner(base_url), flush=True)
         server.wait()
-    except KeyboardInterrupt:  # Ctrl+C is how a dev server stops; uvicorn got it too
+    except KeyboardInterrupt:  # Ctrl+C is how a dev server stops; uvicorn and the worker got it too
         server.wait()
         return
+    finally:
+        worker.terminate()  # the server has stopped: so does the worker (after the email in hand)
+        worker.wait()
     if server.returncode not in (0, None):
         sys.exit(server.returncode)
 

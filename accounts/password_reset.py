@@ -1,7 +1,7 @@
 """Password reset by email, for all three APIs: accept a request, send the link, confirm.
 
     email = password_reset_accept(email="alice@example.com", client_ip="203.0.113.7")
-    # ... the framework queues the email (common.mail) and answers 202 at once
+    # ... the framework stores the email as a job (common.mail) and answers 202 at once
     # (email is None when the address's mail budget is spent: nothing is sent):
     outbox.send_later(password_reset_email, email=email, site_url="https://books.example.org")
     # ... later, from the link in the email:
@@ -11,13 +11,16 @@ Why the request is split in two. `accept` does what the answer depends on:
 the email's shape (422), the request rate limit (429, 503) and the mail
 budgets, the same work for an address that exists and one that does not. Sending does what must not
 show in the answer: looking the address up, making the token, talking to the
-mail server. Every framework hands `password_reset_email` to the process's
-mail outbox (`common.mail.outbox.send_later`) and answers 202 at once, so
+mail server. Every framework hands `password_reset_email` and its keyword
+arguments to `common.mail.outbox.send_later` and answers 202 at once, so
 the answer takes the same time whether or not the address belongs to
-anyone. The outbox runs it on a sender thread of its own, bounded in
-threads and in queue length, and gives the database connection back before
-it talks to the mail server. A slow or dead mail server (up to settings.EMAIL_TIMEOUT per SMTP
-operation) then holds neither a request's thread nor a pooled connection.
+anyone. With MAIL_QUEUE "tasks" (the default) that stores a job, a row
+naming this function; `manage.py db_worker`, a process beside the server,
+calls it and sends what it returns, retrying with backoff (docs/mail.md).
+So its arguments stay JSON (two strings or None) and its name stays
+importable. A slow or dead mail server (up to settings.EMAIL_TIMEOUT per
+SMTP operation) then holds neither a request's thread nor a pooled
+connection.
 
 Tokens are Django's `PasswordResetTokenGenerator` (the one Django's own
 reset views use), with one change (`ResetTokenGenerator`): an HMAC, keyed
@@ -213,7 +216,7 @@ def password_reset_accept(*, email: str, client_ip: str) -> str | None:
     return clean_email
 
 
-# --- 2. The email: composed and sent on the mail outbox ------------------------------
+# --- 2. The email: composed by the mail worker (or the outbox's thread), then sent ----
 
 
 def _encode_uid(user: User) -> str:
@@ -264,9 +267,10 @@ def password_reset_email(*, email: str | None, site_url: str | None) -> EmailMes
     nothing to send.
 
     Looks up an active, not deleted user with that address (and a usable
-    password) and makes the token; sends nothing. The mail outbox
-    (`common.mail`) calls it on its own thread, gives the database
-    connection back, then sends what it returns.
+    password) and makes the token; sends nothing. The mail worker
+    (`common.mail_tasks.send_email`), or with MAIL_QUEUE "outbox" the
+    process's sender thread (`common.mail`), calls it, then sends what it
+    returns.
     """
     if email is None:
         return None

@@ -1,47 +1,44 @@
-"""The outbox: one small, bounded sender for email, shared by the three APIs.
+"""Email off the request path, shared by the three APIs: `send_later` stores or queues it.
 
     from common.mail import outbox
-    outbox.send_later(password_reset_email, email=email, site_url=site_url)  # False: dropped
+    outbox.send_later(password_reset_email, email=email, site_url=site_url)
 
-A request never talks to a mail server. It puts a job in this process's
-outbox (a bounded `queue.Queue`) and answers; `SENDER_THREADS` daemon
-threads, started on first use, take the jobs one at a time. A job is a
-*compose* function and its arguments: the sender calls it (it may query the
-database: a lookup, a token), gives the thread's database connections back,
-then sends the `EmailMessage` it returned (None: nothing to send). The three
-frameworks call `send_later` the same way, from their views.
+A request never talks to a mail server. A job is a *compose* function and
+its arguments: whoever runs it calls the function (a lookup, a token), then
+sends the `EmailMessage` it returned (None: nothing to send). Where the job
+waits is settings.MAIL_QUEUE (docs/mail.md):
+
+- "tasks" (the default): a row in the project's database (Django's Tasks
+  API, ORM backend: `common.mail_tasks`), sent by `manage.py db_worker`, a
+  process beside the server, retried with backoff, kept across restarts of
+  either. On a thread (DRF, Flask) the row is written at once, through
+  `transaction.on_commit`: inside a transaction it is written only once that
+  commits (a job never names rows a rollback took back), and the 202 goes
+  out after the row is stored. On an event loop (FastAPI), where the ORM may
+  not run, the row is handed to this module's writer thread, which stores
+  it a moment later; at exit the process waits (up to `DRAIN_SECONDS`) for
+  the rows still in hand. A row that cannot be stored (the database is
+  down) is sent from this process instead, with a WARNING: late, or not
+  durable, never dropped silently.
+- "outbox": this process sends, on `SENDER_THREADS` daemon threads, from a
+  queue of at most `OUTBOX_SIZE` jobs; beyond that a job is dropped with a
+  WARNING, and jobs still queued when the process stops are lost. No worker
+  to run: for development without one, or a single small process.
 
 Why not each framework's own after-response hook (FastAPI's BackgroundTasks,
 Flask's `call_on_close`, a thread pool for DRF)? Those run on threads the
 requests need: FastAPI's database executor, a2wsgi's threads for Flask. A
 mail server that greets after 5 s then held those threads, and the pooled
 database connection the job had opened, for every other request of every
-prefix (measured: 2 to 4.6 s, or 503). Here:
-
-- the waiting happens on threads no request uses;
-- the database connection a compose function opened goes back (to the
-  pool) before the mail server is contacted, whatever happened;
-- a mail server that stalls can hold at most `SENDER_THREADS` connections,
-  each for at most settings.EMAIL_TIMEOUT per SMTP operation (Django's SMTP
-  backend reads that setting);
-- the queue holds at most `OUTBOX_SIZE` jobs. When it is full the job is
-  dropped, with a WARNING, instead of piling up in memory: the reset
-  endpoint is rate limited per address and per IP, so a full outbox means
-  the mail server is down, and the person can ask again later.
-
-Durable jobs: with settings.MAIL_QUEUE = "tasks", a job is not sent from
-this process but stored as a database row (Django's Tasks API, ORM backend:
-`common.mail_tasks`), and `manage.py db_worker`, a process beside the
-server, sends it, with retries and backoff. The sender threads then only
-write that row, off the request path (an async view cannot touch the ORM);
-a row that cannot be written (the database is down) is sent from here
-instead, so nothing is dropped silently. With the default "outbox", jobs
-still queued when the process stops are lost (they are reset emails: the
-person asks again); "tasks" needs a running `db_worker`.
+prefix (measured: 2 to 4.6 s, or 503). Here the waiting happens in the
+worker (or on threads no request uses), and a compose function's database
+connection goes back before the mail server is contacted.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import functools
 import logging
 import queue
@@ -51,30 +48,37 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from common.db import release_connections
 
 logger = logging.getLogger(__name__)
 
-# Jobs waiting at most; beyond that a job is dropped (and logged).
+# MAIL_QUEUE "outbox": sends waiting at most; beyond that a job is dropped (and logged).
 OUTBOX_SIZE = 100
-# Threads that send: the most connections a stalled mail server can hold.
+# MAIL_QUEUE "tasks": rows waiting for the writer thread at most. It only
+# falls behind while the database does not answer.
+STORE_BACKLOG = 10_000
+# Threads that send or store: the most connections a stalled mail server can hold.
 SENDER_THREADS = 2
+# At exit, seconds to wait for the jobs still in this process's hands.
+DRAIN_SECONDS = 5.0
 
-# MAIL_QUEUE: send from this process, or store durable jobs for `db_worker`.
-MAIL_QUEUE_OUTBOX = "outbox"
+# MAIL_QUEUE: store durable jobs for `db_worker`, or send from this process.
 MAIL_QUEUE_TASKS = "tasks"
+MAIL_QUEUE_OUTBOX = "outbox"
 
 Compose = Callable[[], EmailMessage | None]
 Job = Callable[[], object]
 
 
 class Outbox:
-    """A bounded queue of jobs and the daemon threads that run them, started lazily."""
+    """Takes email jobs off the request path: stores them as rows, or queues them for threads."""
 
     def __init__(self, *, size: int = OUTBOX_SIZE, threads: int = SENDER_THREADS) -> None:
-        self._queue: queue.Queue[Job] = queue.Queue(maxsize=size)
+        self._queue: queue.Queue[Job] = queue.Queue()
+        self._size = size
         self._thread_count = threads
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
@@ -82,39 +86,61 @@ class Outbox:
     def send_later(
         self, compose: Callable[..., EmailMessage | None], /, *args: Any, **kwargs: Any
     ) -> bool:
-        """Queue `compose(*args, **kwargs)` and the sending of its email; False when dropped.
+        """Store (or queue) `compose(*args, **kwargs)` and the sending of its email; False: dropped.
 
-        Never blocks and never raises: it is called on the request path.
-        The log line names the job, never its arguments (an email address).
-        With MAIL_QUEUE "tasks", a job called with keyword arguments only, by
-        a function importable by its name, is stored for `db_worker` instead.
+        Never raises: it is called on the request path. The log line names the
+        job, never its arguments (an email address). With MAIL_QUEUE "tasks",
+        a job called with keyword arguments only, by a function importable by
+        its name, becomes a row for `db_worker`; any other is sent from here.
         """
-        self._start()
         composed = functools.partial(compose, *args, **kwargs)
+        name = getattr(compose, "__name__", "an email")
         path = _importable_path(compose)
-        job: Job
         if settings.MAIL_QUEUE == MAIL_QUEUE_TASKS and path is not None and not args:
-            job = functools.partial(store_job, path, kwargs, composed)
-        else:
-            job = functools.partial(send_composed, composed)
-        try:
-            self._queue.put_nowait(job)
-        except queue.Full:
-            logger.warning(
-                "mail outbox full (%d waiting): dropped %s",
-                self._queue.qsize(), getattr(compose, "__name__", "an email"),
-            )
-            return False
-        return True
+            if _on_event_loop():  # the ORM may not run here: the writer thread stores it
+                return self._put(functools.partial(store_job, path, kwargs, composed),
+                                 name, STORE_BACKLOG)
+            store = functools.partial(self._store_or_hand_over, path, kwargs, composed)
+            try:
+                # At once outside a transaction; inside one, once it commits (never on rollback).
+                transaction.on_commit(store)
+            except Exception:  # no database connection to ask: the writer thread tries later
+                return self._put(functools.partial(store_job, path, kwargs, composed),
+                                 name, STORE_BACKLOG)
+            return True
+        return self._put(functools.partial(send_composed, composed), name, self._size)
 
-    def wait_until_empty(self) -> None:
-        """Block until every queued job has run (tests; a graceful shutdown)."""
-        self._queue.join()
+    def wait_until_empty(self, timeout: float | None = None) -> bool:
+        """Block until every job in hand has run, at most `timeout` s; False if some had not."""
+        done = self._queue.all_tasks_done
+        with done:
+            return done.wait_for(lambda: self._queue.unfinished_tasks == 0, timeout)
+
+    def _store_or_hand_over(self, path: str, kwargs: dict[str, Any], composed: Compose) -> None:
+        """Store the row on this thread (a request's); if that fails, the writer thread retries."""
+        from common.mail_tasks import enqueue_email  # needs the apps: imported when used
+
+        try:
+            enqueue_email(compose_path=path, kwargs=kwargs)
+        except Exception:
+            logger.warning("mail: could not store %s; handing it to the writer thread",
+                           path, exc_info=True)
+            self._put(functools.partial(store_job, path, kwargs, composed), path, STORE_BACKLOG)
+
+    def _put(self, job: Job, name: str, limit: int) -> bool:
+        self._start()
+        if self._queue.qsize() >= limit:
+            logger.warning("mail outbox full (%d waiting): dropped %s", self._queue.qsize(), name)
+            return False
+        self._queue.put_nowait(job)
+        return True
 
     def _start(self) -> None:
         if len(self._threads) == self._thread_count:
             return
         with self._start_lock:
+            if not self._threads:
+                atexit.register(self.wait_until_empty, DRAIN_SECONDS)
             while len(self._threads) < self._thread_count:
                 thread = threading.Thread(
                     target=self._run, name=f"mail-sender-{len(self._threads)}", daemon=True
@@ -127,8 +153,19 @@ class Outbox:
             job = self._queue.get()
             try:
                 job()
+            except Exception:
+                logger.exception("mail: a job failed")
             finally:
                 self._queue.task_done()
+
+
+def _on_event_loop() -> bool:
+    """True on a thread running an asyncio loop (FastAPI's), where the ORM may not run."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _importable_path(function: Callable[..., object]) -> str | None:
@@ -141,7 +178,7 @@ def _importable_path(function: Callable[..., object]) -> str | None:
 
 
 def store_job(compose_path: str, kwargs: dict[str, Any], composed: Compose) -> bool:
-    """Store the job for `db_worker`; True when stored.
+    """Store the job for `db_worker` (on the writer thread); True when stored.
 
     A job that cannot be stored (the database is down, an argument is not
     JSON) is sent from this process instead, with a WARNING: late, or not

@@ -84,7 +84,8 @@ INSTALLED_APPS = [
     "books",
     "throttling",
     # Django's Tasks API (backport) and its ORM backend: durable email jobs
-    # (common.mail_tasks), worked by `manage.py db_worker` when MAIL_QUEUE=tasks.
+    # (common.mail_tasks), worked by `manage.py db_worker` (common's, which
+    # replaces django_tasks_db's: it also takes back the jobs of a dead worker).
     "django_tasks",
     "django_tasks_db",
     # Only for `manage.py bench` (benchmarks/): no models, nothing on the request path.
@@ -430,11 +431,30 @@ PASSWORD_RESET_PER_ADDRESS_IP = env.integer("PASSWORD_RESET_PER_ADDRESS_IP", 5, 
 PASSWORD_RESET_PER_ADDRESS = env.integer("PASSWORD_RESET_PER_ADDRESS", 20, minimum=1)
 # Seconds a mail server may take per SMTP operation before the send gives up.
 EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
-# Where emails wait: "outbox" (this process's sender threads; lost if it
-# stops) or "tasks" (rows in the database, sent by `manage.py db_worker`,
-# retried with backoff; needs that worker running beside the server).
-MAIL_QUEUE = env.choice("MAIL_QUEUE", "outbox", ("outbox", "tasks"))
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where emails wait (docs/mail.md): "tasks", rows in the database (Django's
+# Tasks API, django-tasks-db), sent by `manage.py db_worker` beside the
+# server, retried with backoff, kept across restarts; or "outbox", this
+# process's sender threads (nothing else to run; queued emails die with it).
+MAIL_QUEUE = env.choice("MAIL_QUEUE", "tasks", ("tasks", "outbox"))
+# Seconds a worker may hold a mail job before another worker takes it back
+# (its worker died mid-send). Above the longest send: an SMTP exchange is
+# about a dozen operations of up to EMAIL_TIMEOUT each.
+MAIL_JOB_LEASE = env.seconds("MAIL_JOB_LEASE", 12 * EMAIL_TIMEOUT + 30)
+# Seconds before a failed email's second attempt; doubled for each next one
+# (5 attempts: 30 s, 1, 2, 4 min, then the job stays FAILED: `manage.py failed_mail`).
+MAIL_RETRY_BACKOFF = env.seconds("MAIL_RETRY_BACKOFF", 30)
+# The pytest process itself runs each job as it is stored (the task, the
+# compose function and the send, all real); the servers and workers tests
+# start use the database backend, as production does.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if "pytest" in sys.modules
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 # The origin links in emails point at (https://books.example.com). Unset:
 # the scheme and host the request came in on, never a port the client chose.
 PUBLIC_URL = env.url(

@@ -1,9 +1,11 @@
 """Password reset by email (API.md, "Auth"), at every prefix.
 
 The email arrives in Django's test outbox (the locmem backend pytest-django
-installs). It is sent after the response, by each framework's own means
-(FastAPI BackgroundTasks, Flask call_on_close, a thread pool for DRF), so
-the tests wait for it rather than expecting it the instant the 202 is back.
+installs). Each request stores a mail job (common.mail); in this process
+the job runs as it is stored (settings.TASKS under pytest), on FastAPI's
+side on the writer thread, so the tests wait for it rather than expecting
+it the instant the 202 is back. The last test stores real rows and works
+them with `manage.py db_worker`.
 """
 
 from __future__ import annotations
@@ -242,7 +244,12 @@ def test_the_link_uses_public_url_when_set(api: Api, alice: Account, settings) -
 def test_with_the_task_queue_the_worker_sends_the_email(
     apis: list[Api], alice: Account, settings
 ) -> None:
-    """MAIL_QUEUE=tasks: every prefix stores a job; `manage.py db_worker` sends it."""
+    """Every prefix stores a job (the database backend, as served); `manage.py db_worker` sends it.
+
+    The stored row is there when the 202 is: on DRF's and Flask's threads
+    it is written before the answer, on FastAPI's loop by the writer thread
+    (`wait_until_empty`).
+    """
     from io import StringIO
 
     from django.core.management import call_command
@@ -251,6 +258,7 @@ def test_with_the_task_queue_the_worker_sends_the_email(
     from common.mail import outbox
 
     settings.MAIL_QUEUE = "tasks"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     for number, api in enumerate(apis):
         request_reset(api.with_peer(f"198.51.100.{60 + number}"), alice.email)
     outbox.wait_until_empty()

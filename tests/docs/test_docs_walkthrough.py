@@ -2,10 +2,11 @@
 
 The server is what a reader starts with `python3 dev.py serve`, on the
 embedded default: uvicorn on a free port, a fresh SQLite file, the shared
-cache in its own folder, `manage.py migrate` and `manage.py seed_demo`, and
-EMAIL_URL pointing to a file folder so the password-reset block can read the
-email. REDIS_URL and DATABASE_URL of the test run are not passed on: the
-walkthrough is about the set-up a newcomer has.
+cache in its own folder, `manage.py migrate` and `manage.py seed_demo`, its
+mail worker (`manage.py db_worker`), and EMAIL_URL pointing to a file folder
+so the password-reset block can read the email. REDIS_URL and DATABASE_URL
+of the test run are not passed on: the walkthrough is about the set-up a
+newcomer has.
 
 Each block must exit 0: the blocks use `curl -sf` (fails on 4xx/5xx) and
 explicit `test` checks, under `set -e -o pipefail`. README.md's blocks run
@@ -33,6 +34,7 @@ from tests.docs.shell_blocks import (
     silent_blocks,
 )
 from tests.support.network import free_port, wait_until_answering
+from tests.support.processes import MailWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKTHROUGH = ROOT / "docs" / "walkthrough.md"
@@ -94,8 +96,10 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_answering(f"{base_url}/health", server, SERVER_START_TIMEOUT_S)
-        yield base_url, tmp_path / "mail"
+        # dev.py serve's mail worker: it sends the emails the server stores as jobs.
+        with MailWorker(env, cwd=ROOT):
+            wait_until_answering(f"{base_url}/health", server, SERVER_START_TIMEOUT_S)
+            yield base_url, tmp_path / "mail"
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -14,6 +14,8 @@ shorter `client_body_timeout` so a stalled body is cut within the test.
 - the app: two processes started from the shipped systemd unit's ExecStart
   and Environment lines (`%i` is the port), on this test run's database,
   signing keys and cache (tests.support.processes.process_env).
+- the mail worker: the shipped books-worker.service's ExecStart
+  (`manage.py db_worker`), sending to a file folder (`mail_dir`).
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ from types import TracebackType
 import httpx
 from django.conf import settings
 
-from tests.support.processes import free_port, process_env
+from tests.support.processes import MailWorker, free_port, process_env
 
 ROOT = Path(settings.BASE_DIR)
 SITE_FILE = ROOT / "deploy" / "nginx" / "books-api.conf"
 UNIT_FILE = ROOT / "deploy" / "systemd" / "books-api@.service"
+WORKER_UNIT_FILE = ROOT / "deploy" / "systemd" / "books-worker.service"
 SHIPPED_UPSTREAM_PORTS = (8001, 8002)
 
 # The test's stand-in for the shipped 10 s: long enough for a healthy client,
@@ -158,6 +161,16 @@ def unit_command_and_env(port: int) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, *command[1:]], env
 
 
+def worker_unit_command() -> list[str]:
+    """The worker unit's ExecStart, on this interpreter (the same venv)."""
+    for line in WORKER_UNIT_FILE.read_text().splitlines():
+        if line.startswith("ExecStart="):
+            command = shlex.split(line.removeprefix("ExecStart="))
+            assert command[1:3] == ["manage.py", "db_worker"], command
+            return [sys.executable, *command[1:]]
+    raise AssertionError(f"{WORKER_UNIT_FILE.name}: no ExecStart")
+
+
 class AppProcess:
     """One app process as the systemd unit starts it, on `port`."""
 
@@ -244,6 +257,8 @@ class Topology:
             AppProcess(port, env, self.log_dir / f"app-{port}.log")
             for port in (free_port(), free_port())
         ]
+        self.worker = MailWorker(env, log_path=self.log_dir / "worker.log",
+                                 command=worker_unit_command())
         self._nginx: subprocess.Popen[bytes] | None = None
 
     # -- lifecycle
@@ -252,6 +267,7 @@ class Topology:
         try:
             for app in self.apps:
                 app.start()
+            self.worker.start()
             for app in self.apps:
                 app.wait_until_up()
             self._start_nginx()
@@ -277,6 +293,7 @@ class Topology:
             app.terminate()  # both drain at once
         for app in self.apps:
             app.stop()
+        self.worker.stop()
         self._tmp.cleanup()
 
     def _start_nginx(self) -> None:

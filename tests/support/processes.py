@@ -8,6 +8,12 @@ default, its cache directory (settings.CACHE_DIR, private to this run).
     with UvicornServer(extra_env={"RATE_LIMIT_ANON": "5/hour"}, workers=2) as server:
         httpx.get(f"{server.base_url}/api/fastapi/books")
     manage("unlock", "--username", "alice")
+    with MailWorker(process_env({"EMAIL_URL": "file:///tmp/mail"})) as worker:
+        ...  # `manage.py db_worker` sends the emails stored as jobs
+
+A server whose environment sets EMAIL_URL (a test that reads its emails)
+gets a mail worker beside it, as `dev.py serve` and the systemd topology
+run one: with MAIL_QUEUE=tasks (the default) a server only stores emails.
 """
 
 from __future__ import annotations
@@ -90,14 +96,71 @@ def manage(*args: str, extra_env: dict[str, str] | None = None) -> str:
     return result.stdout
 
 
+class MailWorker:
+    """`manage.py db_worker` with `env`, as a context manager: sends the emails stored as jobs.
+
+    `kill()` ends it as a crash would (SIGKILL); `start()` again is a new worker.
+    """
+
+    # Looks for due jobs every 0.2 s: tests wait less than with the shipped 1 s.
+    COMMAND = (sys.executable, "manage.py", "db_worker", "--no-reload",
+               "--no-startup-delay", "--interval", "0.2")
+
+    def __init__(self, env: dict[str, str], *, cwd: Path | str | None = None,
+                 log_path: Path | None = None, command: list[str] | None = None) -> None:
+        self.env = env
+        self.command = list(command or self.COMMAND)
+        self.cwd = cwd or settings.BASE_DIR
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> MailWorker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        command = self.command
+        if self.log_path is None:
+            self.process = subprocess.Popen(
+                command, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL
+            )
+            return
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM: the worker ends the job in hand, then exits (killed if it takes 30 s)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 class UvicornServer:
     """`uvicorn config.asgi:application` on a free port, as a context manager.
 
     Waits until it answers; `answering_pids()` reads the access log to tell
-    which worker processes answered which paths.
+    which worker processes answered which paths. `mail_worker`: start a
+    `MailWorker` beside it (None: when `extra_env` sets EMAIL_URL).
     """
 
-    def __init__(self, *, extra_env: dict[str, str] | None = None, workers: int = 1) -> None:
+    def __init__(
+        self, *, extra_env: dict[str, str] | None = None, workers: int = 1,
+        mail_worker: bool | None = None,
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -105,6 +168,8 @@ class UvicornServer:
         self._dir = tempfile.TemporaryDirectory(prefix="uvicorn-")
         self.log_path = Path(self._dir.name) / "access.log"
         self._process: subprocess.Popen[bytes] | None = None
+        wants_worker = "EMAIL_URL" in (extra_env or {}) if mail_worker is None else mail_worker
+        self.mail_worker = MailWorker(self.env) if wants_worker else None
 
     def __enter__(self) -> UvicornServer:
         log_config = Path(self._dir.name) / "log-config.json"
@@ -122,6 +187,8 @@ class UvicornServer:
                 command, cwd=settings.BASE_DIR, env=self.env, stdout=log
             )
         try:
+            if self.mail_worker is not None:
+                self.mail_worker.start()
             self._wait_until_up()
         except BaseException:
             self.__exit__(None, None, None)
@@ -137,6 +204,8 @@ class UvicornServer:
         if self._process is not None:
             self._process.terminate()
             self._process.wait(timeout=30)
+        if self.mail_worker is not None:
+            self.mail_worker.stop()
         self._dir.cleanup()
 
     def answering_pids(self, path_contains: str = "") -> list[int]:
