@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -162,3 +163,67 @@ class StreamingReplica(_Server):
                 return
             time.sleep(0.1)
         raise AssertionError(f"the replica did not reach {target} in {timeout_s} s")
+
+
+class PgBouncer:
+    """pgbouncer in transaction mode in front of `primary`'s `database`, on a free port.
+
+    `pool_size` server connections per database and user at most, however
+    many clients connect (max_client_conn). pgbouncer refuses to run as root:
+    as root it runs as the `postgres` system user, like the servers.
+    """
+
+    def __init__(self, primary: PostgresCluster, database: str, *, pool_size: int = 5) -> None:
+        self.primary, self.database, self.pool_size = primary, database, pool_size
+        self.port = free_port()
+
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def __enter__(self) -> PgBouncer:
+        self._root = tempfile.TemporaryDirectory(prefix="pgbouncer-")
+        root = Path(self._root.name)
+        (root / "userlist.txt").write_text('"postgres" ""\n')
+        self.config = root / "pgbouncer.ini"
+        self.config.write_text(
+            "[databases]\n"
+            f"{self.database} = host=127.0.0.1 port={self.primary.port} dbname={self.database}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {self.port}\n"
+            "unix_socket_dir =\n"
+            "auth_type = trust\n"
+            f"auth_file = {root / 'userlist.txt'}\n"
+            "pool_mode = transaction\n"
+            f"default_pool_size = {self.pool_size}\n"
+            "max_client_conn = 500\n"
+            f"logfile = {root / 'pgbouncer.log'}\n"
+        )
+        root.chmod(0o755)
+        if os.geteuid() == 0:
+            for path in (root, *root.iterdir()):
+                shutil.chown(path, "postgres", "postgres")
+        self._process = subprocess.Popen(
+            _as_server_user([shutil.which("pgbouncer") or "/usr/sbin/pgbouncer",
+                             str(self.config)]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            assert self._process.poll() is None, self.log_text()
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("pgbouncer did not start listening")
+
+    def log_text(self) -> str:
+        log = Path(self._root.name) / "pgbouncer.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=20)
+        self._root.cleanup()
