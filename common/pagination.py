@@ -11,9 +11,9 @@ OFFSET pagination costs O(offset) on large tables (docs/measurements.md,
 "Searches and deep pages"), so numbered pages stop at PAGE_ROWS_MAX rows
 (page * page_size): a deeper page is a 422 on `page` that points at
 `?cursor=` (common.keyset, whose CursorPageResult `page_links` and `meta()`
-accept as well), and the last numbered page's `links.next` is already a cursor
-that continues after its last row, so a client following links never meets
-the bound. Totals come from
+accept as well). On a list that offers cursors (CURSOR_PAGED_MODELS) the last
+numbered page's `links.next` is already a cursor that continues after its
+last row, so a client following links never meets the bound. Totals come from
 common.counting: exact on small lists, an estimate on large ones, flagged
 `"total_is_estimate": true` (the key is absent when the total is exact).
 """
@@ -36,9 +36,14 @@ from common.keyset import MSG_CURSOR_WITH_PAGE, Cursor, CursorPageResult, values
 
 MSG_PAGE_TOO_DEEP = (
     f"Numbered pages reach the first {PAGE_ROWS_MAX} rows (page * page_size); "
-    "page further with cursor=: follow links.next, or start with an empty cursor= "
-    "and the same filters."
+    "page further with cursor= where the list offers it (follow links.next, or start "
+    "with an empty cursor= and the same filters), or narrow the list with its filters."
 )
+
+# The lists (by model label) that also page by `?cursor=` (common.keyset): the
+# last numbered page before the bound links on with a cursor. Any other list
+# ends there (`links.next` null): its clients narrow it with filters.
+CURSOR_PAGED_MODELS = frozenset({"books.Book"})
 
 
 class PageParamsForm(forms.Form):
@@ -173,7 +178,8 @@ def _with_cursor_past_bound(queryset: QuerySet[Any], result: PageResult) -> Page
     """
     next_page = PageParams(page=result.page + 1, page_size=result.page_size)
     ordering = tuple(str(name) for name in queryset.query.order_by)
-    if not (next_page.too_deep and result.page < result.pages and result.items and ordering):
+    if not (next_page.too_deep and result.page < result.pages and result.items and ordering
+            and queryset.model._meta.label in CURSOR_PAGED_MODELS):
         return result
     cursor = Cursor(ordering, values_of(result.items[-1], ordering), "next")
     return replace(result, next_cursor=cursor.encode())
