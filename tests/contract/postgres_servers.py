@@ -140,7 +140,7 @@ class StreamingReplica(_Server):
         self._new_root("pg-replica-")
         _run([postgres_bin("pg_basebackup") or "pg_basebackup", "-h", "127.0.0.1",
               "-p", str(self.primary.port), "-U", "postgres", "-D", str(self.data_dir),
-              "-R", "-X", "stream", "--no-sync"])
+              "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
         self._configure([
             f"port = {self.port}",
             f"unix_socket_directories = '{self._root.name}'",
