@@ -21,7 +21,11 @@ import pytest
 
 from tests.contract.conftest import PASSWORD, PREFIXES, bearer
 from tests.contract.postgres_servers import PgBouncer, PostgresCluster, postgres_bin
-from tests.contract.processes import UvicornServer, manage
+
+try:
+    from tests.support.processes import UvicornServer, manage
+except ImportError:  # before the shared helpers moved to tests/support
+    from tests.contract.processes import UvicornServer, manage  # type: ignore[no-redef]
 
 pytestmark = [
     pytest.mark.slow,
