@@ -84,8 +84,7 @@ def _query(name: str, schema: Json, description: str) -> Json:
 def _paging() -> list[Json]:
     return [
         _query("page", {"type": "integer", "minimum": c.PAGE_MIN, "default": 1},
-               f"Page number, from {c.PAGE_MIN}; page * page_size at most {c.PAGE_ROWS_MAX} "
-               "(422 past it)."),
+               f"Page number, from {c.PAGE_MIN}."),
         _query("page_size",
                {"type": "integer", "minimum": 1, "maximum": c.MAX_PAGE_SIZE,
                 "default": c.DEFAULT_PAGE_SIZE},
@@ -101,10 +100,8 @@ def book_list_parameters() -> list[Json]:
     year = {"type": "integer", "minimum": c.YEAR_MIN, "maximum": _year_max()}
     fields = ", ".join(c.SORT_FIELDS)
     return [
-        _query("search", _search(), "Title or author contains (any case); "
-               f"at least {c.SEARCH_RUN_MIN} letters or digits in a row (422 otherwise)."),
-        _query("title_contains", _search(), "Title contains (any case); "
-               f"at least {c.SEARCH_RUN_MIN} letters or digits in a row (422 otherwise)."),
+        _query("search", _search(), "Title or author contains (any case)."),
+        _query("title_contains", _search(), "Title contains (any case)."),
         _query("author", _search(), "Author equals (any case)."),
         _query("year_from", year, "Year >= this."),
         _query("year_to", year, "Year <= this."),
