@@ -24,6 +24,7 @@ from books.listing import (
     order_by_fields,
     parse_sort,
     search_books,
+    title_contains_books,
 )
 from books.models import Book
 from books.rules import year_max
@@ -94,7 +95,7 @@ class BookFilterSet(django_filters.FilterSet):
         method="filter_search", max_length=SEARCH_MAX, label="Title or author contains"
     )
     title_contains = django_filters.CharFilter(
-        field_name="title", lookup_expr="icontains", max_length=SEARCH_MAX
+        method="filter_title_contains", max_length=SEARCH_MAX, label="Title contains"
     )
     author = django_filters.CharFilter(
         field_name="author", lookup_expr="iexact", max_length=SEARCH_MAX
@@ -109,6 +110,9 @@ class BookFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_books(queryset, value)
+
+    def filter_title_contains(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return title_contains_books(queryset, value)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

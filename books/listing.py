@@ -7,7 +7,8 @@ Every framework parses its query string in its own way (DRF with django-filter,
 FastAPI with a Pydantic model, Flask by hand) into these values, then calls
 `book_list`; paging is each framework's too, over the queryset this returns
 (`common.pagination`, `common.keyset`). The rules a client can break are here
-once: which fields sort, which directions exist, what a search matches.
+once: which fields sort, which directions exist, what a search matches,
+and which searches are too short to answer quickly (`search_run_error`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from books.models import Book
-from common.constraints import SORT_DIRECTIONS, SORT_FIELDS
+from common.constraints import SEARCH_RUN_MIN, SORT_DIRECTIONS, SORT_FIELDS
+from common.errors import FieldError, ValidationFailed
 
 # (("year", "desc"), ("title", "asc")): the parsed `sort` parameter.
 SortSpec = tuple[tuple[str, str], ...]
@@ -26,6 +28,10 @@ DEFAULT_SORT: SortSpec = (("id", "asc"),)
 MSG_SORT_FIELD = '"{field}" is not a sortable field; use one of: {allowed}.'
 MSG_SORT_DIRECTION = '"{direction}" is not a sort direction; use asc or desc.'
 MSG_SORT_REPEATED = '"{field}" appears more than once.'
+MSG_SEARCH_TOO_SHORT = (
+    f"Search for at least {SEARCH_RUN_MIN} letters or digits in a row; "
+    "shorter text matches too widely to look up in the index."
+)
 
 
 class SortInvalid(ValueError):
@@ -77,17 +83,59 @@ class BookFilters:
     year_to: int | None = None  # inclusive
 
 
+def search_run_error(name: str, text: str) -> FieldError | None:
+    """A FieldError on `name` when `text` is too short to search quickly, else None.
+
+    Contains-searches are answered from trigram indexes (books migration
+    0002), and pg_trgm makes trigrams only from runs of letters and digits:
+    "ab", "a-b" or "x y" give it nothing to look up, and the search becomes a
+    scan of the whole table (0.1-1 s at a million books, docs/measurements.md).
+    So a search must hold SEARCH_RUN_MIN letters or digits in a row, on every
+    database: the contract is the same on SQLite.
+    """
+    run = 0
+    for char in text:
+        run = run + 1 if char.isalnum() else 0
+        if run >= SEARCH_RUN_MIN:
+            return None
+    return FieldError(name, MSG_SEARCH_TOO_SHORT)
+
+
+def _check_search_run(name: str, text: str) -> None:
+    error = search_run_error(name, text)
+    if error is not None:
+        raise ValidationFailed([error])
+
+
 def search_books(queryset: QuerySet[Book], text: str) -> QuerySet[Book]:
+    """Books whose title or author contains `text`, case-insensitive.
+
+    :raise ValidationFailed: on `search`, when `text` is too short (search_run_error).
+    """
+    _check_search_run("search", text)
     # On PostgreSQL, icontains is UPPER(col) LIKE UPPER(%s): the trigram
     # GIN indexes of migration 0002 serve both sides of the OR.
     return queryset.filter(Q(title__icontains=text) | Q(author__icontains=text))
 
 
+def title_contains_books(queryset: QuerySet[Book], text: str) -> QuerySet[Book]:
+    """Books whose title contains `text`, case-insensitive.
+
+    :raise ValidationFailed: on `title_contains`, when `text` is too short.
+    """
+    _check_search_run("title_contains", text)
+    return queryset.filter(title__icontains=text)
+
+
 def filter_books(queryset: QuerySet[Book], filters: BookFilters) -> QuerySet[Book]:
+    """`queryset` narrowed by `filters` (an empty text filter is no filter).
+
+    :raise ValidationFailed: a `search` or `title_contains` too short to look up.
+    """
     if filters.search:
         queryset = search_books(queryset, filters.search)
     if filters.title_contains:
-        queryset = queryset.filter(title__icontains=filters.title_contains)
+        queryset = title_contains_books(queryset, filters.title_contains)
     if filters.author:
         queryset = queryset.filter(author__iexact=filters.author)
     if filters.year_from is not None:

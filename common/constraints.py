@@ -42,10 +42,17 @@ SORT_DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT = "id:asc"
 # Longer search strings only make the LIKE pattern slower, never more useful.
 SEARCH_MAX = 200
+# A contains-search (`search`, `title_contains`) must hold this many letters or
+# digits in a row: the fewest a trigram index can look up (books.listing,
+# docs/measurements.md "Searches and deep pages").
+SEARCH_RUN_MIN = 3
 PAGE_MIN = 1
 DEFAULT_PAGE_SIZE = 20
 # Bounds the work (and the response size) one request can ask for.
 MAX_PAGE_SIZE = 100
+# Numbered pages reach this many rows (page * page_size); deeper rows are
+# read with `?cursor=`, whose cost does not grow with depth (common.pagination).
+PAGE_ROWS_MAX = 1_000
 
 # --- Request bodies (common.json_body) ----------------------------------------------
 

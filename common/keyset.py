@@ -142,7 +142,7 @@ def _column(model: type[Model], name: str) -> Field[Any, Any]:
     return field
 
 
-def _values_of(item: Model, ordering: Sequence[str]) -> tuple[Any, ...]:
+def values_of(item: Model, ordering: Sequence[str]) -> tuple[Any, ...]:
     values = []
     for name in ordering:
         value = getattr(item, _split(name)[0])
@@ -176,7 +176,7 @@ def keyset_page(
         items.reverse()
 
     def cursor_at(item: Model, direction: Direction) -> str:
-        return Cursor(ordering, _values_of(item, ordering), direction).encode()
+        return Cursor(ordering, values_of(item, ordering), direction).encode()
 
     # Forwards, a page reached by a cursor has rows before it (at least the
     # one the cursor points at); backwards, the page we came from is after.

@@ -8,8 +8,12 @@
 The query parameters are parsed by a small Django form, so a bad `page` gets
 Django's own message ("Enter a whole number.") whichever framework asked.
 OFFSET pagination costs O(offset) on large tables (docs/measurements.md,
-"Pagination at scale"): deep pages are what `?cursor=` is for (common.keyset, whose
-CursorPageResult `page_links` and `meta()` accept as well). Totals come from
+"Searches and deep pages"), so numbered pages stop at PAGE_ROWS_MAX rows
+(page * page_size): a deeper page is a 422 on `page` that points at
+`?cursor=` (common.keyset, whose CursorPageResult `page_links` and `meta()`
+accept as well). On a list that offers cursors (CURSOR_PAGED_MODELS) the last
+numbered page's `links.next` is already a cursor that continues after its
+last row, so a client following links never meets the bound. Totals come from
 common.counting: exact on small lists, an estimate on large ones, flagged
 `"total_is_estimate": true` (the key is absent when the total is exact).
 """
@@ -18,17 +22,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import QuerySet
 
-from common.constraints import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAGE_MIN
+from common.constraints import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAGE_MIN, PAGE_ROWS_MAX
 from common.counting import count_rows
 from common.errors import FieldError, ValidationFailed
-from common.keyset import MSG_CURSOR_WITH_PAGE, Cursor, CursorPageResult
+from common.keyset import MSG_CURSOR_WITH_PAGE, Cursor, CursorPageResult, values_of
+
+MSG_PAGE_TOO_DEEP = (
+    f"Numbered pages reach the first {PAGE_ROWS_MAX} rows (page * page_size); "
+    "page further with cursor= where the list offers it (follow links.next, or start "
+    "with an empty cursor= and the same filters), or narrow the list with its filters."
+)
+
+# The lists (by model label) that also page by `?cursor=` (common.keyset): the
+# last numbered page before the bound links on with a cursor. Any other list
+# ends there (`links.next` null): its clients narrow it with filters.
+CURSOR_PAGED_MODELS = frozenset({"books.Book"})
 
 
 class PageParamsForm(forms.Form):
@@ -47,6 +62,11 @@ class PageParams:
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
 
+    @property
+    def too_deep(self) -> bool:
+        """Past the rows numbered pages reach (the OFFSET would cost more than a cursor)."""
+        return self.page * self.page_size > PAGE_ROWS_MAX
+
 
 @dataclass(frozen=True)
 class PageResult:
@@ -62,6 +82,9 @@ class PageResult:
     pages: int
     # True when `total` (hence `pages`) is the planner's estimate.
     total_is_estimate: bool = False
+    # On the last page numbers reach, when rows follow: the cursor after its
+    # last row, which `links.next` offers instead of a page number past the bound.
+    next_cursor: str | None = None
 
     def meta(self) -> dict[str, Any]:
         """The `meta` object of the response body."""
@@ -91,13 +114,13 @@ def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, lis
                   if name in form.errors]
         return None, errors
     data = form.cleaned_data
-    return (
-        PageParams(
-            page=data["page"] if data["page"] is not None else 1,
-            page_size=data["page_size"] if data["page_size"] is not None else DEFAULT_PAGE_SIZE,
-        ),
-        [],
+    page_params = PageParams(
+        page=data["page"] if data["page"] is not None else 1,
+        page_size=data["page_size"] if data["page_size"] is not None else DEFAULT_PAGE_SIZE,
     )
+    if page_params.too_deep:
+        return None, [FieldError("page", MSG_PAGE_TOO_DEEP)]
+    return page_params, []
 
 
 def cursor_param_errors(params: Mapping[str, str]) -> tuple[Cursor | None, bool, list[FieldError]]:
@@ -121,23 +144,45 @@ def cursor_param_errors(params: Mapping[str, str]) -> tuple[Cursor | None, bool,
 
 
 def paginate(queryset: QuerySet[Any], page_params: PageParams) -> PageResult:
-    """Count, then slice. A page past the end is an empty page, not an error."""
+    """Count, then slice. A page past the end is an empty page, not an error.
+
+    :raise ValidationFailed: on `page`, past PAGE_ROWS_MAX rows (page_param_errors
+        says so first for callers that parse with it; this holds for every caller).
+    """
+    if page_params.too_deep:
+        raise ValidationFailed([FieldError("page", MSG_PAGE_TOO_DEEP)])
     count = count_rows(queryset)
     if count.estimated:
-        return _paginate_estimated(queryset, page_params, count.total)
-    total = count.total
-    pages = math.ceil(total / page_params.page_size)
-    if page_params.offset >= total:
-        items: list[Any] = []  # no query: we already know there is nothing there
+        result = _paginate_estimated(queryset, page_params, count.total)
     else:
-        items = list(queryset[page_params.offset : page_params.offset + page_params.page_size])
-    return PageResult(
-        items=items,
-        page=page_params.page,
-        page_size=page_params.page_size,
-        total=total,
-        pages=pages,
-    )
+        total = count.total
+        if page_params.offset >= total:
+            items: list[Any] = []  # no query: we already know there is nothing there
+        else:
+            items = list(queryset[page_params.offset : page_params.offset + page_params.page_size])
+        result = PageResult(
+            items=items,
+            page=page_params.page,
+            page_size=page_params.page_size,
+            total=total,
+            pages=math.ceil(total / page_params.page_size),
+        )
+    return _with_cursor_past_bound(queryset, result)
+
+
+def _with_cursor_past_bound(queryset: QuerySet[Any], result: PageResult) -> PageResult:
+    """`result` with `next_cursor` set when its next page lies past the bound and has rows.
+
+    The cursor is made in the queryset's own order (`query.order_by`, which
+    every list ends with its unique `id`), as a keyset page reading it expects.
+    """
+    next_page = PageParams(page=result.page + 1, page_size=result.page_size)
+    ordering = tuple(str(name) for name in queryset.query.order_by)
+    if not (next_page.too_deep and result.page < result.pages and result.items and ordering
+            and queryset.model._meta.label in CURSOR_PAGED_MODELS):
+        return result
+    cursor = Cursor(ordering, values_of(result.items[-1], ordering), "next")
+    return replace(result, next_cursor=cursor.encode())
 
 
 def _paginate_estimated(
@@ -190,7 +235,8 @@ def _url(base: str, query: Mapping[str, str], page: int) -> str:
 
 
 def _cursor_url(base: str, query: Mapping[str, str], cursor: str) -> str:
-    pairs = [(name, value) for name, value in query.items() if name != "cursor"]
+    # `page` goes too: the last numbered page links to a cursor (paginate).
+    pairs = [(name, value) for name, value in query.items() if name not in ("cursor", "page")]
     pairs.append(("cursor", cursor))
     return f"{base}?{urlencode(pairs)}"
 
@@ -214,7 +260,10 @@ def page_links(
                                                        result.prev_cursor),
         }
     next_url = None
-    if result.page < result.pages:
+    if result.next_cursor:
+        next_url = _cursor_url(url_without_query, query, result.next_cursor)
+    elif result.page < result.pages and not PageParams(result.page + 1,
+                                                        result.page_size).too_deep:
         next_url = _url(url_without_query, query, result.page + 1)
     prev_url = None
     if result.page > 1:

@@ -129,6 +129,10 @@ def build_application() -> ASGIApp:
         default=django_app,
     )
     app: ASGIApp = dispatcher
+    if "replica" in settings.DATABASES:  # which reads may use it (common/db_router.py)
+        from common.db_router import with_replica_reads
+
+        app = with_replica_reads(app)
     if settings.LOG_SQL:  # the request id on each SQL log line (common/sql_log.py)
         app = with_request_ids(app)
     if settings.CORS_ALLOWED_ORIGINS:

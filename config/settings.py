@@ -132,13 +132,21 @@ ASGI_APPLICATION = "config.asgi.application"
 # --- Database ---------------------------------------------------------------
 
 
+_POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+_DATABASE_URL_EXAMPLE = "postgres://user:pass@host:5432/name or sqlite:///path/to/file"
+_REPLICA_URL_EXAMPLE = "postgres://user:pass@replica-host:5432/name"
+
+# DB_PGBOUNCER=true: DATABASE_URL (and DATABASE_REPLICA_URL) lead to pgbouncer in
+# transaction mode, where consecutive transactions of one client may run on
+# different server connections (docs/scaling.md, "pgbouncer").
+DB_PGBOUNCER = env.flag("DB_PGBOUNCER", False)
+
+
 def _database_from_env() -> dict[str, Any] | dj_database_url.DBConfig:
     # PostgreSQL or SQLite: the two backends the suite runs on. Any other
     # scheme (mysql2://, a typo) is refused here, not by a driver's import error.
     url = env.url(
-        "DATABASE_URL",
-        schemes=("postgres", "postgresql", "pgsql", "sqlite"),
-        example="postgres://user:pass@host:5432/name or sqlite:///path/to/file",
+        "DATABASE_URL", schemes=(*_POSTGRES_SCHEMES, "sqlite"), example=_DATABASE_URL_EXAMPLE
     )
     if not url:
         # SQLite, tuned for many threads: WAL lets readers run beside one
@@ -155,12 +163,14 @@ def _database_from_env() -> dict[str, Any] | dj_database_url.DBConfig:
             },
             "TEST": {"NAME": BASE_DIR / "test_db.sqlite3"},
         }
+    return _parsed_database("DATABASE_URL", url, _DATABASE_URL_EXAMPLE)
+
+
+def _parsed_database(name: str, url: str, example: str) -> dj_database_url.DBConfig:
     try:
         config = dj_database_url.parse(url, conn_max_age=0)
     except (ValueError, KeyError):  # dj-database-url's UnknownSchemeError is a ValueError
-        raise env.SettingError(
-            "DATABASE_URL", env.redact(url), "postgres://user:pass@host:5432/name or sqlite:///path/to/file"
-        ) from None
+        raise env.SettingError(name, env.redact(url), example) from None
     if config["ENGINE"] == "django.db.backends.postgresql":
         # CONN_MAX_AGE=0 plus psycopg's pool: each request borrows a connection
         # and gives it back. Persistent per-thread connections leak under ASGI
@@ -179,15 +189,51 @@ def _database_from_env() -> dict[str, Any] | dj_database_url.DBConfig:
                 # needs a connection starts a fresh attempt at once.
                 "reconnect_timeout": env.seconds("DB_POOL_RECONNECT_TIMEOUT", 2),
             },
+            # No server-side prepared statements (Django's default with psycopg
+            # 3, written out because pgbouncer in transaction mode depends on it:
+            # a statement prepared on one server connection is unknown on the next).
+            "prepare_threshold": None,
         }
         # With the pool, Django turns this into psycopg's `check`: a pooled
         # connection is tested before it is handed out, so connections broken
         # by an outage are replaced, never used for a request.
         config["CONN_HEALTH_CHECKS"] = True
+        # A named cursor (QuerySet.iterator()) lives in one server session,
+        # which transaction pooling does not keep between statements.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = DB_PGBOUNCER
+    return config
+
+
+def _replica_from_env(primary: dict[str, Any] | dj_database_url.DBConfig) -> dict[str, Any] | None:
+    """DATABASE_REPLICA_URL: a streaming replica of DATABASE_URL, or None (no replica).
+
+    Only reads common.db_router proves safe go there; a replica of SQLite
+    does not exist, so the variable needs a PostgreSQL DATABASE_URL.
+    """
+    url = env.url("DATABASE_REPLICA_URL", schemes=_POSTGRES_SCHEMES, example=_REPLICA_URL_EXAMPLE)
+    if not url:
+        return None
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise env.SettingError(
+            "DATABASE_REPLICA_URL", env.redact(url),
+            "unset, or a replica of a PostgreSQL DATABASE_URL (DATABASE_URL is not PostgreSQL)",
+        )
+    config = dict(_parsed_database("DATABASE_REPLICA_URL", url, _REPLICA_URL_EXAMPLE))
+    # Tests run on the primary's test database alone: no second one is made.
+    config["TEST"] = {"MIRROR": "default"}
     return config
 
 
 DATABASES = {"default": _database_from_env()}
+_replica = _replica_from_env(DATABASES["default"])
+if _replica is not None:
+    DATABASES["replica"] = _replica
+    # common.db_router sends a read to "replica" only when it is provably
+    # as fresh as the primary for that read; everything else stays on "default".
+    DATABASE_ROUTERS = ["common.db_router.ReplicaRouter"]
+# How long the router leaves a replica that failed to answer alone (reads go
+# to the primary meanwhile).
+DB_REPLICA_RETRY_SECONDS = env.seconds("DB_REPLICA_RETRY_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

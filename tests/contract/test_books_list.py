@@ -56,8 +56,8 @@ def test_search_matches_author(api: Api, shelf: dict[str, int]) -> None:
 
 
 def test_search_matches_title_or_author(api: Api, shelf: dict[str, int]) -> None:
-    # "on": in the title "Foundation", in the author "William Gibson".
-    assert titles(api, "?search=on") == ["Neuromancer", "Foundation"]
+    # "rob": in the title "I, Robot", in the author "Robert A. Heinlein".
+    assert titles(api, "?search=rob") == ["I, Robot", "Stranger in a Strange Land"]
 
 
 def test_title_contains_ignores_authors(api: Api, shelf: dict[str, int]) -> None:
@@ -194,14 +194,14 @@ def test_page_size_100_is_accepted(api: Api, shelf: dict[str, int]) -> None:
 
 
 def test_links_are_absolute_and_keep_the_filters(api: Api, shelf: dict[str, int]) -> None:
-    links = api.get("/books?search=e&sort=year:desc&page=2&page_size=2").json()["links"]
+    links = api.get("/books?search=une&sort=year:desc&page=2&page_size=1").json()["links"]
     for name in ("self", "next", "prev"):
         url = links[name]
         assert url.startswith(f"http://testserver{api.prefix}/books"), url
         query = query_of(url)
-        assert query["search"] == ["e"]
+        assert query["search"] == ["une"]
         assert query["sort"] == ["year:desc"]
-        assert query["page_size"] == ["2"]
+        assert query["page_size"] == ["1"]
     assert query_of(links["self"])["page"] == ["2"]
     assert query_of(links["next"])["page"] == ["3"]
     assert query_of(links["prev"]).get("page", ["1"]) == ["1"]
