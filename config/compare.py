@@ -191,8 +191,9 @@ CONCEPTS: tuple[Concept, ...] = (
         drf=_drf(
             "A Serializer reads the attributes its fields name (source= for another one); "
             "the view wraps its .data in the envelope and the JSONRenderer encodes it.",
-            "books.serializers:BookOutputSerializer",
-            "books.views:BookViewSet._update",
+            "books.serializers:BookSerializer",
+            "books.views:BookViewSet.partial_update",
+            "drf_support.views:envelope",
         ),
         fastapi=_fastapi(
             "A Pydantic model validated from the ORM object (from_attributes) is both the "
@@ -225,20 +226,20 @@ CONCEPTS: tuple[Concept, ...] = (
         drf=_drf(
             "A sync view on a WSGI worker thread calls the domain (and so the ORM) directly; "
             "Django's request signals take the thread's connection back after the response.",
-            "books.views:BookViewSet._update",
-            "books.views:BookViewSet.get_object",
+            "books.views:BookViewSet.partial_update",
+            "books.views:BookViewSet.book_of_the_url",
         ),
         fastapi=_fastapi(
             "An async endpoint must not touch the ORM on the event loop: it awaits run_db, "
             "which runs the sync call in a bounded thread pool and releases the connection.",
             f"{FASTAPI}.routes.books:update_book",
-            f"{FASTAPI}.routes.books:_update",
+            f"{FASTAPI}.deps:get_book",
             f"{FASTAPI}.db:run_db",
         ),
         flask=_flask(
             "A sync view calls the domain directly on its worker thread; the teardown hook "
             "gives the connection back, error or not.",
-            f"{FLASK}.blueprints.books:_update",
+            f"{FLASK}.blueprints.books:update_book",
             f"{FLASK}.db:release_request_connections",
             f"{FLASK}.db:init_app",
         ),
