@@ -422,12 +422,13 @@ CONCEPTS: tuple[Concept, ...] = (
         title="API docs",
         question="An OpenAPI document, Swagger UI and ReDoc at every prefix, with no CDN.",
         differs=(
-            "Each operation's facts (summary, who may call it, its statuses) are declared "
-            "once, in common/operations.py. FastAPI writes its document from the signatures "
-            "and models plus those facts in each route decorator; drf-spectacular writes "
-            "DRF's from the views and serializers plus an extend_schema built from the same "
-            "facts; Flask has no generator of its own, so spectree writes its document from "
-            "the URL map, the facts and FastAPI's Pydantic models. A test compares the three."
+            "Each framework writes its own document from its own code: FastAPI from the "
+            "signatures, the models and each route decorator's words and answers; "
+            "drf-spectacular from DRF's views and serializers plus extend_schema; Flask has no "
+            "generator of its own, so spectree writes its document from the URL map, each "
+            "view's docstring and the Pydantic models its @documented names. The limits come "
+            "from one module of constants (shared, below); a test compares the three documents "
+            "and checks each against the routes and the security its framework enforces."
         ),
         drf=_drf(
             "drf-spectacular writes the document from the views and serializers; each view "
@@ -455,7 +456,7 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FLASK}.docs:openapi_json",
             f"{FLASK}.docs:init_app",
         ),
-        shared=("common.operations:Operation",),
+        shared=("common.constraints:TITLE_MAX", "common.constraints:sort_pattern"),
     ),
     Concept(
         slug="tests",
