@@ -323,13 +323,15 @@ CONCEPTS: tuple[Concept, ...] = (
             "differs is how it is attached. DRF asks throttle classes, FastAPI runs a callable "
             "class instance as a dependency, Flask wraps the view in a decorator. The "
             "RateLimit headers must land on whatever response follows (a 200, a 404, a 422), "
-            "which the check itself never sees: the limiter notes each decision, and the edge "
+            "which the check itself never sees: the limiter returns its decision (a refusal "
+            "carries it), each adapter records it in the request's ASGI scope, and the edge "
             "in front of all three (common/asgi/edge.py) writes the headers, once."
         ),
         drf=_drf(
             "Throttle classes run in APIView.initial after authentication and permissions; "
-            "DRF asks allow_request() of each, a bool, and raises its own Throttled (429).",
-            "throttling.throttles:RateLimitThrottle",
+            "DRF asks allow_request() of each, a bool, and raises its own Throttled (429); "
+            "the throttle records the decision for the edge.",
+            "throttling.throttles:RateLimitThrottle.allow_request",
             "throttling.throttles:DefaultRateThrottle",
         ),
         fastapi=_fastapi(
@@ -340,11 +342,12 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FASTAPI}.routes.books:AUTHENTICATED",
         ),
         flask=_flask(
-            "A decorator before the view; the RateLimit headers are written by the edge, "
-            "from the decision the limiter notes, as for the other two.",
+            "A decorator before the view writes the decision as headers with "
+            "after_this_request; the error handler writes a refusal's.",
             f"{FLASK}.ratelimit:rate_limited",
+            f"{FLASK}.errors:handle_application_error",
         ),
-        shared=("throttling.limiter:enforce", "common.asgi.notes:note_rate_limit"),
+        shared=("throttling.limiter:enforce", "common.asgi.notes:record_rate_limit"),
     ),
     Concept(
         slug="caching",

@@ -38,6 +38,7 @@ from flask import Response, current_app, request
 from accounts.tokens import bearer_from_header, token_service
 from books.fast_read import ReadPlan, wsgi_url
 from common.asgi.metrics import record_user
+from common.asgi.notes import record_rate_limit
 from common.client_address import client_ip
 from throttling.limiter import default_policy
 
@@ -78,6 +79,7 @@ def cached_read(view: View) -> View:
                 plan.store(outcome, response.get_data())
             response.headers["X-Cache"] = "MISS"
         if outcome.decision is not None:
+            record_rate_limit(environ.get("asgi.scope"), outcome.decision)  # for the edge
             write_headers(outcome.decision, response)
         return response
 
