@@ -250,7 +250,8 @@ def test_the_documented_bounds_are_the_enforced_ones(
     document = api.get("/openapi.json").json()
     schema = _parameter_schema(_operation(document, api.prefix, "/books", "get"), name)
     if "pattern" in schema and isinstance(valid, str) and name == "sort":
-        assert re.match(schema["pattern"], valid) and not re.match(schema["pattern"], invalid)
+        pattern = str(schema["pattern"])
+        assert re.match(pattern, str(valid)) and not re.match(pattern, str(invalid))
     assert api.get("/books", params={name: valid}).status_code == 200
     response = api.get("/books", params={name: invalid})
     assert_error(response, 422, "validation_error")

@@ -9,6 +9,8 @@ Through the edge, tests/contract/test_rate_limiting.py checks the headers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -36,7 +38,9 @@ def limit_header(notes: RequestNotes, name: str) -> str:
 @pytest.fixture
 def client(notes: RequestNotes) -> APIClient:
     # The scope a2wsgi would pass in the environ, holding the edge's notes.
-    return APIClient(REMOTE_ADDR="203.0.113.7", **{"asgi.scope": {NOTES_SCOPE_KEY: notes}})
+    environ: dict[str, Any] = {"REMOTE_ADDR": "203.0.113.7",
+                               "asgi.scope": {NOTES_SCOPE_KEY: notes}}
+    return APIClient(**environ)
 
 
 def test_ping_counts_down_then_429(
