@@ -38,6 +38,7 @@ from accounts.authentication import SnapshotBearerAuthentication
 from accounts.session import BrowsableApiSessionAuthentication
 from books.fast_read import ReadPlan, wsgi_url
 from common.asgi.metrics import record_user
+from common.asgi.notes import record_rate_limit
 from throttling.limiter import default_policy
 from throttling.throttles import request_client_ip, request_user_id
 
@@ -83,6 +84,8 @@ class OneRoundTripCachedReads:
         claims = request.auth if isinstance(request.auth, dict) else None
         plan = ReadPlan.for_request(url=wsgi_url(request.META), policy=policy, claims=claims)
         outcome = plan.read()  # raises RateLimited (429), or 503 with the cache down
+        # The edge writes the RateLimit headers from it, on whatever answer follows.
+        record_rate_limit(request.META.get("asgi.scope"), outcome.decision)
         if claims is not None:
             if not outcome.token_vouched:
                 plan.confirm_token(outcome, claims)  # raises InvalidToken (401)

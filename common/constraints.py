@@ -1,10 +1,11 @@
 """Every limit the API enforces on input, as plain constants: the one source.
 
 The domain validation imports them (books.rules, books.filters,
-accounts.rules, accounts.filters, common.pagination), and so does
-`common.openapi_contract`, which writes them into all three OpenAPI
-documents. Change a number here and both the check and the documentation
-change with it; nothing else may spell these values out.
+accounts.rules, accounts.filters, common.pagination), and so does each
+framework's schema code (DRF's serializers, the FastAPI and Flask Pydantic
+models), which states them in its OpenAPI document. Change a number here and
+both the check and the documentation change with it; nothing else may spell
+these values out.
 
 Framework-free on purpose: no Django, no DRF, no Pydantic.
 """

@@ -25,11 +25,25 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
+from django_redis import get_redis_connection
+
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
 # Characters of run_id in a key: 12 hex digits, 48 bits, never repeat by chance.
 EPOCH_LENGTH = 12
+
+
+def default_cache_client() -> Any | None:
+    """django-redis's client of the default cache, or None when that cache is not Redis.
+
+    Asked here rather than from common/redis_client.py, which builds keys with
+    this module's epoch: the epoch depends on django-redis only.
+    """
+    if not str(settings.CACHES["default"]["BACKEND"]).startswith("django_redis."):
+        return None
+    return get_redis_connection("default")
 
 
 class RedisEpoch:
@@ -62,9 +76,7 @@ class RedisEpoch:
         return True
 
     def _ask(self) -> str | None:
-        from common.redis_client import sync_redis
-
-        client = sync_redis()
+        client = default_cache_client()
         if client is None:
             return ""
         try:

@@ -191,8 +191,9 @@ CONCEPTS: tuple[Concept, ...] = (
         drf=_drf(
             "A Serializer reads the attributes its fields name (source= for another one); "
             "the view wraps its .data in the envelope and the JSONRenderer encodes it.",
-            "books.serializers:BookOutputSerializer",
-            "books.views:BookViewSet._update",
+            "books.serializers:BookSerializer",
+            "books.views:BookViewSet.partial_update",
+            "drf_support.views:envelope",
         ),
         fastapi=_fastapi(
             "A Pydantic model validated from the ORM object (from_attributes) is both the "
@@ -225,20 +226,20 @@ CONCEPTS: tuple[Concept, ...] = (
         drf=_drf(
             "A sync view on a WSGI worker thread calls the domain (and so the ORM) directly; "
             "Django's request signals take the thread's connection back after the response.",
-            "books.views:BookViewSet._update",
-            "books.views:BookViewSet.get_object",
+            "books.views:BookViewSet.partial_update",
+            "books.views:BookViewSet.book_of_the_url",
         ),
         fastapi=_fastapi(
             "An async endpoint must not touch the ORM on the event loop: it awaits run_db, "
             "which runs the sync call in a bounded thread pool and releases the connection.",
             f"{FASTAPI}.routes.books:update_book",
-            f"{FASTAPI}.routes.books:_update",
+            f"{FASTAPI}.deps:get_book",
             f"{FASTAPI}.db:run_db",
         ),
         flask=_flask(
             "A sync view calls the domain directly on its worker thread; the teardown hook "
             "gives the connection back, error or not.",
-            f"{FLASK}.blueprints.books:_update",
+            f"{FLASK}.blueprints.books:update_book",
             f"{FLASK}.db:release_request_connections",
             f"{FLASK}.db:init_app",
         ),
@@ -322,13 +323,15 @@ CONCEPTS: tuple[Concept, ...] = (
             "differs is how it is attached. DRF asks throttle classes, FastAPI runs a callable "
             "class instance as a dependency, Flask wraps the view in a decorator. The "
             "RateLimit headers must land on whatever response follows (a 200, a 404, a 422), "
-            "which the check itself never sees: the limiter notes each decision, and the edge "
+            "which the check itself never sees: the limiter returns its decision (a refusal "
+            "carries it), each adapter records it in the request's ASGI scope, and the edge "
             "in front of all three (common/asgi/edge.py) writes the headers, once."
         ),
         drf=_drf(
             "Throttle classes run in APIView.initial after authentication and permissions; "
-            "DRF asks allow_request() of each, a bool, and raises its own Throttled (429).",
-            "throttling.throttles:RateLimitThrottle",
+            "DRF asks allow_request() of each, a bool, and raises its own Throttled (429); "
+            "the throttle records the decision for the edge.",
+            "throttling.throttles:RateLimitThrottle.allow_request",
             "throttling.throttles:DefaultRateThrottle",
         ),
         fastapi=_fastapi(
@@ -339,11 +342,12 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FASTAPI}.routes.books:AUTHENTICATED",
         ),
         flask=_flask(
-            "A decorator before the view; the RateLimit headers are written by the edge, "
-            "from the decision the limiter notes, as for the other two.",
+            "A decorator before the view writes the decision as headers with "
+            "after_this_request; the error handler writes a refusal's.",
             f"{FLASK}.ratelimit:rate_limited",
+            f"{FLASK}.errors:handle_application_error",
         ),
-        shared=("throttling.limiter:enforce", "common.asgi.notes:note_rate_limit"),
+        shared=("throttling.limiter:enforce", "common.asgi.notes:record_rate_limit"),
     ),
     Concept(
         slug="caching",
@@ -421,12 +425,13 @@ CONCEPTS: tuple[Concept, ...] = (
         title="API docs",
         question="An OpenAPI document, Swagger UI and ReDoc at every prefix, with no CDN.",
         differs=(
-            "Each operation's facts (summary, who may call it, its statuses) are declared "
-            "once, in common/operations.py. FastAPI writes its document from the signatures "
-            "and models plus those facts in each route decorator; drf-spectacular writes "
-            "DRF's from the views and serializers plus an extend_schema built from the same "
-            "facts; Flask has no generator of its own, so spectree writes its document from "
-            "the URL map, the facts and FastAPI's Pydantic models. A test compares the three."
+            "Each framework writes its own document from its own code: FastAPI from the "
+            "signatures, the models and each route decorator's words and answers; "
+            "drf-spectacular from DRF's views and serializers plus extend_schema; Flask has no "
+            "generator of its own, so spectree writes its document from the URL map, each "
+            "view's docstring and the Pydantic models its @documented names. The limits come "
+            "from one module of constants (shared, below); a test compares the three documents "
+            "and checks each against the routes and the security its framework enforces."
         ),
         drf=_drf(
             "drf-spectacular writes the document from the views and serializers; each view "
@@ -454,7 +459,7 @@ CONCEPTS: tuple[Concept, ...] = (
             f"{FLASK}.docs:openapi_json",
             f"{FLASK}.docs:init_app",
         ),
-        shared=("common.operations:Operation",),
+        shared=("common.constraints:TITLE_MAX", "common.constraints:sort_pattern"),
     ),
     Concept(
         slug="tests",

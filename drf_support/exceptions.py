@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from common.asgi.notes import record_rate_limit
 from common.errors import (
     MSG_NOT_AN_OBJECT,
     MSG_UNSUPPORTED_MEDIA,
@@ -112,6 +113,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, OAuthError):
         return Response(exc.body(), status=exc.status, headers=exc.response_headers())
     error = to_application_error(exc, context)
+    if isinstance(error, RateLimited):  # a service's refusal (a throttle's is recorded already)
+        request = context.get("request")
+        scope = request.META.get("asgi.scope") if request is not None else None
+        record_rate_limit(scope, error.decision)
     return Response(error.body(), status=error.status, headers=error.response_headers())
 
 

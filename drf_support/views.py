@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, routers, serializers, viewsets
+from rest_framework import exceptions, routers, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.serializer_helpers import ReturnDict
@@ -52,10 +52,6 @@ class MethodFirstMixin:
 
 class ApiView(MethodFirstMixin, APIView):
     """The project's APIView."""
-
-
-class ApiViewSet(MethodFirstMixin, viewsets.ViewSet):
-    """The project's ViewSet."""
 
 
 def envelope(serializer: serializers.BaseSerializer[Any]) -> ReturnDict[str, Any]:

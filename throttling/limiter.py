@@ -57,7 +57,6 @@ from django.conf import settings
 from django.core.cache import cache as default_cache
 from django_ratelimit.core import EXPIRATION_FUDGE, get_usage
 
-from common.asgi.notes import note_rate_limit
 from common.errors import RateLimited, ServiceUnavailable
 from common.redis_client import async_redis, raw_key, script, sync_redis
 from common.redis_metrics import count_rate_limit_store_down
@@ -259,8 +258,8 @@ class Counter:
             window=window,
             policy_name=self.policy.name,
         )
-        # The edge writes the RateLimit headers from it, on a 429 as on any answer.
-        note_rate_limit(decision)
+        # Returned, or carried by the 429: each framework's adapter hands it to
+        # the edge, which writes the RateLimit headers on whatever answer follows.
         if not decision.allowed:
             raise RateLimited(decision.reset, decision=decision)
         return decision

@@ -5,7 +5,9 @@ subclass overrides `get_policy(request, view)` to say which budget a request
 spends (policy name, identity, rate). The base counts it with the limiter's
 `enforce`, which is exact under concurrency where SimpleRateThrottle's
 read-modify-write is not (docs/measurements.md), and answers DRF's question,
-`allow_request`, with a bool. DRF then raises its own `Throttled(wait)`,
+`allow_request`, with a bool, and hands the decision to the edge in front
+(`record_rate_limit`), which writes the RateLimit headers on whatever answer
+follows. DRF then raises its own `Throttled(wait)`,
 which the exception handler (drf_support/exceptions.py) writes as the
 contract's 429.
 
@@ -25,6 +27,7 @@ from typing import Any, ClassVar
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from common.asgi.notes import record_rate_limit
 from common.client_address import client_ip
 from common.errors import RateLimited
 from throttling.limiter import (
@@ -67,12 +70,16 @@ class RateLimitThrottle(BaseThrottle):
         policy = self.get_policy(request, view)
         if policy is None:
             return True
+        scope = request.META.get("asgi.scope")
         try:
             # With the cache down: no decision (fail open), or 503 when strict.
-            self.limiter(policy, strict=self.strict)
+            decision = self.limiter(policy, strict=self.strict)
         except RateLimited as refused:
             self.retry_after = refused.retry_after
+            record_rate_limit(scope, refused.decision)
             return False
+        # The edge writes the RateLimit headers on whatever answer follows.
+        record_rate_limit(scope, decision)
         return True
 
     def wait(self) -> float | None:

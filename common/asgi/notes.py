@@ -9,17 +9,14 @@ reads it back once the response starts and ends:
 - `rate_limit`: the limiter's decision, from which the edge writes the
   `RateLimit` and `RateLimit-Policy` headers (the only place that does).
 
-Two ways in, because the writers sit in different places:
+`record_route(scope, ...)`, `record_user(scope, ...)` and
+`record_rate_limit(scope, decision)` are called by the framework adapters,
+which hold the request, hence the ASGI scope (`request.scope` in FastAPI,
+`environ["asgi.scope"]` behind a2wsgi). The limiter itself knows no request:
+it returns its decision, or raises RateLimited carrying it, to the adapter.
 
-- `record_route(scope, ...)`, `record_user(scope, ...)` and
-  `record_rate_limit(scope, decision)` are called by
-  framework adapters that hold the request, hence the ASGI scope
-  (`request.scope` in FastAPI, `environ["asgi.scope"]` behind a2wsgi);
-- `note_rate_limit(decision)` is called by the limiter itself
-  (throttling/limiter.py), which knows no request: it finds the notes in a
-  context variable the edge sets for the request. a2wsgi and asgiref copy
-  the context into their worker threads, so the variable reaches every
-  framework's code; the notes object itself is shared, not copied.
+`current_notes` is a context variable the edge sets for the request, read
+only to tell "inside a request" from "outside" (common/sql_log.py).
 """
 
 from __future__ import annotations
@@ -80,9 +77,3 @@ def record_rate_limit(scope: Scope | None, decision: RateLimitDecision | None) -
     if notes is not None and decision is not None:
         notes.rate_limit = decision
 
-
-def note_rate_limit(decision: RateLimitDecision) -> None:
-    """Called by the limiter for every counted request, admitted or refused."""
-    notes = current_notes.get()
-    if notes is not None:
-        notes.rate_limit = decision

@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from common.asgi.notes import record_rate_limit
 from common.errors import (
     MSG_NOT_AN_OBJECT,
     MSG_UNSUPPORTED_MEDIA,
@@ -43,6 +44,7 @@ from common.errors import (
     MethodNotAllowed,
     NotFound,
     OAuthError,
+    RateLimited,
     ServiceUnavailable,
     ValidationFailed,
 )
@@ -89,6 +91,8 @@ def error_response(error: ApplicationError) -> JSONResponse:
 
 async def application_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApplicationError)
+    if isinstance(exc, RateLimited):  # a service's refusal: the edge writes its headers
+        record_rate_limit(request.scope, exc.decision)
     return error_response(exc)
 
 

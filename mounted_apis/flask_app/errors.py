@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
+from common.asgi.notes import record_rate_limit
 from common.errors import (
     ApplicationError,
     BadRequest,
@@ -35,6 +36,7 @@ from common.errors import (
     MethodNotAllowed,
     NotFound,
     OAuthError,
+    RateLimited,
     ServiceUnavailable,
 )
 
@@ -57,7 +59,12 @@ def error_response(error: ApplicationError, status: int | None = None) -> Respon
 
 
 def handle_application_error(exc: ApplicationError) -> Response:
-    return error_response(exc)
+    response = error_response(exc)
+    if isinstance(exc, RateLimited) and exc.decision is not None:
+        # The refused decision as RateLimit headers, here and for the edge in front.
+        record_rate_limit(request.environ.get("asgi.scope"), exc.decision)
+        response.headers.update(exc.decision.headers())
+    return response
 
 
 def handle_oauth_error(exc: OAuthError) -> Response:

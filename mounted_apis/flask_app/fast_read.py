@@ -33,11 +33,12 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, current_app, request
+from flask import Response, after_this_request, current_app, request
 
 from accounts.tokens import bearer_from_header, token_service
 from books.fast_read import ReadPlan, wsgi_url
 from common.asgi.metrics import record_user
+from common.asgi.notes import record_rate_limit
 from common.client_address import client_ip
 from throttling.limiter import default_policy
 
@@ -66,6 +67,9 @@ def cached_read(view: View) -> View:
             url=wsgi_url(environ), policy=default_policy(user_id=user_id, ip=ip), claims=claims
         )
         outcome = plan.read()
+        if outcome.decision is not None:  # on whatever answer follows, a 404 included
+            record_rate_limit(environ.get("asgi.scope"), outcome.decision)  # for the edge
+            after_this_request(functools.partial(write_headers, outcome.decision))
         if claims is not None and not outcome.token_vouched:
             plan.confirm_token(outcome, claims)
         record_user(environ.get("asgi.scope"), user_id)  # for the access log
@@ -77,8 +81,6 @@ def cached_read(view: View) -> View:
             if response.status_code == 200:
                 plan.store(outcome, response.get_data())
             response.headers["X-Cache"] = "MISS"
-        if outcome.decision is not None:
-            write_headers(outcome.decision, response)
         return response
 
     return public(wrapped_view)  # type: ignore[return-value]

@@ -13,10 +13,11 @@ with the cache down it fails open, or raises ServiceUnavailable (503) when
 
 The limiter returns its decision; `rate_limited` writes it as the
 `RateLimit` and `RateLimit-Policy` headers on whatever answer follows (200,
-404, 422 alike) with `after_this_request`. A refusal (429) raises instead
-of returning: its headers are written by the edge (common/asgi/edge.py),
-which the limiter tells of every decision, and which owns these two names
-(it writes the decision it was told of over a framework's, the same values).
+404, 422 alike) with `after_this_request`. A refusal (429) raises
+RateLimited carrying the decision; the error handler (errors.py) writes it.
+Both also record it in the ASGI scope for the edge (common/asgi/edge.py),
+which owns these two names and writes the recorded decision over a
+framework's (the same values).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 
 from flask import Response, after_this_request, g, request
 
+from common.asgi.notes import record_rate_limit
 from common.client_address import client_ip
 from throttling.limiter import (
     POLICY_RL_DEMO_LOGIN_SIM,
@@ -75,6 +77,7 @@ def rate_limited(
         def wrapped_view(**kwargs: Any) -> Any:
             decision = enforce(policy_for(), strict=strict)
             if decision is not None:  # None: the cache is down and limits fail open
+                record_rate_limit(request.environ.get("asgi.scope"), decision)
                 after_this_request(functools.partial(write_headers, decision))
             return view(**kwargs)
 

@@ -41,7 +41,8 @@ from django.db import connection
 from common.asgi.http_protocol import HEAD_TIMEOUT_S
 from config.serving import server_command
 from tests.contract.conftest import PASSWORD, Account
-from tests.contract.processes import free_port, process_env
+from tests.support.network import free_port
+from tests.support.processes import process_env
 
 PREFIXES = ("/api/drf", "/api/fastapi", "/api/flask")
 IN_FLIGHT_LIMIT = 3 * 1_048_576  # three bodies of MAX_BODY_BYTES

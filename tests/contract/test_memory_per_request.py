@@ -16,7 +16,7 @@ import pytest
 
 from benchmarks.memory import AUTH_ME, CACHED_READ, MemoryProbe
 from tests.contract.conftest import PASSWORD, PREFIXES
-from tests.contract.processes import UvicornServer
+from tests.support.processes import UvicornServer
 
 REQUESTS = 2_000
 MAX_BYTES_KEPT_PER_REQUEST = 2_048

@@ -24,7 +24,7 @@ import pytest
 import redis
 
 from tests.contract.conftest import PASSWORD, PREFIXES
-from tests.contract.processes import UvicornServer
+from tests.support.processes import UvicornServer
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="needs redis-server (Debian package redis-server)")

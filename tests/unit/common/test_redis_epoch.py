@@ -24,7 +24,7 @@ class _FakeRedis:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> _FakeRedis:
     redis = _FakeRedis("a" * 40)
-    monkeypatch.setattr("common.redis_client.sync_redis", lambda: redis)
+    monkeypatch.setattr(redis_epoch, "default_cache_client", lambda: redis)
     monkeypatch.setattr(RedisEpoch, "_start", lambda self: None)  # no poller thread here
     return redis
 

@@ -1,19 +1,20 @@
 """The DRF demo endpoints and the default throttle, through the URL conf and middleware.
 
 Without the edge in front (DRF's own test client), the RateLimit headers are
-not on the response: the edge writes them from the decision the limiter
-notes (common/asgi/notes.py), which these tests read instead (`limit_header`).
+not on the response: the edge writes them from the decision the throttle
+records in the request's ASGI scope (common/asgi/notes.py), which these
+tests hand in and read instead (`limit_header`).
 Through the edge, tests/contract/test_rate_limiting.py checks the headers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
-from common.asgi.notes import RequestNotes, current_notes
+from common.asgi.notes import NOTES_SCOPE_KEY, RequestNotes
 from throttling.models import Lockout
 
 PING = "/api/drf/rl-demo/ping"
@@ -22,13 +23,10 @@ BF_LOGIN = "/api/drf/bf-demo/login"
 BF_STATUS = "/api/drf/bf-demo/status"
 
 
-@pytest.fixture(autouse=True)
-def notes() -> Iterator[RequestNotes]:
+@pytest.fixture
+def notes() -> RequestNotes:
     """What the edge would open for each request (one for the whole test is enough)."""
-    opened = RequestNotes()
-    token = current_notes.set(opened)
-    yield opened
-    current_notes.reset(token)
+    return RequestNotes()
 
 
 def limit_header(notes: RequestNotes, name: str) -> str:
@@ -38,8 +36,11 @@ def limit_header(notes: RequestNotes, name: str) -> str:
 
 
 @pytest.fixture
-def client() -> APIClient:
-    return APIClient(REMOTE_ADDR="203.0.113.7")
+def client(notes: RequestNotes) -> APIClient:
+    # The scope a2wsgi would pass in the environ, holding the edge's notes.
+    environ: dict[str, Any] = {"REMOTE_ADDR": "203.0.113.7",
+                               "asgi.scope": {NOTES_SCOPE_KEY: notes}}
+    return APIClient(**environ)
 
 
 def test_ping_counts_down_then_429(

@@ -9,7 +9,6 @@ import time
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from common.asgi.notes import RequestNotes, current_notes
 from common.errors import RateLimited, ServiceUnavailable
 from tests.unit.throttling.conftest import FakeClock, run_in_threads
 from throttling.limiter import check_rate, default_policy, enforce, ip_policy
@@ -33,23 +32,18 @@ def test_headers_count_down_then_429() -> None:
         assert (name, remaining) == ("user", expected_remaining)
         assert 1 <= reset <= 60
 
-    # The refusal is noted for the edge, which writes the RateLimit headers on the 429.
-    notes = RequestNotes()
-    token = current_notes.set(notes)
-    try:
-        with pytest.raises(RateLimited) as refused:
-            check_rate(policy="user", identity="user:1", rate="3/minute")
-    finally:
-        current_notes.reset(token)
+    # The refusal carries its decision: the adapter hands it to the edge for the 429.
+    with pytest.raises(RateLimited) as refused:
+        check_rate(policy="user", identity="user:1", rate="3/minute")
     error = refused.value
-    assert notes.rate_limit is not None and not notes.rate_limit.allowed
-    _, remaining, reset = _parse(notes.rate_limit.headers())
+    assert error.decision is not None and not error.decision.allowed
+    _, remaining, reset = _parse(error.decision.headers())
     assert remaining == 0
     assert 1 <= error.retry_after <= 60 and error.retry_after >= reset
     response_headers = error.response_headers()
     assert response_headers["Retry-After"] == str(error.retry_after)
     assert response_headers["Cache-Control"] == "no-store"
-    assert notes.rate_limit.headers()["RateLimit-Policy"] == '"user";q=3;w=60'
+    assert error.decision.headers()["RateLimit-Policy"] == '"user";q=3;w=60'
     assert error.body()["error"]["code"] == "rate_limited"
 
 
