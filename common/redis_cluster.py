@@ -20,20 +20,57 @@ fetched by one pipeline that redis-py splits by node (common/redis_client.py).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django_redis.client import DefaultClient
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisClusterException, RedisError
+from redis.exceptions import ConnectionError, RedisClusterException, RedisError
 
 from common.redis_metrics import CountingAsyncRedisCluster, CountingRedisCluster
 
 
 def new_cluster_client(url: str, *, connect_timeout: float, socket_timeout: float) -> Any:
-    """redis-py's blocking cluster client, starting from the node in `url`."""
-    return CountingRedisCluster.from_url(
+    """redis-py's blocking cluster client, starting from the node in `url`, built on first use."""
+    return LazyCluster(lambda: CountingRedisCluster.from_url(
         url, socket_connect_timeout=connect_timeout, socket_timeout=socket_timeout,
-    )
+    ))
+
+
+class LazyCluster:
+    """A RedisCluster built at its first command, not when it is asked for.
+
+    redis-py's blocking RedisCluster asks for the slot map in its constructor
+    and raises RedisClusterException when no node answers, where a plain
+    Redis client connects at its first command. Built lazily, a cluster that
+    is down at start is an outage like any Redis that is down (callers get a
+    RedisError, degrade, and the next call tries again), not a crash; and the
+    node's own answer is what is raised (a refused password stays an
+    AuthenticationError for common/redis_checks.py).
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._connect()
+                client = self._client
+        return getattr(client, name)
+
+    def _connect(self) -> Any:
+        try:
+            return self._build()
+        except RedisClusterException as exc:
+            if isinstance(exc.__cause__, RedisError):
+                raise exc.__cause__ from None  # what the node answered: refused, down...
+            raise ConnectionError(str(exc)) from exc
 
 
 def new_async_cluster_client(url: str, *, connect_timeout: float, socket_timeout: float) -> Any:
