@@ -43,7 +43,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisClusterException, RedisError
 
 from common import redis_wire
-from common.redis_cluster import new_async_cluster_client
+from common.redis_cluster import known_nodes, new_async_cluster_client
 from common.redis_epoch import epoch
 from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
 from common.redis_wire import LoopRedis, ThreadRedis
@@ -319,7 +319,8 @@ def _new_async_client(location: str, options: dict[str, Any]) -> Any:
     timeouts: dict[str, Any] = {"socket_timeout": ASYNC_SOCKET_TIMEOUT,
                                 "socket_connect_timeout": ASYNC_CONNECT_TIMEOUT}
     if _cache_config().cluster:
-        return new_async_cluster_client(location, connect_timeout=ASYNC_CONNECT_TIMEOUT,
+        return new_async_cluster_client(location, seeds=known_nodes(sync_redis()),
+                                        connect_timeout=ASYNC_CONNECT_TIMEOUT,
                                         socket_timeout=ASYNC_SOCKET_TIMEOUT)
     sentinels = options.get("SENTINELS")
     if not sentinels:

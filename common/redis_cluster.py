@@ -73,11 +73,30 @@ class LazyCluster:
             raise ConnectionError(str(exc)) from exc
 
 
-def new_async_cluster_client(url: str, *, connect_timeout: float, socket_timeout: float) -> Any:
-    """redis-py's asyncio cluster client, starting from the node in `url`."""
+def new_async_cluster_client(
+    url: str, *, seeds: list[tuple[str, int]], connect_timeout: float, socket_timeout: float,
+) -> Any:
+    """redis-py's asyncio cluster client, starting from the node in `url` and `seeds`.
+
+    `seeds` are the nodes the process's blocking client has learned: an event
+    loop's client made after the node in `url` died (a failover; FastAPI's
+    first request after it) finds the cluster through the others, where the
+    node in `url` alone would leave it with no node to ask.
+    """
+    from redis.asyncio.cluster import ClusterNode
+
     return CountingAsyncRedisCluster.from_url(
-        url, socket_connect_timeout=connect_timeout, socket_timeout=socket_timeout,
+        url, startup_nodes=[ClusterNode(host, port) for host, port in seeds],
+        socket_connect_timeout=connect_timeout, socket_timeout=socket_timeout,
     )
+
+
+def known_nodes(client: Any) -> list[tuple[str, int]]:
+    """The (host, port) of every node a blocking cluster client knows; [] if it knows none."""
+    try:
+        return [(node.host, node.port) for node in client.get_nodes()]
+    except (RedisError, RedisClusterException):
+        return []
 
 
 class ClusterCacheClient(DefaultClient):  # type: ignore[misc]
