@@ -23,7 +23,9 @@ and the one Redis is shared by every worker. The clients are
 common/redis_wire.py's: `read()` blocks a worker thread (Flask, DRF),
 `aread()` runs on the event loop, so a FastAPI hit never leaves it. On any
 other cache (the embedded default) the same reads take two calls through
-Django's cache API.
+Django's cache API. On Redis Cluster the keys live on several masters, so
+the same commands go as one pipeline that redis-py splits by node (no
+MULTI/EXEC; docs/redis.md says why the read needs none).
 
 The three parts keep their own rules (throttling/limiter.py: the count;
 books/cache.py: versions and stored pages; accounts/token_snapshots.py: when a

@@ -2,6 +2,7 @@
 
     client = sync_redis()          # None unless the default cache is django-redis
     client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
+    replies = transaction(client, [("INCR", counter), ("MGET", version, page)])
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
 Why not only `django.core.cache.cache`: every call through it is one round
@@ -10,6 +11,11 @@ books version, read the stored page, check the login family). A pipeline
 sends them in one write and reads the four answers back: one round trip. And
 the cache API is synchronous, so from FastAPI each call is a thread hop;
 an asyncio client keeps a hit on the event loop.
+
+On Redis Cluster (REDIS_CLUSTER) the clients are redis-py's cluster clients,
+and `transaction` sends its commands as one pipeline that redis-py splits by
+node (the keys of one read live in different hash slots, so a MULTI/EXEC
+would be refused): each command is still atomic on its one key.
 
 The keys are Django's own (`raw_key` applies the cache's KEY_PREFIX and
 version), so what the pipeline reads and writes is what `cache.get`,
@@ -34,9 +40,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_redis import get_redis_connection
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from common import redis_wire
+from common.redis_cluster import known_nodes, new_async_cluster_client
 from common.redis_epoch import epoch
 from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
 from common.redis_wire import LoopRedis, ThreadRedis
@@ -52,6 +59,8 @@ ASYNC_SOCKET_TIMEOUT = 2.0
 
 # The key function that puts Redis's epoch in every key (config/settings.py).
 EPOCH_KEY_FUNCTION = "common.redis_epoch.make_key"
+# django-redis's client on Redis Cluster (config/settings.py, REDIS_CLUSTER).
+CLUSTER_CLIENT_CLASS = "common.redis_cluster.ClusterCacheClient"
 
 # sync_redis()'s client per cache LOCATION, for the life of the process. Not
 # per cache backend object: Django keeps its backends in a context-local, and
@@ -71,6 +80,7 @@ class _CacheConfig(NamedTuple):
     location: str
     key_prefix: str
     epoch_keys: bool  # keys carry Redis's epoch (common/redis_epoch.py)
+    cluster: bool  # Redis Cluster (common/redis_cluster.py)
 
 
 @functools.cache
@@ -88,6 +98,7 @@ def _cache_config() -> _CacheConfig:
         key_prefix=_key_prefix(config.get("KEY_PREFIX", ""), config.get("VERSION", 1),
                                config.get("KEY_FUNCTION")),
         epoch_keys=config.get("KEY_FUNCTION") == EPOCH_KEY_FUNCTION,
+        cluster=config.get("OPTIONS", {}).get("CLIENT_CLASS") == CLUSTER_CLIENT_CLASS,
     )
 
 
@@ -101,6 +112,11 @@ def _forget_cache_config(*, setting: str, **kwargs: Any) -> None:
 def uses_redis() -> bool:
     """True when the default cache is django-redis (REDIS_URL is set)."""
     return _cache_config().uses_redis
+
+
+def uses_cluster() -> bool:
+    """True when the default cache is a Redis Cluster (REDIS_CLUSTER=true)."""
+    return _cache_config().cluster
 
 
 def raw_key(key: str) -> str:
@@ -147,9 +163,10 @@ _thread_clients: dict[str, ThreadRedis] = {}
 
 
 def _wire_speaks(location: str) -> bool:
-    """True when common/redis_wire.py serves this cache: redis:// or unix://, no Sentinel."""
+    """True when common/redis_wire.py serves this cache: redis:// or unix://, one Redis."""
     options = settings.CACHES["default"].get("OPTIONS", {})
-    return redis_wire.supports(location) and not options.get("SENTINELS")
+    return (redis_wire.supports(location) and not options.get("SENTINELS")
+            and not _cache_config().cluster)
 
 
 def thread_redis() -> Any | None:
@@ -157,7 +174,7 @@ def thread_redis() -> Any | None:
 
     common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
     redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
-    client (`sync_redis()`) for TLS and Sentinel. Only the cached read's one
+    client (`sync_redis()`) for TLS, Sentinel and Cluster. Only the cached read's one
     transaction goes through it; everything else uses `sync_redis()`.
     """
     config = _cache_config()
@@ -179,9 +196,19 @@ def thread_redis() -> Any | None:
 
 
 def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
-    """Run `commands` as one MULTI/EXEC on `client`; their replies, in order."""
+    """Run `commands` as one MULTI/EXEC on `client`; their replies, in order.
+
+    On Redis Cluster: one pipeline, split by node (see the module's docstring).
+    """
     if isinstance(client, ThreadRedis):
         return client.transaction(commands)  # counts its own errors
+    if _cache_config().cluster:
+        pipe = client.pipeline()
+        _queue_by_key(pipe, commands)
+        try:  # the cluster client counts its own errors
+            return _fold_by_key(commands, list(pipe.execute()))
+        except RedisClusterException as exc:
+            raise RedisError(str(exc)) from exc
     pipe = client.pipeline(transaction=True)  # redis-py: TLS, Sentinel
     for command in commands:
         pipe.execute_command(*command)
@@ -196,6 +223,13 @@ async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any
     """`transaction` for the event loop's client."""
     if isinstance(client, LoopRedis):
         return await client.transaction(commands)
+    if _cache_config().cluster:
+        cluster_pipe = client.pipeline()
+        _queue_by_key(cluster_pipe, commands)
+        try:
+            return _fold_by_key(commands, list(await cluster_pipe.execute()))
+        except RedisClusterException as exc:
+            raise RedisError(str(exc)) from exc
     pipe = client.pipeline(transaction=True)  # redis.asyncio: TLS, Sentinel
     for command in commands:
         pipe.execute_command(*command)
@@ -204,6 +238,35 @@ async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any
     except RedisError:
         count_redis_error(ASYNC_CLIENT_NAME)
         raise
+
+
+def _queue_by_key(pipe: Any, commands: list[tuple[Any, ...]]) -> None:
+    """Queue `commands` on a cluster pipeline, each MGET as one GET per key.
+
+    The keys of one MGET may live in different hash slots; the GETs of a
+    pipeline go to their own nodes, in order on each node's connection.
+    """
+    for command in commands:
+        if command[0] == "MGET":
+            for key in command[1:]:
+                pipe.execute_command("GET", key)
+        else:
+            pipe.execute_command(*command)
+
+
+def _fold_by_key(commands: list[tuple[Any, ...]], replies: list[Any]) -> list[Any]:
+    """The replies of `_queue_by_key`'s pipeline, each MGET's GETs back as one list."""
+    folded: list[Any] = []
+    position = 0
+    for command in commands:
+        if command[0] == "MGET":
+            count = len(command) - 1
+            folded.append(replies[position:position + count])
+            position += count
+        else:
+            folded.append(replies[position])
+            position += 1
+    return folded
 
 
 def script(client: Any, source: str) -> Any:
@@ -227,9 +290,9 @@ def async_redis() -> Any | None:
     """An asyncio Redis client for the running event loop, or None without Redis.
 
     common/redis_wire.py's LoopRedis (one pipelined connection) for redis://
-    and unix:// URLs; redis-py's `redis.asyncio` client for TLS (rediss://)
-    and for the master behind Sentinel. Both answer the calls the hot paths
-    make (`register_script`, `set`). One client per loop: asyncio
+    and unix:// URLs; redis-py's `redis.asyncio` client for TLS (rediss://),
+    for the master behind Sentinel, and its cluster client for Redis Cluster.
+    All answer the calls the hot paths make (`register_script`, `set`). One client per loop: asyncio
     connections belong to the loop that opened them, and tests start a loop
     per TestClient.
     """
@@ -252,9 +315,13 @@ def async_redis() -> Any | None:
 
 
 def _new_async_client(location: str, options: dict[str, Any]) -> Any:
-    """redis-py's asyncio client for LOCATION: direct (TLS), or the master behind Sentinel."""
+    """redis-py's asyncio client for LOCATION: direct (TLS), Cluster, or Sentinel's master."""
     timeouts: dict[str, Any] = {"socket_timeout": ASYNC_SOCKET_TIMEOUT,
                                 "socket_connect_timeout": ASYNC_CONNECT_TIMEOUT}
+    if _cache_config().cluster:
+        return new_async_cluster_client(location, seeds=known_nodes(sync_redis()),
+                                        connect_timeout=ASYNC_CONNECT_TIMEOUT,
+                                        socket_timeout=ASYNC_SOCKET_TIMEOUT)
     sentinels = options.get("SENTINELS")
     if not sentinels:
         return CountingAsyncRedis.from_url(location, **timeouts)
@@ -284,7 +351,10 @@ def get_many(keys: list[str]) -> list[Any]:
     """The values of `keys`, in order (None where missing)."""
     client = sync_redis()
     if client is not None:
-        return list(client.mget([raw_key(key) for key in keys]))
+        raw_keys = [raw_key(key) for key in keys]
+        if _cache_config().cluster:
+            return list(client.mget_nonatomic(raw_keys))  # one MGET per hash slot
+        return list(client.mget(raw_keys))
     found = cache.get_many(keys)
     return [found.get(key) for key in keys]
 

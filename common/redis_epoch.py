@@ -12,6 +12,15 @@ when the process last looked, so keys written under another history are
 never read: the cache starts cold, versions start over, and token checks go
 back to the database until snapshots are written again.
 
+On Redis Cluster each master has its own run_id, and any one of them coming
+back with another past (a restart from a snapshot, a replica promoted before
+it caught up) serves stale keys from its slots. So the cluster's epoch is a
+digest of every master's run_id: any such change on any master makes the
+whole cache cold at once. The cluster's own `cluster_current_epoch` would
+not do: it moves on a failover but not when a master restarts from an older
+snapshot with its nodes.conf. A reshard that adds a master changes the
+epoch too (one cold cache, like a restart).
+
 The run_id is read once when the first key is made and then every
 POLL_INTERVAL seconds by a daemon thread per process; a change is logged. A
 Redis that does not answer keeps the last epoch (an outage is not a new
@@ -20,6 +29,7 @@ history); one never reached gives keys without an epoch until it answers.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -44,6 +54,12 @@ def default_cache_client() -> Any | None:
     if not str(settings.CACHES["default"]["BACKEND"]).startswith("django_redis."):
         return None
     return get_redis_connection("default")
+
+
+def _is_cluster() -> bool:
+    # The cache's client class says it (config/settings.py sets it with REDIS_CLUSTER).
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return bool(options.get("CLIENT_CLASS") == "common.redis_cluster.ClusterCacheClient")
 
 
 class RedisEpoch:
@@ -80,7 +96,7 @@ class RedisEpoch:
         if client is None:
             return ""
         try:
-            run_id = str(client.info("server")["run_id"])
+            run_id = _cluster_run_id(client) if _is_cluster() else _run_id(client)
         except Exception:  # down or unreachable: not a new history
             return None
         return f"e{run_id[:EPOCH_LENGTH]}:"
@@ -97,6 +113,19 @@ class RedisEpoch:
                 self.refresh()
             except Exception:  # never let the poller die
                 logger.exception("could not read Redis's run_id")
+
+
+def _run_id(client: Any) -> str:
+    return str(client.info("server")["run_id"])
+
+
+def _cluster_run_id(client: Any) -> str:
+    """A digest of every master's run_id (redis-py's RedisCluster): one changes, it changes."""
+    answers = client.info("server", target_nodes=client.PRIMARIES)
+    if "run_id" in answers:  # a cluster of one master: its answer, not a dict of them
+        answers = {"": answers}
+    run_ids = sorted(str(info["run_id"]) for info in answers.values())
+    return hashlib.blake2b("\n".join(run_ids).encode(), digest_size=16).hexdigest()
 
 
 epoch = RedisEpoch()

@@ -21,6 +21,8 @@ from typing import Any
 
 import redis
 import redis.asyncio
+import redis.asyncio.cluster
+import redis.cluster
 from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -97,6 +99,32 @@ class CountingAsyncRedis(redis.asyncio.Redis):
         except redis.exceptions.NoScriptError:
             raise
         except redis.RedisError:
+            REDIS_ERRORS.labels(ASYNC_CLIENT_NAME).inc()
+            raise
+
+
+class CountingRedisCluster(redis.cluster.RedisCluster):
+    """redis-py's blocking Redis Cluster client (REDIS_CLUSTER), counting failed commands."""
+
+    def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().execute_command(*args, **kwargs)  # type: ignore[no-untyped-call]
+        except redis.exceptions.NoScriptError:
+            raise
+        except (redis.RedisError, redis.exceptions.RedisClusterException):
+            REDIS_ERRORS.labels("django-redis").inc()
+            raise
+
+
+class CountingAsyncRedisCluster(redis.asyncio.cluster.RedisCluster):
+    """redis-py's asyncio Redis Cluster client (REDIS_CLUSTER), counting failed commands."""
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except redis.exceptions.NoScriptError:
+            raise
+        except (redis.RedisError, redis.exceptions.RedisClusterException):
             REDIS_ERRORS.labels(ASYNC_CLIENT_NAME).inc()
             raise
 

@@ -271,6 +271,18 @@ def _sentinel_location(url: str, master: str) -> str:
 
 
 REDIS_SENTINEL_ADDRESSES = _sentinel_addresses(REDIS_SENTINELS)
+# Redis Cluster (docs/redis.md): REDIS_URL names any one node of the cluster;
+# redis-py's cluster client learns the others and follows MOVED and ASK.
+REDIS_CLUSTER = env.flag("REDIS_CLUSTER", False)
+if REDIS_CLUSTER and (REDIS_SENTINEL_ADDRESSES or not REDIS_URL
+                      or urlsplit(REDIS_URL).scheme == "unix"
+                      or urlsplit(REDIS_URL).path.strip("/") not in ("", "0")):
+    # A cluster has one database (0) and no Sentinel; a socket names no node.
+    raise env.SettingError(
+        "REDIS_CLUSTER", "true",
+        "REDIS_URL=redis://host:port/0 (or rediss://) naming one node of the cluster, "
+        "and no REDIS_SENTINELS",
+    )
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL or REDIS_SENTINEL_ADDRESSES:
     _redis_options: dict[str, Any] = {
@@ -291,6 +303,11 @@ if REDIS_URL or REDIS_SENTINEL_ADDRESSES:
             SENTINELS=REDIS_SENTINEL_ADDRESSES,
             SENTINEL_KWARGS={"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         )
+    if REDIS_CLUSTER:
+        # django-redis has no cluster client: ours is DefaultClient on redis-py's
+        # RedisCluster (common/redis_cluster.py).
+        _redis_options.update(CLIENT_CLASS="common.redis_cluster.ClusterCacheClient")
+        del _redis_options["REDIS_CLIENT_CLASS"]
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",

@@ -58,3 +58,46 @@ def test_make_key_is_djangos_key_with_the_epoch_after_the_version(
     monkeypatch.setattr(redis_epoch, "epoch", RedisEpoch())
 
     assert make_key("books:version", "api", 1) == "api:1:eaaaaaaaaaaaa:books:version"
+
+
+class _FakeCluster:
+    """redis-py's RedisCluster as the epoch sees it: INFO answered by every master."""
+
+    PRIMARIES = "primaries"
+
+    def __init__(self, run_ids: list[str]) -> None:
+        self.run_ids = run_ids
+
+    def info(self, section: str, target_nodes: str) -> dict[str, Any]:
+        assert target_nodes == self.PRIMARIES
+        if len(self.run_ids) == 1:  # redis-py answers one node's INFO as it is
+            return {"run_id": self.run_ids[0]}
+        return {f"127.0.0.1:{7000 + n}": {"run_id": run_id}
+                for n, run_id in enumerate(self.run_ids)}
+
+
+@pytest.fixture
+def cluster(monkeypatch: pytest.MonkeyPatch) -> _FakeCluster:
+    redis = _FakeCluster(["a" * 40, "b" * 40, "c" * 40])
+    monkeypatch.setattr("common.redis_client.sync_redis", lambda: redis)
+    monkeypatch.setattr("common.redis_client.uses_cluster", lambda: True)
+    monkeypatch.setattr(RedisEpoch, "_start", lambda self: None)
+    return redis
+
+
+def test_on_a_cluster_any_master_with_a_new_run_id_is_a_new_epoch(cluster: _FakeCluster) -> None:
+    epoch = RedisEpoch()
+    first = epoch.current()
+    assert first.startswith("e") and len(first) == 1 + 12 + 1
+
+    cluster.run_ids = list(reversed(cluster.run_ids))  # the same masters, in another order
+    assert epoch.refresh() is False
+
+    cluster.run_ids[1] = "d" * 40  # one master restarted, or its replica promoted
+    assert epoch.refresh() is True and epoch.current() != first
+
+
+def test_a_cluster_of_one_master_has_an_epoch_too(cluster: _FakeCluster) -> None:
+    cluster.run_ids = ["a" * 40]
+
+    assert RedisEpoch().current().startswith("e")
