@@ -79,8 +79,8 @@ class _FakeCluster:
 @pytest.fixture
 def cluster(monkeypatch: pytest.MonkeyPatch) -> _FakeCluster:
     redis = _FakeCluster(["a" * 40, "b" * 40, "c" * 40])
-    monkeypatch.setattr("common.redis_client.sync_redis", lambda: redis)
-    monkeypatch.setattr("common.redis_client.uses_cluster", lambda: True)
+    monkeypatch.setattr(redis_epoch, "default_cache_client", lambda: redis)
+    monkeypatch.setattr(redis_epoch, "_is_cluster", lambda: True)
     monkeypatch.setattr(RedisEpoch, "_start", lambda self: None)
     return redis
 
