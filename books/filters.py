@@ -30,7 +30,10 @@ from books.listing import (
 )
 from books.models import Book
 from books.rules import year_max
-from common.constraints import SEARCH_MAX, YEAR_MIN
+from common.constraints import SEARCH_MAX, SEARCH_RUN_MIN, YEAR_MIN
+
+# Shown under the two contains-filters in the browsable API's filter form.
+SEARCH_RUN_HELP = f"At least {SEARCH_RUN_MIN} letters or digits in a row."
 
 
 class SortField(forms.CharField):
@@ -93,10 +96,12 @@ class YearFilter(django_filters.NumberFilter):
 
 class BookFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        method="filter_search", max_length=SEARCH_MAX, label="Title or author contains"
+        method="filter_search", max_length=SEARCH_MAX, label="Title or author contains",
+        help_text=SEARCH_RUN_HELP,
     )
     title_contains = django_filters.CharFilter(
-        method="filter_title_contains", max_length=SEARCH_MAX, label="Title contains"
+        method="filter_title_contains", max_length=SEARCH_MAX, label="Title contains",
+        help_text=SEARCH_RUN_HELP,
     )
     author = django_filters.CharFilter(
         field_name="author", lookup_expr="iexact", max_length=SEARCH_MAX
