@@ -55,6 +55,7 @@ from common.constraints import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     PAGE_MIN,
+    PAGE_ROWS_MAX,
     ROLES,
     SEARCH_MAX,
     USER_LIST_INTEGERS,
@@ -387,7 +388,9 @@ def _document() -> None:
             _query("is_active", {"type": "string", "enum": list(BOOLEAN_QUERY_VALUES)},
                    "Only active (`true`) or inactive (`false`) users."),
             _query("page", {"type": "integer", "minimum": PAGE_MIN, "default": 1},
-                   f"Page number, from {PAGE_MIN}."),
+                   f"Page number, from {PAGE_MIN}. Numbered pages reach the first "
+                   f"{PAGE_ROWS_MAX} rows (page * page_size <= {PAGE_ROWS_MAX}); a deeper "
+                   "page is a 422: narrow the list with its filters."),
             _query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
                                  "default": DEFAULT_PAGE_SIZE},
                    f"Items per page, 1..{MAX_PAGE_SIZE}."),

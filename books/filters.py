@@ -2,9 +2,11 @@
 
     GET /books?search=tolkien&year_from=1950&sort=year:desc,title
 
-Every framework hands the raw query string to `BookFilterSet`, so the same
-bad parameter gets the same 422 message everywhere. Sorting goes through an
-allowlist: a client's string never reaches ORDER BY unchecked. Unknown
+DRF's list view filters with `BookFilterSet` (django-filter's
+DjangoFilterBackend); FastAPI and Flask parse the same parameters their own
+way into `books.listing.BookFilters`. The rules are `books.listing`'s in both
+cases: the sort allowlist (a client's string never reaches ORDER BY
+unchecked) and the search rule (`search_books`, `title_contains_books`). Unknown
 parameters are ignored (they may be meant for a proxy, or be cache busters).
 """
 
@@ -28,8 +30,10 @@ from books.listing import (
 )
 from books.models import Book
 from books.rules import year_max
-from common.constraints import SEARCH_MAX, YEAR_MIN
-from common.errors import FieldError
+from common.constraints import SEARCH_MAX, SEARCH_RUN_MIN, YEAR_MIN
+
+# Shown under the two contains-filters in the browsable API's filter form.
+SEARCH_RUN_HELP = f"At least {SEARCH_RUN_MIN} letters or digits in a row."
 
 
 class SortField(forms.CharField):
@@ -92,10 +96,12 @@ class YearFilter(django_filters.NumberFilter):
 
 class BookFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        method="filter_search", max_length=SEARCH_MAX, label="Title or author contains"
+        method="filter_search", max_length=SEARCH_MAX, label="Title or author contains",
+        help_text=SEARCH_RUN_HELP,
     )
     title_contains = django_filters.CharFilter(
-        method="filter_title_contains", max_length=SEARCH_MAX, label="Title contains"
+        method="filter_title_contains", max_length=SEARCH_MAX, label="Title contains",
+        help_text=SEARCH_RUN_HELP,
     )
     author = django_filters.CharFilter(
         field_name="author", lookup_expr="iexact", max_length=SEARCH_MAX
@@ -118,14 +124,3 @@ class BookFilterSet(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         spec = self.form.cleaned_data.get("sort") or DEFAULT_SORT
         return queryset.order_by(*order_by_fields(spec))
-
-    # --- helpers for the selectors --------------------------------------------
-
-    def field_errors(self) -> list[FieldError]:
-        """One FieldError per bad parameter (first message), in declaration order."""
-        errors = self.form.errors
-        # ErrorList[i] is a message (a str or a lazy translation), never the
-        # ValidationError the stubs also allow: str() makes it plain text.
-        return [
-            FieldError(name, str(errors[name][0])) for name in self.form.fields if name in errors
-        ]

@@ -66,7 +66,9 @@ from common.constraints import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     PAGE_MIN,
+    PAGE_ROWS_MAX,
     SEARCH_MAX,
+    SEARCH_RUN_MIN,
     SORT_DIRECTIONS,
     SORT_FIELDS,
     YEAR_MIN,
@@ -218,12 +220,17 @@ def _query(name: str, schema: dict[str, Any], description: str) -> OpenApiParame
                             description=description)
 
 
+# The search rule (books.listing.search_run_error), for the two contains-filters.
+_RUN = (f"At least {SEARCH_RUN_MIN} letters or digits in a row, else 422: shorter text "
+        "matches too widely to look up in the index.")
+
+
 def _list_parameters() -> list[OpenApiParameter]:
     text = {"type": "string", "maxLength": SEARCH_MAX, "pattern": _NO_NUL}
     year = {"type": "integer", "minimum": YEAR_MIN, "maximum": year_max()}
     return [
-        _query("search", text, "Title or author contains (any case)."),
-        _query("title_contains", text, "Title contains (any case)."),
+        _query("search", text, f"Title or author contains (any case). {_RUN}"),
+        _query("title_contains", text, f"Title contains (any case). {_RUN}"),
         _query("author", text, "Author equals (any case)."),
         _query("year_from", year, "Year >= this."),
         _query("year_to", year, "Year <= this."),
@@ -231,7 +238,9 @@ def _list_parameters() -> list[OpenApiParameter]:
                "Comma list of `field` or `field:asc|desc`, each field at most once; fields: "
                f"{', '.join(SORT_FIELDS)}. Ties are always broken by id."),
         _query("page", {"type": "integer", "minimum": PAGE_MIN, "default": 1},
-               f"Page number, from {PAGE_MIN}."),
+               f"Page number, from {PAGE_MIN}. Numbered pages reach the first {PAGE_ROWS_MAX} "
+               f"rows (page * page_size <= {PAGE_ROWS_MAX}); a deeper page is a 422: page on "
+               "with `cursor` (the last numbered page's links.next is one)."),
         _query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
                              "default": DEFAULT_PAGE_SIZE}, f"Items per page, 1..{MAX_PAGE_SIZE}."),
         _query("cursor", {"type": "string", "maxLength": CURSOR_MAX_LENGTH, "pattern": _NO_NUL},

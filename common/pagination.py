@@ -102,7 +102,7 @@ class PageResult:
 def page_param_errors(params: Mapping[str, str]) -> tuple[PageParams | None, list[FieldError]]:
     """Parse `page`/`page_size`, returning errors instead of raising.
 
-    Callers that validate other query parameters too (books.selectors) merge
+    Callers that validate other query parameters too (accounts.selectors) merge
     these errors with theirs into one 422.
     """
     form = PageParamsForm(data={name: params[name] for name in ("page", "page_size")

@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from common.constraints import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from common.constraints import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAGE_ROWS_MAX
 from common.keyset import MSG_CURSOR_OTHER_SORT, CursorPageResult, keyset_page
 from common.pagination import (
     PageParams,
@@ -100,11 +100,17 @@ class PageNumberEnvelopePagination(_EnvelopePaginationBase):
     def to_html(self) -> str:
         assert isinstance(self.result, PageResult)
         url = self.request.build_absolute_uri()
-        current, last = min(self.result.page, self.result.pages), self.result.pages
+        # Numbered links stop at the page-depth bound (a deeper page is a 422);
+        # from the last numbered page, "next" is the cursor the JSON links offer.
+        last = min(self.result.pages, max(PAGE_ROWS_MAX // self.result.page_size, 1))
+        current = min(self.result.page, last)
         links = page_links_around(current, last, lambda n: replace_query_param(url, "page", n))
+        next_url: str | bool = current < last and replace_query_param(url, "page", current + 1)
+        if self.result.next_cursor:
+            list_url = self.request.build_absolute_uri(self.request.path)
+            next_url = page_links(list_url, self.request.query_params, self.result)["next"] or False
         context = {"previous_url": current > 1 and replace_query_param(url, "page", current - 1),
-                   "next_url": current < last and replace_query_param(url, "page", current + 1),
-                   "page_links": links}
+                   "next_url": next_url, "page_links": links}
         return loader.render_to_string(self.template, context)
 
     def paginate_queryset(  # type: ignore[override]  # a queryset, never a plain sequence

@@ -166,8 +166,8 @@ SearchText = Annotated[
 QueryYear = Annotated[QueryInt, AfterValidator(book_rules.clean_year),
                       _rule(minimum=c.YEAR_MIN, maximum=_year_max)]
 # The bounds before the digit check, so Pydantic writes them as minimum/maximum.
-Page = Annotated[int, Field(ge=c.PAGE_MIN, description=f"Page number, from {c.PAGE_MIN}."),
-                 BeforeValidator(_ascii_digits)]
+# Each list describes its `page` itself: where its depth bound leads differs.
+Page = Annotated[int, Field(ge=c.PAGE_MIN), BeforeValidator(_ascii_digits)]
 PageSize = Annotated[int, Field(ge=1, le=c.MAX_PAGE_SIZE,
                                 description=f"Items per page, 1..{c.MAX_PAGE_SIZE}."),
                      BeforeValidator(_ascii_digits)]
@@ -176,6 +176,20 @@ CURSOR_DESCRIPTION = (
     "Keyset paging, for deep pages: send it empty (`cursor=`) for the first page, then "
     "the URL in links.next or links.prev. Not with `page`. Cursor answers have no "
     "total: meta holds page_size only."
+)
+SEARCH_RUN_RULE = (
+    f"At least {c.SEARCH_RUN_MIN} letters or digits in a row, else 422: shorter text "
+    "matches too widely to look up in the index."
+)
+BOOK_PAGE_DESCRIPTION = (
+    f"Page number, from {c.PAGE_MIN}. Numbered pages reach the first {c.PAGE_ROWS_MAX} "
+    f"rows (page * page_size <= {c.PAGE_ROWS_MAX}); a deeper page is a 422: page on "
+    "with `cursor` (the last numbered page's links.next is one)."
+)
+USER_PAGE_DESCRIPTION = (
+    f"Page number, from {c.PAGE_MIN}. Numbered pages reach the first {c.PAGE_ROWS_MAX} "
+    f"rows (page * page_size <= {c.PAGE_ROWS_MAX}); a deeper page is a 422: narrow the "
+    "list with its filters."
 )
 SORT_DESCRIPTION = (
     "Comma list of `field` or `field:asc|desc`, each field at most once; "
@@ -206,16 +220,16 @@ def _cursor(value: str) -> str:
 # set: an unknown parameter is ignored, as at the other prefixes.
 class BookQuery(BaseModel):
     search: SearchText | SkipJsonSchema[None] = Field(
-        None, description="Title or author contains (any case).")
+        None, description=f"Title or author contains (any case). {SEARCH_RUN_RULE}")
     title_contains: SearchText | SkipJsonSchema[None] = Field(
-        None, description="Title contains (any case).")
+        None, description=f"Title contains (any case). {SEARCH_RUN_RULE}")
     author: SearchText | SkipJsonSchema[None] = Field(
         None, description="Author equals (any case).")
     year_from: QueryYear | SkipJsonSchema[None] = Field(None, description="Year >= this.")
     year_to: QueryYear | SkipJsonSchema[None] = Field(None, description="Year <= this.")
     sort: Annotated[str, AfterValidator(_sort), _rule(pattern=c.sort_pattern())] = Field(
         c.DEFAULT_SORT, description=SORT_DESCRIPTION)
-    page: Page = 1
+    page: Page = Field(1, description=BOOK_PAGE_DESCRIPTION)
     page_size: PageSize = c.DEFAULT_PAGE_SIZE
     cursor: Annotated[
         str, Field(max_length=c.CURSOR_MAX_LENGTH), AfterValidator(_no_nul),
@@ -238,7 +252,7 @@ class UserQuery(BaseModel):
         None, description="Only users with this role.")
     is_active: Literal["true", "false"] | SkipJsonSchema[None] = Field(
         None, description="Only active (`true`) or inactive (`false`) users.")
-    page: Page = 1
+    page: Page = Field(1, description=USER_PAGE_DESCRIPTION)
     page_size: PageSize = c.DEFAULT_PAGE_SIZE
 
     def filter_values(self) -> dict[str, str]:

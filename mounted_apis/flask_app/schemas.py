@@ -139,13 +139,19 @@ class PageLinks(BaseModel):
     prev: str | None
 
 
+SEARCH_RUN_RULE = (f"At least {c.SEARCH_RUN_MIN} letters or digits in a row, else 422: "
+                   "shorter text matches too widely to look up in the index.")
+
+
 class BookListQuery(BaseModel):
     """GET /books's query string (parsing.book_list_args reads it)."""
 
     model_config = ConfigDict(regex_engine="python-re")  # the sort pattern has a lookahead
 
-    search: SearchText | Optional = Field(None, description="Title or author contains (any case).")
-    title_contains: SearchText | Optional = Field(None, description="Title contains (any case).")
+    search: SearchText | Optional = Field(
+        None, description=f"Title or author contains (any case). {SEARCH_RUN_RULE}")
+    title_contains: SearchText | Optional = Field(
+        None, description=f"Title contains (any case). {SEARCH_RUN_RULE}")
     author: SearchText | Optional = Field(None, description="Author equals (any case).")
     year_from: int | Optional = Field(None, description="Year >= this.",
                                       json_schema_extra=_year_bounds)
@@ -154,7 +160,10 @@ class BookListQuery(BaseModel):
     sort: str = Field(c.DEFAULT_SORT, pattern=c.sort_pattern(), description=(
         "Comma list of `field` or `field:asc|desc`, each field at most once; "
         f"fields: {', '.join(c.SORT_FIELDS)}. Ties are always broken by id."))
-    page: int = Field(1, ge=c.PAGE_MIN, description=f"Page number, from {c.PAGE_MIN}.")
+    page: int = Field(1, ge=c.PAGE_MIN, description=(
+        f"Page number, from {c.PAGE_MIN}. Numbered pages reach the first {c.PAGE_ROWS_MAX} "
+        f"rows (page * page_size <= {c.PAGE_ROWS_MAX}); a deeper page is a 422: page on "
+        "with `cursor` (the last numbered page's links.next is one)."))
     page_size: int = Field(c.DEFAULT_PAGE_SIZE, ge=1, le=c.MAX_PAGE_SIZE,
                            description=f"Items per page, 1..{c.MAX_PAGE_SIZE}.")
     cursor: Annotated[str, StringConstraints(max_length=c.CURSOR_MAX_LENGTH, pattern=NO_NUL)] \
@@ -173,7 +182,10 @@ class UserListQuery(BaseModel):
         None, description="Only users with this role.")
     is_active: Literal["true", "false"] | Optional = Field(
         None, description="Only active (`true`) or inactive (`false`) users.")
-    page: int = Field(1, ge=c.PAGE_MIN, description=f"Page number, from {c.PAGE_MIN}.")
+    page: int = Field(1, ge=c.PAGE_MIN, description=(
+        f"Page number, from {c.PAGE_MIN}. Numbered pages reach the first {c.PAGE_ROWS_MAX} "
+        f"rows (page * page_size <= {c.PAGE_ROWS_MAX}); a deeper page is a 422: narrow the "
+        "list with its filters."))
     page_size: int = Field(c.DEFAULT_PAGE_SIZE, ge=1, le=c.MAX_PAGE_SIZE,
                            description=f"Items per page, 1..{c.MAX_PAGE_SIZE}.")
 

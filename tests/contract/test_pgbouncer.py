@@ -21,11 +21,7 @@ import pytest
 
 from tests.contract.conftest import PASSWORD, PREFIXES, bearer
 from tests.contract.postgres_servers import PgBouncer, PostgresCluster, postgres_bin
-
-try:
-    from tests.support.processes import UvicornServer, manage
-except ImportError:  # before the shared helpers moved to tests/support
-    from tests.contract.processes import UvicornServer, manage  # type: ignore[no-redef]
+from tests.support.processes import UvicornServer, manage
 
 pytestmark = [
     pytest.mark.slow,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -91,3 +92,40 @@ class TestPageLinks:
     def test_past_the_end_of_nothing(self) -> None:
         links = page_links(self.BASE, {"page": "4"}, self._result(4, 0))
         assert links["prev"] == f"{self.BASE}?page=1"
+
+
+class TestBrowsableApiPager:
+    """drf_support.pagination: the page links DRF's browsable API draws under a list."""
+
+    @staticmethod
+    def html(query: str, result: PageResult) -> str:
+        from rest_framework.request import Request
+        from rest_framework.test import APIRequestFactory
+
+        from drf_support.pagination import PageNumberEnvelopePagination
+
+        pager = PageNumberEnvelopePagination()
+        pager.request = Request(APIRequestFactory().get(f"/api/drf/books?{query}"))
+        pager.result = result
+        return pager.to_html()
+
+    @staticmethod
+    def linked_pages(html: str) -> set[int]:
+        return {int(number) for number in re.findall(r"[?&;]page=(\d+)", html)}
+
+    def test_numbers_stop_at_the_page_depth_bound(self) -> None:
+        # 5,000 rows by 100: 50 pages, of which numbers reach the first 10 (1,000 rows).
+        result = PageResult(items=[], page=2, page_size=100, total=5000, pages=50)
+        assert max(self.linked_pages(self.html("page=2&page_size=100", result))) == 10
+
+    def test_the_last_numbered_page_goes_on_with_the_cursor(self) -> None:
+        result = PageResult(items=[], page=10, page_size=100, total=5000, pages=50,
+                            next_cursor="abc")
+        html = self.html("page=10&page_size=100", result)
+        assert max(self.linked_pages(html)) == 10
+        assert "cursor=abc" in html
+
+    def test_a_short_list_links_every_page(self) -> None:
+        result = PageResult(items=[], page=1, page_size=20, total=100, pages=5)
+        html = self.html("page=1", result)
+        assert self.linked_pages(html) == {1, 2, 4, 5} and "cursor=" not in html
