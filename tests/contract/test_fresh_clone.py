@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ from tests.support.network import free_port, wait_until_answering
 ROOT = Path(__file__).resolve().parents[2]
 # Migrations of a new database, 304 books and three users, then uvicorn's start.
 FIRST_START_TIMEOUT_S = 240
+# dev.py prints its banner just after the server first answers.
+BANNER_TIMEOUT_S = 10
 # The README's demo table: | `alice` | `Looking-Glass-7316` | user |
 README_ACCOUNT = re.compile(r"^\|\s*`(?P<username>[a-z]+)`\s*\|\s*`(?P<password>[^`]+)`\s*\|")
 
@@ -142,6 +145,9 @@ def test_serve_writes_development_keys_and_answers(fresh_clone: FreshClone) -> N
     keys = (fresh_clone.folder / ".env").read_text()
     assert "SECRET_KEY=" in keys and "JWT_SIGNING_KEY=" in keys
     assert httpx.get(f"{fresh_clone.base_url}/health", timeout=10).status_code == 200
+    deadline = time.monotonic() + BANNER_TIMEOUT_S
+    while "Ready. Open:" not in fresh_clone.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert "Ready. Open:" in fresh_clone.log.read_text()
 
 
