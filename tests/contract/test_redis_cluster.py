@@ -24,7 +24,7 @@ import pytest
 import redis
 
 from tests.contract.conftest import PASSWORD, PREFIXES
-from tests.contract.processes import UvicornServer
+from tests.support.processes import UvicornServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None or shutil.which("redis-cli") is None,
