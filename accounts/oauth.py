@@ -3,9 +3,9 @@
     POST /auth/token   grant_type=password&username=alice&password=...
     POST /auth/token   grant_type=refresh_token&refresh_token=...
 
-Each framework reads the form (FastAPI and Flask hand the raw body to
-`read_token_form`; DRF's FormParser builds the same QueryDict and the view
-flattens it with `form_values`), finds the client IP its own way, calls
+Each framework reads the form its own way (DRF's FormParser, FastAPI's
+`Form()` fields, Flask's `request.form`; repeated names: the last wins, as
+`form_values` reads a QueryDict), finds the client IP its own way, calls
 `token_grant`, and answers either the returned body (200, with `common.errors.NO_STORE`
 headers) or the raised `OAuthError` (its `.body()`, `.status` and
 `.response_headers()`). So the form rule, the grant rules, the error codes
@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.http import QueryDict
-
 from accounts.services import authenticate_password, user_record_login
 from accounts.tokens import InvalidGrant, token_service
 from common.errors import (
@@ -36,7 +34,6 @@ from common.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from common.media_types import FORM_MEDIA_TYPE, media_type
 from common.text import reject_nul
 
 if TYPE_CHECKING:
@@ -58,22 +55,6 @@ TokenForm = dict[str, str | None]
 def form_values(form: Mapping[str, str]) -> TokenForm:
     """One value per name: for a QueryDict, the last of repeated names (its `.get`)."""
     return {name: form.get(name) for name in form}
-
-
-def read_token_form(raw: bytes, content_type: str | None) -> TokenForm:
-    """The token request's url-encoded body, as DRF's FormParser reads it.
-
-    Django's QueryDict over the raw bytes is exactly what the FormParser
-    builds, so every framework sees the same form. An empty body is an
-    empty form (then `token_grant` names the missing parameter).
-
-    :raise OAuthError: invalid_request for a non-empty body of another type.
-    """
-    if not raw:
-        return {}
-    if media_type(content_type) != FORM_MEDIA_TYPE:
-        raise OAuthError("invalid_request", MSG_FORM_ENCODED)
-    return form_values(QueryDict(raw))
 
 
 def _login_guard() -> LoginGuard:

@@ -30,7 +30,7 @@ from typing import Any
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from accounts.oauth import read_token_form
+from accounts.oauth import MSG_FORM_ENCODED
 from books.listing import (
     DEFAULT_SORT,
     BookFilters,
@@ -48,9 +48,10 @@ from common.constraints import (
     ROLES,
     SEARCH_MAX,
 )
-from common.errors import FieldError, FieldInvalid, ValidationFailed
+from common.errors import FieldError, FieldInvalid, OAuthError, ValidationFailed
 from common.json_body import json_integer, json_object_body
 from common.keyset import MSG_CURSOR_OTHER_SORT, Cursor
+from common.media_types import FORM_MEDIA_TYPE
 from common.pagination import PageParams, cursor_param_errors
 from common.text import reject_nul
 
@@ -84,14 +85,18 @@ def json_object() -> dict[str, Any]:
 
 
 def token_form() -> dict[str, str | None]:
-    """The url-encoded form of the OAuth2 token endpoint (`accounts.oauth`'s rule).
+    """The url-encoded form of the OAuth2 token endpoint, from `request.form`.
 
-    Read from the raw body rather than `request.form`, so repeated names and
-    a wrong content type are answered in RFC 6749's shape.
+    Repeated names: the last wins (as DRF reads them). An empty body is an
+    empty form (then `accounts.oauth.token_grant` names the missing parameter).
 
     :raise OAuthError: invalid_request for a non-empty body of another type.
     """
-    return read_token_form(request.get_data(cache=True), request.content_type)
+    if request.mimetype != FORM_MEDIA_TYPE:
+        if request.get_data(cache=True):
+            raise OAuthError("invalid_request", MSG_FORM_ENCODED)
+        return {}
+    return {name: values[-1] for name, values in request.form.lists()}
 
 
 @dataclass(frozen=True)
