@@ -21,6 +21,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+# Imported for its side effect: it registers the db_pool_* series that /metrics serves.
+from common import db_metrics  # noqa: F401
+
 # The framework adapters import these two from here.
 from common.asgi.notes import record_route, record_user
 from common.asgi.types import Send
