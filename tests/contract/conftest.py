@@ -15,6 +15,7 @@ Adding a framework is one line: append its prefix to PREFIXES.
 from __future__ import annotations
 
 import threading
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -317,6 +318,26 @@ def detail_message(response: httpx.Response, field_name: str) -> str:
         if detail["field"] == field_name:
             return detail["message"]
     raise AssertionError(f"no detail for {field_name!r} in {response.text}")
+
+
+def register_and_login(client: httpx.Client) -> dict[str, str]:
+    """A new account through `client` (a real server's prefix), logged in: its Bearer header.
+
+    Asserts each step, and that `/auth/me` accepts the token at once.
+    """
+    username = f"u{uuid.uuid4().hex[:12]}"
+    registered = client.post("/auth/register", json={
+        "username": username, "email": f"{username}@example.com", "password": PASSWORD,
+    })
+    assert registered.status_code == 201, registered.text
+    login = client.post("/auth/token", data={
+        "grant_type": "password", "username": username, "password": PASSWORD,
+    })
+    assert login.status_code == 200, login.text
+    headers = bearer(login.json()["access_token"])
+    me = client.get("/auth/me", headers=headers)
+    assert me.status_code == 200, me.text
+    return headers
 
 
 def run_in_parallel(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:

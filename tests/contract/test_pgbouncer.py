@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.contract.conftest import PASSWORD, PREFIXES, bearer
+from tests.contract.conftest import PREFIXES, register_and_login
 from tests.contract.postgres_servers import PgBouncer, PostgresCluster, postgres_bin
 from tests.support.processes import UvicornServer, manage
 
@@ -71,16 +71,7 @@ def stack() -> Iterator[Stack]:
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_client_session_works_through_transaction_pooling(stack: Stack, prefix: str) -> None:
     with stack.client(prefix) as client:
-        username = f"u{uuid.uuid4().hex[:12]}"
-        registered = client.post("/auth/register", json={
-            "username": username, "email": f"{username}@example.com", "password": PASSWORD,
-        })
-        assert registered.status_code == 201, registered.text
-        login = client.post("/auth/token", data={
-            "grant_type": "password", "username": username, "password": PASSWORD,
-        })
-        assert login.status_code == 200, login.text
-        headers = bearer(login.json()["access_token"])
+        headers = register_and_login(client)
         # More than psycopg's default prepare threshold (5) of the same
         # statements: a prepared statement would be lost between transactions.
         for _ in range(8):

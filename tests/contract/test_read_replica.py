@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.contract.conftest import PASSWORD, PREFIXES, bearer
+from tests.contract.conftest import PREFIXES, register_and_login
 from tests.contract.postgres_servers import PostgresCluster, StreamingReplica, postgres_bin
 from tests.support.processes import UvicornServer, manage
 
@@ -65,27 +65,11 @@ def engines() -> Iterator[Engines]:
                 yield Engines(primary, replica, server)
 
 
-def _register_and_login(client: httpx.Client) -> dict[str, str]:
-    username = f"u{uuid.uuid4().hex[:12]}"
-    registered = client.post("/auth/register", json={
-        "username": username, "email": f"{username}@example.com", "password": PASSWORD,
-    })
-    assert registered.status_code == 201, registered.text
-    # At once, while the replica is still 2 s behind: the login finds the new user.
-    login = client.post("/auth/token", data={
-        "grant_type": "password", "username": username, "password": PASSWORD,
-    })
-    assert login.status_code == 200, login.text
-    headers = bearer(login.json()["access_token"])
-    me = client.get("/auth/me", headers=headers)
-    assert me.status_code == 200, me.text
-    return headers
-
-
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_no_read_is_stale_after_the_clients_own_write(engines: Engines, prefix: str) -> None:
     with engines.client(prefix) as client:
-        headers = _register_and_login(client)
+        # At once, while the replica is still 2 s behind: the login finds the new user.
+        headers = register_and_login(client)
         term = f"zz{uuid.uuid4().hex[:10]}"
         created = client.post("/books", headers=headers, json={
             "title": f"First {term}", "author": "Replica Tester", "year": 2001,
@@ -117,7 +101,8 @@ def test_no_read_is_stale_after_the_clients_own_write(engines: Engines, prefix: 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_a_login_path_never_waits_for_the_replica(engines: Engines, prefix: str) -> None:
     with engines.client(prefix) as client:
-        headers = _register_and_login(client)
+        # At once, while the replica is still 2 s behind: the login finds the new user.
+        headers = register_and_login(client)
         # A token refresh and a logout right after the login, then the token is refused.
         assert client.get("/auth/me", headers=headers).status_code == 200
         assert client.post("/auth/logout", headers=headers).status_code in (200, 204)
@@ -143,7 +128,7 @@ def test_while_the_replica_lags_book_reads_go_to_the_primary(
     engines: Engines, prefix: str
 ) -> None:
     with engines.client(prefix) as client:
-        headers = _register_and_login(client)  # writes: the replica is now 2 s behind
+        headers = register_and_login(client)  # writes: the replica is now 2 s behind
         term = f"lagging{uuid.uuid4().hex}"
         response = client.get("/books", params={"search": term}, headers=headers)
         assert response.status_code == 200, response.text
