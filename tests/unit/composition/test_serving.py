@@ -44,3 +44,22 @@ def test_the_unit_waits_for_ready_and_drains_longer_than_nginx_keeps_a_process_o
     site = (Path(settings.BASE_DIR) / "deploy" / "nginx" / "books-api.conf").read_text()
     fail_timeouts = {int(part.split("s")[0]) for part in site.split("fail_timeout=")[1:]}
     assert fail_timeouts and drain > max(fail_timeouts)
+
+
+def test_nginx_lets_go_of_idle_connections_before_the_app_closes_them() -> None:
+    """nginx's idle upstream connections close before uvicorn's keep-alive and the drain end.
+
+    A connection the app closes while nginx sends a POST on it is a 502 that
+    nginx does not retry (the rolling restart test saw one in CI).
+    """
+    unit = UNIT_FILE.read_text()
+    drain = int(unit.split("Environment=SHUTDOWN_DRAIN_SECONDS=")[1].split()[0])
+    shipped = _flags(server_command("python", host="127.0.0.1", port=8001))
+    app_keep_alive = int(str(shipped["--timeout-keep-alive"]))
+    site = (Path(settings.BASE_DIR) / "deploy" / "nginx" / "books-api.conf").read_text()
+    upstream = site.split("upstream books_api {")[1].split("}")[0]
+    lines = [line.split("#")[0].strip() for line in upstream.splitlines()]
+    idle = [line for line in lines if line.startswith("keepalive_timeout ")]
+    assert len(idle) == 1, "the upstream block sets keepalive_timeout (nginx's default is 60 s)"
+    nginx_idle = int(idle[0].split()[1].rstrip(";").removesuffix("s"))
+    assert nginx_idle < app_keep_alive and nginx_idle < drain
