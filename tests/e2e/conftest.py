@@ -9,6 +9,7 @@ installed packages, not a CDN.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -47,12 +48,29 @@ def server(transactional_db: None) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """One Chromium for these tests (a launch costs a second or two).
+
+    Every page the tests open is `browser.new_page()`, a fresh context: no
+    cookie or storage is shared between tests. Playwright's sync API keeps an
+    event loop on this thread, and Django refuses ORM calls where a loop runs
+    (the tests create users and read lockouts while the browser is open), so
+    that check is off while the browser lives (for the whole process: the
+    contract tests, not these, hold the server to it).
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
