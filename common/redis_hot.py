@@ -87,6 +87,11 @@ async def atransaction(client: Any, commands: Sequence[Command]) -> list[Any]:
         count_redis_error(CLIENT_NAME)
         raise
     try:
+        # With RESP3's maintenance notifications on (redis-py's default) the pool
+        # hands out a connection Redis has closed (a restart, CLIENT KILL) without
+        # asking; ask here, at no cost: the stream already knows it met EOF.
+        if await connection.can_read():
+            await connection.disconnect()
         await connection.send_packed_command(connection.pack_commands(_wrapped(commands)))
         replies = [await connection.read_response() for _ in range(len(commands) + 2)]
         return _exec_result(replies[-1])
