@@ -94,3 +94,32 @@ class SharedConnection:
                     connection.pack_commands(redis_hot._wrapped(commands)))
                 replies = [await connection.read_response() for _ in range(len(commands) + 2)]
         return redis_hot._exec_result(replies[-1])
+
+
+# The transaction's commands as one script: count (SET NX EX + INCR), then MGET.
+HOT_READ_LUA = """
+local count = false
+if tonumber(ARGV[1]) > 0 then
+  redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+  count = redis.call('INCR', KEYS[1])
+end
+return {count, redis.call('MGET', unpack(KEYS, 2))}
+"""
+
+
+class CoredisEvalClient(CoredisLoopClient):
+    """coredis, the read as one EVALSHA (coredis multiplexes commands on a connection)."""
+
+    async def transaction(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        if self._ready is None:
+            loop = asyncio.get_running_loop()
+            self._ready = loop.create_future()
+            self._holder = loop.create_task(self._hold())
+            self.script = self.client.register_script(HOT_READ_LUA)
+        await asyncio.shield(self._ready)
+        if commands[0][0] == "SET":
+            keys, ttl = [commands[0][1], *commands[-1][1:]], commands[0][4]
+        else:
+            keys, ttl = ["unused", *commands[-1][1:]], 0
+        count, values = await self.script(keys=keys, args=[ttl])
+        return [count, list(values)] if ttl else [list(values)]

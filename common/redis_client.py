@@ -227,11 +227,13 @@ async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any
     if isinstance(client, LoopRedis):
         return await client.transaction(commands)
     if not _cache_config().cluster:
-        if _hot_candidates.CHOICE == "coredis":
+        if _hot_candidates.CHOICE in ("coredis", "coredis-eval"):
             loop = asyncio.get_running_loop()
             candidate = _coredis_clients.get(loop)
             if candidate is None:
-                candidate = _hot_candidates.CoredisLoopClient(_cache_config().location)
+                candidate = (_hot_candidates.CoredisEvalClient if _hot_candidates.CHOICE
+                             == "coredis-eval" else _hot_candidates.CoredisLoopClient)(
+                    _cache_config().location)
                 _coredis_clients[loop] = candidate
             return await candidate.transaction(commands)
         if _hot_candidates.CHOICE in ("redispy-nt", "redispy-shared"):
