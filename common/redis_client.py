@@ -2,6 +2,7 @@
 
     client = sync_redis()          # None unless the default cache is django-redis
     client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
+    client = thread_redis()        # a redis-py connection per worker thread (common/redis_hot.py)
     replies = transaction(client, [("INCR", counter), ("MGET", version, page)])
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
@@ -42,12 +43,12 @@ from django.dispatch import receiver
 from django_redis import get_redis_connection
 from redis.exceptions import RedisClusterException, RedisError
 
-from common import _hot_candidates, redis_hot, redis_wire
+from common import redis_hot, redis_wire
 from common.redis_cluster import known_nodes, new_async_cluster_client
 from common.redis_epoch import epoch
 from common.redis_hot import ThreadConnections
 from common.redis_metrics import CountingAsyncRedis
-from common.redis_wire import LoopRedis, ThreadRedis
+from common.redis_wire import LoopRedis
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -160,45 +161,36 @@ def sync_redis() -> Any | None:
 
 
 # One per cache LOCATION (tests point the cache elsewhere): each holds a connection per thread.
-_thread_clients: dict[str, Any] = {}
+_thread_clients: dict[str, ThreadConnections] = {}
 
 
 def _wire_speaks(location: str) -> bool:
-    """TEMPORARY (measuring): common/redis_wire.py serves redis:// and unix://, one Redis."""
+    """True when common/redis_wire.py serves the event loop: redis:// or unix://, one Redis."""
     options = settings.CACHES["default"].get("OPTIONS", {})
-    return (_hot_candidates.CHOICE == "wire" and redis_wire.supports(location)
-            and not options.get("SENTINELS") and not _cache_config().cluster)
+    return (redis_wire.supports(location) and not options.get("SENTINELS")
+            and not _cache_config().cluster)
 
 
 def thread_redis() -> Any | None:
     """The hot path's blocking client, for worker threads; None without Redis.
 
     common/redis_hot.py's ThreadConnections (a redis-py connection per
-    thread, built like the cache's own) on one Redis, TLS or Sentinel;
-    redis-py's cluster client (`sync_redis()`) on Redis Cluster. Only the
-    cached read's one transaction goes through it; everything else uses
-    `sync_redis()`.
+    thread, made like the cache's own: TLS, Sentinel and credentials alike)
+    on one Redis; redis-py's cluster client (`sync_redis()`) on Redis
+    Cluster. Only the cached read's one transaction goes through it;
+    everything else uses `sync_redis()`.
     """
     config = _cache_config()
     if not config.uses_redis:
         return None
     if config.cluster:
         return sync_redis()
-    location = config.location
-    client = _thread_clients.get(location)
+    client = _thread_clients.get(config.location)
     if client is None:
-        if _wire_speaks(location):
-            options = settings.CACHES["default"].get("OPTIONS", {})
-            client = ThreadRedis(
-                location,
-                connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
-                socket_timeout=float(options.get("SOCKET_TIMEOUT") or 0.5),
-            )
-        else:
-            cache_client = sync_redis()
-            assert cache_client is not None  # uses_redis
-            client = ThreadConnections(cache_client.connection_pool)
-        _thread_clients[location] = client
+        cache_client = sync_redis()
+        assert cache_client is not None  # uses_redis
+        client = ThreadConnections(cache_client.connection_pool)
+        _thread_clients[config.location] = client
     return client
 
 
@@ -207,8 +199,6 @@ def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
 
     On Redis Cluster: one pipeline, split by node (see the module's docstring).
     """
-    if isinstance(client, ThreadRedis):
-        return client.transaction(commands)  # counts its own errors
     if isinstance(client, ThreadConnections):
         return client.transaction(commands)  # counts its own errors
     pipe = client.pipeline()
@@ -219,33 +209,12 @@ def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
         raise RedisError(str(exc)) from exc
 
 
-_coredis_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
 async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """`transaction` for the event loop's client."""
     if isinstance(client, LoopRedis):
-        return await client.transaction(commands)
+        return await client.transaction(commands)  # counts its own errors
     if not _cache_config().cluster:
-        if _hot_candidates.CHOICE in ("coredis", "coredis-eval"):
-            loop = asyncio.get_running_loop()
-            candidate = _coredis_clients.get(loop)
-            if candidate is None:
-                candidate = (_hot_candidates.CoredisEvalClient if _hot_candidates.CHOICE
-                             == "coredis-eval" else _hot_candidates.CoredisLoopClient)(
-                    _cache_config().location)
-                _coredis_clients[loop] = candidate
-            return await candidate.transaction(commands)
-        if _hot_candidates.CHOICE in ("redispy-nt", "redispy-shared"):
-            loop = asyncio.get_running_loop()
-            candidate = _coredis_clients.get(loop)
-            if candidate is None:
-                factory = (_hot_candidates.NoTimeoutPool if _hot_candidates.CHOICE == "redispy-nt"
-                           else _hot_candidates.SharedConnection)
-                candidate = factory(_cache_config().location)
-                _coredis_clients[loop] = candidate
-            return await candidate.transaction(commands)
-        return await redis_hot.atransaction(client, commands)  # counts its own errors
+        return await redis_hot.atransaction(client, commands)  # TLS, Sentinel
     cluster_pipe = client.pipeline()
     _queue_by_key(cluster_pipe, commands)
     try:

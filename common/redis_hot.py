@@ -13,10 +13,15 @@ made of (`pack_commands`, `send_packed_command`, `read_response`): this
 module calls them directly, with hiredis's parser underneath.
 
 - On worker threads (DRF and Flask behind a2wsgi) each thread keeps one
-  `Connection` of its own, built from the cache pool's class and settings
-  (TLS, Sentinel, credentials, timeouts alike): no pool, no lock.
-- On an event loop (FastAPI) a connection is checked out of the asyncio
-  client's pool for the exchange: requests in flight together each need one.
+  `Connection` of its own, made from the cache pool's class and settings
+  (TLS, Sentinel, credentials, timeouts alike): no pool, no lock. A thread
+  lives as long as the server's thread pool, and so does its connection;
+  nothing is kept per request.
+- On an event loop, `atransaction` checks a connection out of a
+  `redis.asyncio` client's pool for the exchange. Only TLS and Sentinel take
+  this path: on `redis://` and `unix://` the loop keeps common/redis_wire.py,
+  which shares one connection among every request in flight (measured:
+  docs/redis.md).
 
 Any failure mid-exchange drops that connection (its replies would be out of
 step); the next call connects again. Errors are redis-py's own.
