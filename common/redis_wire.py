@@ -16,8 +16,8 @@ flight a connection of its own, so under load every request costs its own
 write, its own read and its own wake-up, where this client shares one
 connection among all of them. On the cached `GET /books` at 32 connections
 redis-py's asyncio client (hiredis, its connections used directly, no
-pipeline object) served about a third fewer requests per second, coredis
-three quarters fewer (docs/redis.md, "Measuring", 2026-12-07).
+pipeline object) served 39% fewer requests per second, coredis 60-69% fewer
+(docs/redis.md, "Measuring", 2026-12-07).
 
 - **One connection, pipelined.** Redis answers the commands of a connection
   in the order it received them. So every request on this event loop writes
