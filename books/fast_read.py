@@ -19,9 +19,11 @@ INCR for the limit, as the limiter's COUNT_IN_WINDOW script does, then one
 MGET of the version, the page, the family snapshot and the user stamp) in
 one write: one round trip, executed by Redis as one atomic step. A Lua
 script would do the same, but costs Redis several times the CPU per call,
-and the one Redis is shared by every worker. The clients are
-common/redis_wire.py's: `read()` blocks a worker thread (Flask, DRF),
-`aread()` runs on the event loop, so a FastAPI hit never leaves it. On any
+and the one Redis is shared by every worker. `read()` blocks a worker
+thread (Flask, DRF) on a redis-py connection of the thread's own
+(common/redis_hot.py); `aread()` runs on the event loop through
+common/redis_wire.py's one pipelined connection, so a FastAPI hit never
+leaves it. On any
 other cache (the embedded default) the same reads take two calls through
 Django's cache API. On Redis Cluster the keys live on several masters, so
 the same commands go as one pipeline that redis-py splits by node (no

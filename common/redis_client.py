@@ -2,6 +2,7 @@
 
     client = sync_redis()          # None unless the default cache is django-redis
     client = async_redis()         # one pipelined connection per event loop (common/redis_wire.py)
+    client = thread_redis()        # a redis-py connection per worker thread (common/redis_hot.py)
     replies = transaction(client, [("INCR", counter), ("MGET", version, page)])
     raw = raw_key("books:version") # "api:1:books:version": the key Django's cache uses
 
@@ -42,11 +43,12 @@ from django.dispatch import receiver
 from django_redis import get_redis_connection
 from redis.exceptions import RedisClusterException, RedisError
 
-from common import redis_wire
+from common import redis_hot, redis_wire
 from common.redis_cluster import known_nodes, new_async_cluster_client
 from common.redis_epoch import epoch
-from common.redis_metrics import ASYNC_CLIENT_NAME, CountingAsyncRedis, count_redis_error
-from common.redis_wire import LoopRedis, ThreadRedis
+from common.redis_hot import ThreadConnections
+from common.redis_metrics import CountingAsyncRedis
+from common.redis_wire import LoopRedis
 
 # Fail fast when Redis is down, as the cache does (config/settings.py): a
 # refused connection fails at once; a stalled Redis costs a request at most
@@ -158,12 +160,12 @@ def sync_redis() -> Any | None:
     return client
 
 
-# One per cache LOCATION (tests point the cache elsewhere): each holds a socket per thread.
-_thread_clients: dict[str, ThreadRedis] = {}
+# One per cache LOCATION (tests point the cache elsewhere): each holds a connection per thread.
+_thread_clients: dict[str, ThreadConnections] = {}
 
 
 def _wire_speaks(location: str) -> bool:
-    """True when common/redis_wire.py serves this cache: redis:// or unix://, one Redis."""
+    """True when common/redis_wire.py serves the event loop: redis:// or unix://, one Redis."""
     options = settings.CACHES["default"].get("OPTIONS", {})
     return (redis_wire.supports(location) and not options.get("SENTINELS")
             and not _cache_config().cluster)
@@ -172,26 +174,23 @@ def _wire_speaks(location: str) -> bool:
 def thread_redis() -> Any | None:
     """The hot path's blocking client, for worker threads; None without Redis.
 
-    common/redis_wire.py's ThreadRedis (a socket per thread, no pool) for
-    redis:// and unix:// URLs, with the cache's own timeouts; django-redis's
-    client (`sync_redis()`) for TLS, Sentinel and Cluster. Only the cached read's one
-    transaction goes through it; everything else uses `sync_redis()`.
+    common/redis_hot.py's ThreadConnections (a redis-py connection per
+    thread, made like the cache's own: TLS, Sentinel and credentials alike)
+    on one Redis; redis-py's cluster client (`sync_redis()`) on Redis
+    Cluster. Only the cached read's one transaction goes through it;
+    everything else uses `sync_redis()`.
     """
     config = _cache_config()
     if not config.uses_redis:
         return None
-    location = config.location
-    client = _thread_clients.get(location)
+    if config.cluster:
+        return sync_redis()
+    client = _thread_clients.get(config.location)
     if client is None:
-        if not _wire_speaks(location):
-            return sync_redis()
-        options = settings.CACHES["default"].get("OPTIONS", {})
-        client = ThreadRedis(
-            location,
-            connect_timeout=float(options.get("SOCKET_CONNECT_TIMEOUT") or 0.5),
-            socket_timeout=float(options.get("SOCKET_TIMEOUT") or 0.5),
-        )
-        _thread_clients[location] = client
+        cache_client = sync_redis()
+        assert cache_client is not None  # uses_redis
+        client = ThreadConnections(cache_client.connection_pool)
+        _thread_clients[config.location] = client
     return client
 
 
@@ -200,44 +199,28 @@ def transaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
 
     On Redis Cluster: one pipeline, split by node (see the module's docstring).
     """
-    if isinstance(client, ThreadRedis):
+    if isinstance(client, ThreadConnections):
         return client.transaction(commands)  # counts its own errors
-    if _cache_config().cluster:
-        pipe = client.pipeline()
-        _queue_by_key(pipe, commands)
-        try:  # the cluster client counts its own errors
-            return _fold_by_key(commands, list(pipe.execute()))
-        except RedisClusterException as exc:
-            raise RedisError(str(exc)) from exc
-    pipe = client.pipeline(transaction=True)  # redis-py: TLS, Sentinel
-    for command in commands:
-        pipe.execute_command(*command)
-    try:
-        return list(pipe.execute())
-    except RedisError:
-        count_redis_error("django-redis")
-        raise
+    pipe = client.pipeline()
+    _queue_by_key(pipe, commands)
+    try:  # the cluster client counts its own errors
+        return _fold_by_key(commands, list(pipe.execute()))
+    except RedisClusterException as exc:
+        raise RedisError(str(exc)) from exc
 
 
 async def atransaction(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
     """`transaction` for the event loop's client."""
     if isinstance(client, LoopRedis):
-        return await client.transaction(commands)
-    if _cache_config().cluster:
-        cluster_pipe = client.pipeline()
-        _queue_by_key(cluster_pipe, commands)
-        try:
-            return _fold_by_key(commands, list(await cluster_pipe.execute()))
-        except RedisClusterException as exc:
-            raise RedisError(str(exc)) from exc
-    pipe = client.pipeline(transaction=True)  # redis.asyncio: TLS, Sentinel
-    for command in commands:
-        pipe.execute_command(*command)
+        return await client.transaction(commands)  # counts its own errors
+    if not _cache_config().cluster:
+        return await redis_hot.atransaction(client, commands)  # TLS, Sentinel
+    cluster_pipe = client.pipeline()
+    _queue_by_key(cluster_pipe, commands)
     try:
-        return list(await pipe.execute())
-    except RedisError:
-        count_redis_error(ASYNC_CLIENT_NAME)
-        raise
+        return _fold_by_key(commands, list(await cluster_pipe.execute()))
+    except RedisClusterException as exc:
+        raise RedisError(str(exc)) from exc
 
 
 def _queue_by_key(pipe: Any, commands: list[tuple[Any, ...]]) -> None:

@@ -1,23 +1,23 @@
-"""Redis's wire protocol spoken directly, for the hot read path: two small clients.
+"""Redis's wire protocol spoken directly, for the hot read on an event loop: one small client.
 
     client = LoopRedis("redis://127.0.0.1:6379/2", connect_timeout=1.0, reply_timeout=2.0)
+    replies = await client.transaction([("INCR", counter), ("MGET", version, page)])
     count, *values = await client.register_script(LUA)(keys=[...], args=[...])
     await client.set("key", b"value", ex=120)
 
-    client = ThreadRedis("redis://127.0.0.1:6379/2", connect_timeout=0.5, socket_timeout=0.5)
-    count, *values = client.register_script(LUA)(keys=[...], args=[...])   # blocking
+It does only what the hot path asks of Redis on FastAPI's event loop (a
+MULTI/EXEC transaction, a Lua script, a SET), with the same calls as
+redis-py's asyncio client, so common/redis_client.py can hand out either.
+Worker threads (DRF, Flask) use redis-py's own connections
+(common/redis_hot.py); everything else uses redis-py through django-redis.
 
-They do only what the hot path asks of Redis (a MULTI/EXEC transaction, a
-Lua script, a SET), with the
-same calls as redis-py's clients, so common/redis_client.py can hand out
-either. Why not redis-py itself: each command there checks a connection out
-of a pool, health-checks it, wraps the call in retry helpers and an
-observability hook. For the project's cached `GET /books`, which does little
-else but this one command, that was a large share of the request's CPU
-(docs/bench/README.md has the profile). Everything else (the cache API,
-writes, tests) keeps using redis-py through django-redis.
-
-`LoopRedis`, on an event loop (FastAPI):
+Why not redis-py (or coredis) on the loop too: they give each request in
+flight a connection of its own, so under load every request costs its own
+write, its own read and its own wake-up, where this client shares one
+connection among all of them. On the cached `GET /books` at 32 connections
+redis-py's asyncio client (hiredis, its connections used directly, no
+pipeline object) served 39% fewer requests per second, coredis 60-69% fewer
+(docs/redis.md, "Measuring", 2026-12-07).
 
 - **One connection, pipelined.** Redis answers the commands of a connection
   in the order it received them. So every request on this event loop writes
@@ -34,11 +34,6 @@ writes, tests) keeps using redis-py through django-redis.
   once (a stalled Redis must cost a request a bounded wait, then the callers
   degrade: a MISS, limits failing open). The next command reconnects.
 
-`ThreadRedis`, on worker threads (Flask and Django behind a2wsgi): one
-blocking socket per thread (`threading.local`), so threads never share or
-lock a connection; the kernel enforces the timeouts. Any error drops that
-thread's socket, and its next command connects again.
-
 Errors are redis-py's own (`redis.exceptions.ConnectionError`,
 `TimeoutError`, `ResponseError`), so callers catch what they already catch.
 Only `redis://` and `unix://` URLs are spoken here; `supports(url)` says so,
@@ -50,8 +45,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
-import socket
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -344,141 +337,3 @@ class LoopRedis:
         reply = await protocol.send(pack_command(args))
         if isinstance(reply, ResponseError):
             raise reply
-
-
-# --- The blocking client ---------------------------------------------------------------
-
-
-class _Connection:
-    """One thread's socket and reply parser."""
-
-    def __init__(self, address: RedisAddress, connect_timeout: float,
-                 socket_timeout: float) -> None:
-        if address.unix_path is not None:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            target: Any = address.unix_path
-        else:
-            sock = socket.socket(socket.AF_INET6 if ":" in address.host else socket.AF_INET,
-                                 socket.SOCK_STREAM)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            target = (address.host, address.port)
-        sock.settimeout(connect_timeout)
-        try:
-            sock.connect(target)
-        except BaseException:
-            sock.close()
-            raise
-        sock.settimeout(socket_timeout)
-        self.sock = sock
-        self.reader = hiredis.Reader(replyError=ResponseError)
-        self.buffer = bytearray(65536)
-
-    def call(self, command: bytes) -> Any:
-        self.sock.sendall(command)
-        return self._reply()
-
-    def call_many(self, commands: list[bytes]) -> list[Any]:
-        """Several commands in one write; their replies, in order."""
-        self.sock.sendall(b"".join(commands))
-        return [self._reply() for _ in commands]
-
-    def _reply(self) -> Any:
-        reply = self.reader.gets()
-        view = memoryview(self.buffer)
-        while reply is False:
-            count = self.sock.recv_into(view)
-            if not count:
-                raise RedisConnectionError("Redis closed the connection")
-            # hiredis reads any buffer (its C code takes the buffer protocol);
-            # its stub says str | bytes.
-            self.reader.feed(view, 0, count)  # type: ignore[arg-type]
-            reply = self.reader.gets()
-        return reply
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-class ThreadRedis:
-    """The blocking client: a connection per thread, opened on first use and after any failure."""
-
-    def __init__(self, url: str, *, connect_timeout: float, socket_timeout: float) -> None:
-        self.address = RedisAddress(url)
-        self.connect_timeout = connect_timeout
-        self.socket_timeout = socket_timeout
-        self._local = threading.local()
-
-    def execute(self, *args: Arg) -> Any:
-        """Send one command; its reply. :raise redis.exceptions.RedisError: any failure."""
-        (reply,) = self._call([pack_command(args)])
-        if isinstance(reply, ResponseError):
-            raise reply
-        return reply
-
-    def transaction(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
-        """LoopRedis.transaction's blocking twin: MULTI, `commands`, EXEC in one write."""
-        return _transaction_result(self._call(_transaction_commands(commands)))
-
-    def _call(self, commands: list[bytes]) -> list[Any]:
-        connection = getattr(self._local, "connection", None)
-        try:
-            if connection is None:
-                connection = self._connect()
-            return connection.call_many(commands)
-        except (OSError, RedisConnectionError) as exc:
-            count_redis_error(CLIENT_NAME)
-            # Whatever was half sent or half read is lost with the socket.
-            self._drop(connection)
-            if isinstance(exc, TimeoutError):  # the socket's timeout
-                waited = f"{self.socket_timeout:g} s"
-                raise RedisTimeoutError(f"Redis did not answer within {waited}") from exc
-            if isinstance(exc, RedisConnectionError):
-                raise
-            raise RedisConnectionError(f"Redis connection failed: {exc!r}") from exc
-
-    def register_script(self, source: str) -> ThreadScript:
-        return ThreadScript(self, source)
-
-    def set(self, key: Arg, value: Arg, ex: int | None = None, nx: bool = False) -> Any:
-        """SET, answered as redis-py does: True when set, None when NX found the key there."""
-        args: list[Arg] = ["SET", key, value]
-        if ex is not None:
-            args += ["EX", ex]
-        if nx:
-            args.append("NX")
-        return True if self.execute(*args) == b"OK" else None
-
-    def _connect(self) -> _Connection:
-        connection = _Connection(self.address, self.connect_timeout, self.socket_timeout)
-        try:
-            for command in self.address.setup_commands():
-                reply = connection.call(pack_command(command))
-                if isinstance(reply, ResponseError):
-                    raise RedisConnectionError(f"Redis refused the connection's set-up: {reply}")
-        except BaseException:
-            connection.close()
-            raise
-        self._local.connection = connection
-        return connection
-
-    def _drop(self, connection: _Connection | None) -> None:
-        self._local.connection = None
-        if connection is not None:
-            connection.close()
-
-
-class ThreadScript:
-    """LoopScript's blocking twin: EVALSHA, then EVAL the first time Redis lacks the script."""
-
-    def __init__(self, client: ThreadRedis, source: str) -> None:
-        self.client = client
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
-
-    def __call__(self, keys: Sequence[Arg] = (), args: Sequence[Arg] = ()) -> Any:
-        try:
-            return self.client.execute("EVALSHA", self.sha, len(keys), *keys, *args)
-        except ResponseError as exc:
-            if not str(exc).startswith("NOSCRIPT"):
-                raise
-        return self.client.execute("EVAL", self.source, len(keys), *keys, *args)

@@ -1,4 +1,4 @@
-"""common.redis_wire: the hot path's own Redis clients, against a scripted fake server.
+"""common.redis_wire: the event loop's own Redis client, against a scripted fake server.
 
 The fake server speaks just enough RESP to answer what a test scripts, or to
 stall, so these run the same whether or not a Redis is configured, and a
@@ -20,7 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from common.redis_wire import LoopRedis, ThreadRedis, pack_command, supports
+from common.redis_wire import LoopRedis, pack_command, supports
 
 # A reply for each command received (a list of bytes), or None to never answer.
 Responder = Callable[[list[bytes]], bytes | None]
@@ -191,64 +191,6 @@ def test_a_closed_port_is_a_connection_error() -> None:
         asyncio.run(client.execute("PING"))
 
 
-# --- ThreadRedis (blocking) ---------------------------------------------------------------
-
-
-def test_each_thread_has_its_own_connection(
-    fake_redis: Callable[[Responder], FakeRedis],
-) -> None:
-    fake = fake_redis(echo_last)
-    client = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=1)
-    replies: dict[int, list[bytes]] = {}
-
-    def work(n: int) -> None:
-        replies[n] = [client.execute("ECHO", f"{n}-{i}") for i in range(20)]
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert replies == {n: [f"{n}-{i}".encode() for i in range(20)] for n in range(4)}
-    assert fake.connections == 4
-
-
-def test_the_blocking_script_falls_back_to_eval(
-    fake_redis: Callable[[Responder], FakeRedis],
-) -> None:
-    def no_scripts_yet(command: list[bytes]) -> bytes:
-        return b"-NOSCRIPT No matching script\r\n" if command[0] == b"EVALSHA" else b"*1\r\n:1\r\n"
-
-    fake = fake_redis(no_scripts_yet)
-    client = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=1)
-    assert client.register_script("return {1}")(keys=["k"], args=[60]) == [1]
-    assert fake.names() == [b"EVALSHA", b"EVAL"]
-
-
-def test_a_stalled_redis_times_out_and_the_next_command_reconnects(
-    fake_redis: Callable[[Responder], FakeRedis],
-) -> None:
-    stalled = threading.Event()
-    stalled.set()
-    fake = fake_redis(lambda c: None if stalled.is_set() else echo_last(c))
-    client = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=0.3)
-    started = time.monotonic()
-    with pytest.raises(RedisTimeoutError):
-        client.execute("ECHO", "x")
-    assert time.monotonic() - started < 2
-    stalled.clear()
-    # The late reply to the first command must not be read as the answer to this one.
-    assert client.execute("ECHO", "fresh") == b"fresh"
-    assert fake.connections == 2
-
-
-def test_a_closed_port_is_a_connection_error_for_threads_too() -> None:
-    client = ThreadRedis(f"redis://127.0.0.1:{closed_port()}/0", connect_timeout=1,
-                         socket_timeout=1)
-    with pytest.raises(RedisConnectionError):
-        client.execute("PING")
-
-
 # --- MULTI/EXEC -----------------------------------------------------------------------------
 
 
@@ -265,9 +207,7 @@ def test_a_transaction_is_one_write_and_answers_execs_replies(
     commands = [("INCR", "c"), ("MGET", "a", "b")]
     client = LoopRedis(fake.url, connect_timeout=1, reply_timeout=1)
     assert asyncio.run(client.transaction(commands)) == [3, [b"v", None]]
-    blocking = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=1)
-    assert blocking.transaction(commands) == [3, [b"v", None]]
-    assert fake.names() == [b"MULTI", b"INCR", b"MGET", b"EXEC"] * 2
+    assert fake.names() == [b"MULTI", b"INCR", b"MGET", b"EXEC"]
 
 
 def test_a_refused_transaction_raises(fake_redis: Callable[[Responder], FakeRedis]) -> None:
@@ -280,6 +220,3 @@ def test_a_refused_transaction_raises(fake_redis: Callable[[Responder], FakeRedi
     client = LoopRedis(fake.url, connect_timeout=1, reply_timeout=1)
     with pytest.raises(ResponseError, match="unknown command"):
         asyncio.run(client.transaction([("NOPE",)]))
-    blocking = ThreadRedis(fake.url, connect_timeout=1, socket_timeout=1)
-    with pytest.raises(ResponseError, match="unknown command"):
-        blocking.transaction([("NOPE",)])
