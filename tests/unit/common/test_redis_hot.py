@@ -285,3 +285,38 @@ def test_a_closed_port_is_a_connection_error_on_the_loop() -> None:
 
     with pytest.raises(RedisConnectionError):
         asyncio.run(main())
+
+
+def test_a_cancelled_transaction_on_the_loop_leaves_no_reply_for_the_next(
+    fake_redis: Callable[[Responder], FakeRedis],
+) -> None:
+    """A request cancelled mid-exchange (its client went away) must not hand its
+    late replies to the next request that takes the connection from the pool.
+
+    redis-py's `read_response` drops the connection on any interruption,
+    cancellation included; this holds `atransaction` to it.
+    """
+    execs: list[int] = []
+
+    def late_first_exec(command: list[bytes]) -> bytes:
+        if command[0] != b"EXEC":
+            return transaction_server(command)
+        execs.append(1)
+        if len(execs) == 1:
+            time.sleep(0.3)  # answered after the caller has given up
+            return b"*2\r\n:1\r\n*2\r\n$3\r\nold\r\n$-1\r\n"
+        return transaction_server(command)
+
+    fake = fake_redis(late_first_exec)
+
+    async def main() -> list[object]:
+        client = async_client(fake.url)
+        try:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(atransaction(client, COMMANDS), timeout=0.1)
+            await asyncio.sleep(0.4)  # the late replies have arrived by now
+            return await atransaction(client, COMMANDS)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()) == [3, [b"v", None]]
