@@ -24,7 +24,11 @@ epoch too (one cold cache, like a restart).
 The run_id is read once when the first key is made and then every
 POLL_INTERVAL seconds by a daemon thread per process; a change is logged. A
 Redis that does not answer keeps the last epoch (an outage is not a new
-history); one never reached gives keys without an epoch until it answers.
+history). One never reached gives keys without an epoch, and is asked again
+each time a key is made until it answers; writes that must land in the
+right history (the retried version bumps and revocations) wait for
+`known()` instead: a write made without the epoch would land where no
+reader looks once the epoch is learned.
 """
 
 from __future__ import annotations
@@ -66,19 +70,31 @@ class RedisEpoch:
     """The current epoch ("e<run_id prefix>:" or ""), kept fresh by one poller thread."""
 
     def __init__(self) -> None:
-        self._value: str | None = None
+        self._value: str | None = None  # None: Redis never answered this process
         self._lock = threading.Lock()
+        # One thread asks a Redis not yet reached; the others do not queue
+        # behind its wait (a stalled Redis costs the socket timeout).
+        self._asking = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def current(self) -> str:
         value = self._value
         if value is None:
-            with self._lock:
-                if self._value is None:
-                    self._value = self._ask() or ""
-                    self._start()
-                value = self._value
-        return value
+            self._start()
+            if self._asking.acquire(blocking=False):
+                try:
+                    if self._value is None:
+                        self._value = self._ask()
+                finally:
+                    self._asking.release()
+            value = self._value
+        return value or ""
+
+    def known(self) -> bool:
+        """True once Redis has answered this process (or the cache is not Redis)."""
+        if self._value is None:
+            self.current()
+        return self._value is not None
 
     def refresh(self) -> bool:
         """Ask Redis now; True if the epoch changed."""
@@ -102,9 +118,11 @@ class RedisEpoch:
         return f"e{run_id[:EPOCH_LENGTH]}:"
 
     def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._poll, name="redis-epoch", daemon=True)
-            self._thread.start()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._poll, name="redis-epoch",
+                                                daemon=True)
+                self._thread.start()
 
     def _poll(self) -> None:
         while True:

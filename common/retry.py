@@ -70,6 +70,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from common.db import release_connections
+from common.redis_epoch import epoch
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,8 @@ class RetryQueue:
         update): there is no transaction left to join.
         """
         try:
+            if not epoch.known():  # see drain(): not without Redis's epoch
+                raise ConnectionError("Redis has not answered this process yet")
             self._handler(kind)(payload)
         except Exception as exc:
             self._log_failure(kind, payload, exc)
@@ -208,6 +211,11 @@ class RetryQueue:
             with self._lock:
                 # Copies: rows added while a write is in flight are not settled by it.
                 jobs = [(key, set(rows)) for key, rows in self._jobs.items()]
+            if jobs and not epoch.known():
+                # Redis has not answered this process yet: a write now would be
+                # made without Redis's epoch, where no reader looks once it is
+                # known (common/redis_epoch.py). Next round.
+                jobs = []
             for (kind, payload), rows in jobs:
                 try:
                     self._handler(kind)(payload)
@@ -249,6 +257,8 @@ class RetryQueue:
     def _write_now(self, kind: str, payload: str, rows: set[int], *, using: str) -> None:
         """After COMMIT: the cache write, then the row off the record."""
         try:
+            if not epoch.known():  # see drain(): not without Redis's epoch
+                raise ConnectionError("Redis has not answered this process yet")
             self._handler(kind)(payload)
         except Exception as exc:
             self._log_failure(kind, payload, exc)

@@ -101,3 +101,13 @@ def test_a_cluster_of_one_master_has_an_epoch_too(cluster: _FakeCluster) -> None
     cluster.run_ids = ["a" * 40]
 
     assert RedisEpoch().current().startswith("e")
+
+
+def test_a_redis_never_reached_is_asked_again_when_a_key_is_made(fake: _FakeRedis) -> None:
+    """No poll to wait for: the first key made once Redis answers carries its epoch."""
+    fake.down = True
+    epoch = RedisEpoch()
+    assert epoch.current() == "" and not epoch.known()
+
+    fake.down = False
+    assert epoch.current() == "e" + "a" * 12 + ":" and epoch.known()

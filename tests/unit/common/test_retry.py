@@ -109,6 +109,38 @@ def test_a_failed_run_outside_a_transaction_is_put_on_record(fake: FakeCache) ->
     assert on_record() == []
 
 
+class _Epoch:
+    """common.redis_epoch's epoch as the queue sees it: has Redis answered yet?"""
+
+    def __init__(self) -> None:
+        self.answered = False
+
+    def known(self) -> bool:
+        return self.answered
+
+
+def test_nothing_is_written_before_redis_has_given_its_epoch(
+    fake: FakeCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write made without Redis's epoch would land where no reader looks once it is known."""
+    from common import retry
+
+    redis_epoch = _Epoch()
+    monkeypatch.setattr(retry, "epoch", redis_epoch)
+    queue = RetryQueue(handlers={KIND: fake.write})
+    assert queue.run(KIND, "a") is False  # the cache answers, the epoch is not known yet
+    queue.drain()
+    assert fake.landed == [] and queue.pending() == [f"{KIND}:a"]
+    assert on_record() == [(KIND, "a")]
+    redis_epoch.answered = True
+    queue.drain()  # or the queue's own thread, a moment earlier
+    assert fake.landed == ["a"] and queue.pending() == []
+    deadline = time.monotonic() + 5  # the thread deletes the row after its round
+    while on_record() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert on_record() == []
+
+
 def test_a_write_a_dead_process_left_pending_is_landed_by_another(
     fake: FakeCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
