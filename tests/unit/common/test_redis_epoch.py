@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -111,3 +113,77 @@ def test_a_redis_never_reached_is_asked_again_when_a_key_is_made(fake: _FakeRedi
 
     fake.down = False
     assert epoch.current() == "e" + "a" * 12 + ":" and epoch.known()
+
+
+def test_threads_arriving_while_the_first_ask_is_out_wait_for_its_answer(
+    fake: _FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten threads make their first key at once: one asks, all ten get the same epoch.
+
+    Threads that went on with "" while one asked made keys in another keyspace:
+    the rate limiter then kept two budgets in one process (CI saw 10 admitted
+    for a limit of 5).
+    """
+    asked = threading.Event()
+    answer = threading.Event()
+    calls: list[str] = []
+    plain_info = fake.info
+
+    def slow_info(section: str) -> dict[str, Any]:
+        calls.append(section)
+        asked.set()
+        answer.wait(5)
+        return plain_info(section)
+
+    monkeypatch.setattr(fake, "info", slow_info)
+    epoch = RedisEpoch()
+    start = threading.Barrier(10)
+    seen: list[str] = []
+
+    def make_first_key() -> None:
+        start.wait()
+        seen.append(epoch.current())
+
+    threads = [threading.Thread(target=make_first_key) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    assert asked.wait(5)
+    time.sleep(0.05)  # the other nine reach the lock while the first ask is out
+    answer.set()
+    for thread in threads:
+        thread.join(5)
+
+    assert seen == ["e" + "a" * 12 + ":"] * 10
+    assert calls == ["server"]
+
+
+def test_threads_waiting_on_an_ask_that_fails_do_not_each_ask_again(
+    fake: _FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stalled Redis costs the waiting threads one socket timeout, not one each in turn."""
+    asked = threading.Event()
+    answer = threading.Event()
+    calls: list[str] = []
+
+    def failing_info(section: str) -> dict[str, Any]:
+        calls.append(section)
+        asked.set()
+        answer.wait(5)
+        raise ConnectionError("timed out")
+
+    monkeypatch.setattr(fake, "info", failing_info)
+    epoch = RedisEpoch()
+    seen: list[str] = []
+    first = threading.Thread(target=lambda: seen.append(epoch.current()))
+    first.start()
+    assert asked.wait(5)
+    waiters = [threading.Thread(target=lambda: seen.append(epoch.current())) for _ in range(5)]
+    for thread in waiters:
+        thread.start()
+    time.sleep(0.05)
+    answer.set()
+    for thread in [first, *waiters]:
+        thread.join(5)
+
+    assert seen == [""] * 6 and not any(thread.is_alive() for thread in waiters)
+    assert len(calls) == 1
