@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: a fast password hasher and a clean cache."""
+"""Fixtures shared by every test: a fast password hasher, a clean cache, a cheap flush."""
 
 from __future__ import annotations
 
@@ -40,6 +40,14 @@ def private_cache_directory() -> Iterator[None]:
     cache_dir = getattr(settings, "CACHE_DIR", None)
     if cache_dir is not None and cache_dir.name == f"test-{os.getpid()}":
         shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheaper_flush() -> None:
+    """Transactional tests empty the tables for a fraction of the cost (fast_flush.py)."""
+    from tests.support.fast_flush import use_cheaper_flush
+
+    use_cheaper_flush()
 
 
 @pytest.fixture(scope="session")
