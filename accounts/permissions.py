@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import User
+from accounts.services import may_change_fields
 from common.errors import NotAuthenticated
 
 
@@ -31,3 +33,18 @@ class IsAdminRole(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         return bool(user is not None and user.is_authenticated and user.is_admin)
+
+
+class MayChangeTheseFields(BasePermission):
+    """A PATCH carrying role or is_active needs an admin (accounts.services' rule).
+
+    A permission rather than the service's own check: DRF runs permissions
+    before the throttles, so the refusal spends no budget. Listed after
+    IsAuthenticated, so `request.user` is a User here.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method != "PATCH":
+            return True
+        sent = request.data.keys() if isinstance(request.data, Mapping) else ()
+        return may_change_fields(actor=signed_in_user(request), fields=sent)

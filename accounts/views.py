@@ -10,9 +10,10 @@ serialize (UserOutputSerializer). Errors are raised, never built here:
 `drf_support.exceptions.exception_handler` turns them into the envelope, or into RFC
 6749's shape for `OAuthError`.
 
-Check order, identical in every framework: authentication (401), body types
-(422), the target user is visible (403/404), permission for the fields
-(403), values (422), uniqueness (409).
+Check order on /users/{id}: authentication (401), the target user is
+visible (403/404) and the fields are the caller's to change (403), all
+before the throttles, then body types (422), values (422), uniqueness
+(409). A 401 or 403 spends no budget (the contract).
 
 The OpenAPI decorations live at the bottom of the module.
 """
@@ -20,6 +21,7 @@ The OpenAPI decorations live at the bottom of the module.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, cast
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -35,7 +37,7 @@ from accounts import oauth, password_reset
 from accounts.authentication import BearerTokenAuthentication
 from accounts.filters import UserFilterSet
 from accounts.models import User
-from accounts.permissions import IsAdminRole, signed_in_user
+from accounts.permissions import IsAdminRole, MayChangeTheseFields, signed_in_user
 from accounts.selectors import user_get_for
 from accounts.serializers import (
     LogoutInputSerializer,
@@ -232,7 +234,7 @@ class UserListApi(CheckedListQuery, MethodFirstMixin, generics.GenericAPIView):
 
 
 class UserDetailApi(ApiView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, MayChangeTheseFields]
     OutputSerializer = UserOutputSerializer
 
     InputSerializer = UserPatchSerializer
@@ -242,7 +244,22 @@ class UserDetailApi(ApiView):
 
     def get_object(self) -> User:
         """The user of the URL, if the caller may see it: self, or anyone for an admin."""
+        return self.user_of_the_url
+
+    @cached_property
+    def user_of_the_url(self) -> User:
+        # Read once per request: `check_permissions` and the method both ask.
         return user_get_for(actor=signed_in_user(self.request), user_id=self.kwargs["id"])
+
+    def check_permissions(self, request: Request) -> None:
+        """DRF's check, plus who may see this user, so a 403 comes before the throttles.
+
+        DRF runs `initial()` as authenticate, `check_permissions`, then
+        `check_throttles`; a check left to the method would come after the
+        budget was spent (as in BookViewSet.check_permissions).
+        """
+        super().check_permissions(request)
+        self.get_object()
 
     def get(self, request: Request, id: int) -> Response:
         return _user_response(self.get_object())

@@ -147,3 +147,35 @@ def test_a_forbidden_write_spends_no_budget(
         assert_error(response, 403, "permission_denied")
     after = _remaining(api.get("/auth/me", headers=bob_tokens.headers))
     assert after == before - 1
+
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/users", None),
+        ("GET", "/users/{other}", None),
+        ("PATCH", "/users/{other}", {"email": "x@example.com"}),
+        ("DELETE", "/users/{other}", None),
+        ("PATCH", "/users/{self}", {"role": "admin"}),  # the service's rule: admins only
+        ("PATCH", "/users/{self}", {"is_active": False}),
+    ],
+)
+def test_a_forbidden_user_request_spends_no_budget(
+    api: Api,
+    settings: SettingsWrapper,
+    alice: Account,
+    bob: Account,
+    bob_tokens: Tokens,
+    method: str,
+    path: str,
+    body: dict[str, object] | None,
+) -> None:
+    settings.RATE_LIMIT_USER = "1000/hour"
+    url = path.format(other=alice.id, self=bob.id)
+    before = _remaining(api.get("/auth/me", headers=bob_tokens.headers))
+    for _ in range(3):
+        response = api.request(method, url, json=body, headers=bob_tokens.headers)
+        assert_error(response, 403, "permission_denied")
+    after = _remaining(api.get("/auth/me", headers=bob_tokens.headers))
+    assert after == before - 1

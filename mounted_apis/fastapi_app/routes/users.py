@@ -3,19 +3,20 @@
 Who may see whom is `accounts.selectors.user_get_for` (yourself, or anyone if
 you are an admin; a non-admin gets 403 for any other id, existing or not),
 run by the `TargetUser` dependency before the limiter, so the refusal spends
-no budget. What may change is `accounts.services.user_update`'s rule.
+no budget; so is the PATCH's check of which fields the caller may send
+(`AllowedChanges`). What the values may be is `accounts.services.user_update`'s rule.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, status
 
 from accounts.filters import user_filter_errors
 from accounts.models import User
-from accounts.services import user_soft_delete, user_update
-from common.errors import ValidationFailed
+from accounts.services import may_change_fields, user_soft_delete, user_update
+from common.errors import PermissionDenied, ValidationFailed
 
 from ..db import run_db
 from ..deps import (
@@ -38,6 +39,25 @@ router = APIRouter(prefix="/users", tags=["users"], route_class=ContractRoute)
 # Access checks first, the budget last (FastAPI runs `dependencies` in order).
 ADMIN = [Depends(require_admin), Depends(rate_limit)]
 MAY_SEE = [Depends(get_target_user), Depends(rate_limit)]
+
+
+async def allowed_changes(
+    user: CurrentUser,
+    payload: Annotated[UserUpdate, Body()] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """The PATCH body's fields, if the caller may send them all (role and is_active: admins).
+
+    :raise PermissionDenied: a non-admin sending an admin's field (403).
+    """
+    changes = payload.model_dump(exclude_unset=True) if payload is not None else {}
+    if not may_change_fields(actor=user, fields=changes):
+        raise PermissionDenied()
+    return changes
+
+
+AllowedChanges = Annotated[dict[str, Any], Depends(allowed_changes)]
+# Who, then which fields, then the budget (FastAPI runs a dependency once a request).
+MAY_CHANGE = [Depends(get_target_user), Depends(allowed_changes), Depends(rate_limit)]
 
 
 def _user_page(query: UserQuery) -> ListPage:
@@ -80,7 +100,7 @@ async def get_user(user_id: PathId, target: TargetUser) -> UserEnvelope:
 
 @router.patch(
     "/{user_id:int}",
-    dependencies=MAY_SEE,
+    dependencies=MAY_CHANGE,
     summary="Change a user (yourself: email, password; admins: also role, is_active)",
     response_description="The changed user.",
     responses=errors(400, 401, 403, 404, 409, 413, 422, 429, 503, resource=USERS),
@@ -90,10 +110,9 @@ async def update_user(
     user: CurrentUser,
     target: TargetUser,
     ip: ClientIP,
-    payload: Annotated[UserUpdate, Body()] = None,  # type: ignore[assignment]
+    changes: AllowedChanges,
 ) -> UserEnvelope:
     """Changing your own password needs `current_password`. A new password ends every earlier login of that user, yours included: log in again."""  # noqa: E501
-    changes = payload.model_dump(exclude_unset=True) if payload is not None else {}
     updated = await run_db(user_update, actor=user, target=target, changes=changes, client_ip=ip)
     return UserEnvelope(data=UserPublic.model_validate(updated))
 

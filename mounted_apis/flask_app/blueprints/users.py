@@ -2,9 +2,10 @@
 
 Checks in the order they run: `@login_required` (401), `@require_role`
 (403, the list) or `@target_user` (403/404: who may see whom is
-accounts.selectors' rule), `@rate_limited` (429), then inside the view the
-body (400, 422) and what may change (accounts.services: 403, 422, 409).
-A 401 or 403 is decided before the limiter counts.
+accounts.selectors' rule), on a PATCH `@changes_allowed` (the body, 400/422,
+and which fields the caller may send, 403), `@rate_limited` (429), then the
+view (accounts.services: values 422, uniqueness 409). A 401 or 403 is
+decided before the limiter counts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from accounts.selectors import user_get_for, user_page
-from accounts.services import user_soft_delete, user_update
+from accounts.services import may_change_fields, user_soft_delete, user_update
+from common.errors import PermissionDenied
 from common.pagination import page_links
 
 from ..auth import login_required, require_role
@@ -48,6 +50,24 @@ def target_user(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapped_view(user_id: int) -> Any:
         g.target = user_get_for(actor=g.user, user_id=user_id)
+        return view(user_id=user_id)
+
+    return wrapped_view
+
+
+def changes_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Parse the PATCH body into `g.changes`, if the caller may send every field in it.
+
+    :raise BadRequest: the body is not a JSON object (400).
+    :raise ValidationFailed: a field of the wrong JSON type (422).
+    :raise PermissionDenied: a non-admin sending role or is_active (403).
+    """
+
+    @functools.wraps(view)
+    def wrapped_view(user_id: int) -> Any:
+        g.changes = fields(json_object(), USER_CHANGES)
+        if not may_change_fields(actor=g.user, fields=g.changes):
+            raise PermissionDenied()
         return view(user_id=user_id)
 
     return wrapped_view
@@ -92,6 +112,7 @@ def get_user(user_id: int) -> dict[str, Any]:
     words=USER_ERRORS))
 @login_required
 @target_user
+@changes_allowed
 @rate_limited()
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user (yourself: email, password; admins: also role, is_active)
@@ -99,9 +120,8 @@ def update_user(user_id: int) -> dict[str, Any]:
     Changing your own password needs `current_password`. A new password ends every
     earlier login of that user, yours included: log in again.
     """
-    changes = fields(json_object(), USER_CHANGES)
     user = user_update(
-        actor=g.user, target=g.target, changes=changes, client_ip=request_client_ip()
+        actor=g.user, target=g.target, changes=g.changes, client_ip=request_client_ip()
     )
     return {"data": user_public(user)}
 
