@@ -84,4 +84,5 @@ def test_metrics_use_the_rule_not_the_path(client: TestClient, path: str) -> Non
     client.get(f"{PREFIX}{path}")
     text = client.get("/metrics").text
     assert f'route="{PREFIX}/books/<digits:book_id>"' in text
-    assert path.rsplit("/", 1)[-1] not in text
+    # The path itself, not its digits alone: those can turn up inside a float.
+    assert path not in text
