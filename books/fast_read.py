@@ -120,7 +120,7 @@ class ReadPlan:
         return outcome
 
     async def aread(self) -> ReadOutcome:
-        """`read()` without leaving the event loop (redis.asyncio)."""
+        """`read()` without leaving the event loop (redis_client.async_redis's client)."""
         client = redis_client.async_redis()
         if client is None:
             return await asyncio.to_thread(self._read_with_cache_api)

@@ -182,7 +182,10 @@ def check_rate(
 async def acheck_rate(
     *, policy: str, identity: str, rate: str, strict: bool = False
 ) -> RateLimitDecision | None:
-    """`check_rate` on an event loop: redis.asyncio, so the count never leaves the loop.
+    """`check_rate` on an event loop: the loop's own client (redis_client.async_redis).
+
+    That client (redis_wire's LoopRedis, or redis.asyncio for TLS, Sentinel
+    and Cluster) keeps the count on the loop.
 
     Without Redis (the embedded default) the cache API is synchronous: a thread.
     """

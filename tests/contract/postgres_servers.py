@@ -22,12 +22,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.network import free_port
 
 
 def postgres_bin(name: str) -> str | None:

@@ -13,7 +13,6 @@ refuses the logged-out token: the keys carry Redis's run_id
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ import pytest
 import redis
 
 from tests.contract.conftest import PASSWORD, PREFIXES
+from tests.support.network import free_port
 from tests.support.processes import UvicornServer
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
@@ -32,17 +32,11 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
 WITHIN_S = 2.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class RedisProcess:
     """One redis-server that can be killed and started again on its port and folder."""
 
     def __init__(self, folder: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = folder
         self.process: subprocess.Popen[bytes] | None = None
 

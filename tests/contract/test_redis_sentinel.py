@@ -12,7 +12,6 @@ answers that were not counted (fail open) or refused is a few seconds at most.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -26,6 +25,7 @@ import pytest
 import redis
 
 from tests.contract.conftest import PREFIXES
+from tests.support.network import free_port
 from tests.support.processes import UvicornServer
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
@@ -33,12 +33,6 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
 
 MASTER_NAME = "books-cache"
 MAX_DISRUPTION_S = 5.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for(condition: object, what: str, timeout: float = 20.0) -> None:
@@ -70,7 +64,7 @@ class SentinelSetup:
 
 @pytest.fixture(scope="module")
 def sentinel_setup() -> Iterator[SentinelSetup]:
-    setup = SentinelSetup(_free_port(), _free_port(), _free_port())
+    setup = SentinelSetup(free_port(), free_port(), free_port())
     with tempfile.TemporaryDirectory(prefix="redis-sentinel-") as folder:
         config = Path(folder) / "sentinel.conf"
         config.write_text(

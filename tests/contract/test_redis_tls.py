@@ -9,7 +9,6 @@ limiter go through redis-py's TLS connections (common/redis_client.py).
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,7 @@ import pytest
 import redis
 
 from tests.contract.conftest import PASSWORD, PREFIXES
+from tests.support.network import free_port
 from tests.support.processes import UvicornServer
 
 pytestmark = pytest.mark.skipif(
@@ -29,12 +29,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 PING_BUDGET = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _certificates(folder: Path) -> None:
@@ -60,7 +54,7 @@ def tls_redis_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="redis-tls-") as name:
         folder = Path(name)
         _certificates(folder)
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             ["redis-server", "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
              "--tls-cert-file", "server.pem", "--tls-key-file", "server.key",

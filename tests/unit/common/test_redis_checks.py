@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from common.redis_checks import check_redis_credentials
+from tests.support.network import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "right-horse-battery"
@@ -28,15 +29,9 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="needs redis-server (Debian package redis-server)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_port() -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="redis-auth-") as folder:
         server = subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--requirepass", PASSWORD,
@@ -86,7 +81,7 @@ def test_a_refused_login_is_a_setting_error(redis_port: int, credentials: str) -
 
 
 def test_a_redis_that_is_down_is_not_a_setting_error() -> None:
-    _check(f"redis://:{PASSWORD}@127.0.0.1:{_free_port()}/0")  # nobody listens: starts anyway
+    _check(f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0")  # nobody listens: starts anyway
 
 
 def test_uvicorn_stops_with_one_line(redis_port: int) -> None:
