@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -60,3 +61,25 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     from pytest_django.fixtures import _set_suffix_to_test_databases
 
     _set_suffix_to_test_databases(f"run{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database; before it is dropped, the sessions threads still hold end.
+
+    A worker thread of a2wsgi or of FastAPI's pool that served the last
+    request of a test may keep its pooled PostgreSQL connection; Django's
+    teardown closes the pool's idle connections only, and DROP DATABASE then
+    fails ("being accessed by other users"), leaving a test database behind
+    on the server after every run.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
