@@ -41,6 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django_redis import get_redis_connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ class RedisEpoch:
         if self._value:
             logger.warning("Redis's run_id changed (a restart or a failover): everything "
                            "cached before is treated as gone")
+            _drop_pooled_connections()
         self._value = found
         return True
 
@@ -138,8 +140,34 @@ class RedisEpoch:
                 logger.exception("could not read Redis's run_id")
 
 
+def _drop_pooled_connections() -> None:
+    """Close the cache pool's connections: each reconnects to the current master.
+
+    After a failover behind Sentinel some may still reach the old master, a
+    replica now, where reads go on answering from the past (see `_run_id`).
+    """
+    client = default_cache_client()
+    if client is not None and not _is_cluster():
+        client.connection_pool.disconnect()
+
+
 def _run_id(client: Any) -> str:
-    return str(client.info("server")["run_id"])
+    """The run_id of the master the client writes to.
+
+    Behind Sentinel, a pooled connection opened before a failover still
+    reaches the old master, a replica once Sentinel has demoted it, and reads
+    go on there (only a write is refused, READONLY, and reconnects). Its
+    run_id is not the history writes go to: taken as the epoch, every process
+    flipped between two keyspaces while its pool held both kinds of
+    connection, and cached reads never hit. Such an answer drops the pool's
+    connections (they reconnect through the sentinels) and counts as no
+    answer; the next ask reaches the new master.
+    """
+    info = client.info("server", "replication")
+    if info.get("role") != "master":
+        client.connection_pool.disconnect()
+        raise RedisConnectionError("a replica answered: a connection from before a failover")
+    return str(info["run_id"])
 
 
 def _cluster_run_id(client: Any) -> str:

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.connection import ConnectionPool
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 
 from common.redis_metrics import count_redis_error
@@ -66,21 +67,51 @@ class ThreadConnections:
         self._local = threading.local()
 
     def transaction(self, commands: Sequence[Command]) -> list[Any]:
-        """MULTI, `commands`, EXEC in one write; the commands' replies, in order."""
+        """MULTI, `commands`, EXEC in one write; the commands' replies, in order.
+
+        A connection that served before and now fails to connect or to answer
+        (Redis restarted and closed it; behind Sentinel, its master became a
+        replica: redis-py raises ConnectionError for READONLY there) is made
+        again once, as redis-py's own clients retry: each thread would
+        otherwise fail open once after every restart or failover, however
+        long after it. A timeout is not retried: a stalled Redis costs one.
+        """
         connection = getattr(self._local, "connection", None)
         if connection is None:
             pool = self._pool
             connection = pool.connection_class(**pool.connection_kwargs)
             self._local.connection = connection
+        served_before = connection.is_connected
         try:
-            connection.send_packed_command(connection.pack_commands(_wrapped(commands)))
-            replies = [connection.read_response() for _ in range(len(commands) + 2)]
-            return _exec_result(replies[-1])
+            return _exchange(connection, commands)
+        except RedisConnectionError:
+            connection.disconnect()
+            if not served_before:
+                count_redis_error(CLIENT_NAME)
+                raise
         except RedisError:
             count_redis_error(CLIENT_NAME)
             # A refused command leaves the replies after it unread.
             connection.disconnect()
             raise
+        try:
+            return _exchange(connection, commands)
+        except RedisError:
+            count_redis_error(CLIENT_NAME)
+            connection.disconnect()
+            raise
+
+
+def _exchange(connection: Any, commands: Sequence[Command]) -> list[Any]:
+    if not connection.is_connected:
+        # `connect()`, as redis-py's pool calls it: Sentinel's connection asks
+        # the sentinels for the master there. Sending on a closed connection
+        # would connect to the URL's host ("redis://mymaster") instead, and
+        # every cached read behind Sentinel failed open.
+        connection.connect()
+    connection.send_packed_command(connection.pack_commands(_wrapped(commands)))
+    replies = [connection.read_response() for _ in range(len(commands) + 2)]
+    return _exec_result(replies[-1])
 
 
 async def atransaction(client: Any, commands: Sequence[Command]) -> list[Any]:

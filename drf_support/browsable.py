@@ -75,11 +75,13 @@ class BrowsableApiRenderer(BrowsableAPIRenderer):
     def show_form_for_method(self, view: Any, method: str, request: Any, obj: Any) -> bool:
         """DRF's rule, with the object found by the view (`get_object`) when the URL names one."""
         if obj is None and _names_an_object(view):
-            # View-level permissions first (DRF's order): an anonymous visitor
-            # is refused here, before the view is asked for anything.
-            if not super().show_form_for_method(view, method, request, None):
-                return False
             try:
+                # View-level permissions first (DRF's order): an anonymous visitor
+                # is refused here, before the view is asked for anything. A
+                # view's `check_permissions` may ask the domain, whose refusals
+                # are the project's errors, not DRF's (UserDetailApi).
+                if not super().show_form_for_method(view, method, request, None):
+                    return False
                 obj = view.get_object()
             except (APIException, ApplicationError):
                 return False  # a book that is not there (404) gets no forms

@@ -4,7 +4,8 @@ The edge (common/asgi/edge.py) counts and times every request and serves
 `GET /metrics` (to METRICS_ALLOWED_IPS only). Labels are framework, route
 template, method and status: the route *template*
 (`/api/flask/books/<digits:book_id>`), never the raw path, so a client
-cannot blow up the number of time series by requesting /books/1..10⁹. A request no route matched is labelled "<unmatched>".
+cannot blow up the number of time series by requesting /books/1..10⁹. A
+request no route matched is labelled "<unmatched>".
 
 Each framework reports its template into the request's notes (notes.py):
 - Django, behind a2wsgi (which exposes the scope as environ["asgi.scope"]),

@@ -23,7 +23,8 @@ import httpx
 import pytest
 import redis
 
-from tests.contract.conftest import PASSWORD, PREFIXES
+from tests.contract.conftest import PREFIXES
+from tests.contract.redis_features import check_every_redis_feature, make_readers, server_env
 from tests.support.processes import UvicornServer
 
 pytestmark = pytest.mark.skipif(
@@ -32,8 +33,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 MASTERS = 3
-PING_BUDGET = 9
-MAX_FAILURES = 2
 # Milliseconds before the cluster calls a silent master failed (Redis's default: 15 s).
 NODE_TIMEOUT_MS = 2000
 # Seconds a failover may leave requests uncounted (the node timeout, the vote, redis-py's refresh).
@@ -137,68 +136,15 @@ def fast_password_hasher() -> None:
     """Keep the real hashers: the server process knows Argon2, not the tests' MD5."""
 
 
-def _login(client: httpx.Client, prefix: str, username: str, password: str) -> httpx.Response:
-    return client.post(f"{prefix}/auth/token", data={
-        "grant_type": "password", "username": username, "password": password,
-    })
-
-
 def test_cached_reads_limits_lockouts_and_logouts_on_a_cluster(
     cluster_ports: list[int], transactional_db: None
 ) -> None:
-    from accounts.models import User
-
-    for prefix in PREFIXES:
-        User.objects.create_user(username=f"reader{len(prefix)}", email=f"r{len(prefix)}@x.org",
-                                 password=PASSWORD)
+    make_readers()
     env = {"REDIS_URL": f"redis://127.0.0.1:{cluster_ports[0]}/0", "REDIS_CLUSTER": "true",
-           "RL_DEMO_PING": f"{PING_BUDGET}/hour", "RATE_LIMIT_ANON": "10000/hour",
-           "RATE_LIMIT_USER": "10000/hour", "LOGIN_MAX_FAILURES": str(MAX_FAILURES),
-           "LOG_LEVEL": "WARNING"}
+           **server_env()}
     with UvicornServer(extra_env=env) as server, \
             httpx.Client(base_url=server.base_url, timeout=10) as client:
-        for prefix in PREFIXES:
-            username = f"reader{len(prefix)}"
-            login = _login(client, prefix, username, PASSWORD)
-            assert login.status_code == 200, login.text
-            bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-            # A cached read: MISS, then HIT; a write makes the next read a MISS.
-            first, second = client.get(f"{prefix}/books"), client.get(f"{prefix}/books")
-            assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
-            assert "RateLimit" in second.headers  # counted on the cluster
-            title = f"Written at {prefix}"
-            created = client.post(f"{prefix}/books", headers=bearer,
-                                  json={"title": title, "author": "A. Author", "year": 2001})
-            assert created.status_code == 201, created.text
-            after = client.get(f"{prefix}/books")
-            assert after.headers["X-Cache"] == "MISS"
-            assert title in [book["title"] for book in after.json()["data"]]
-            assert client.get(f"{prefix}/books").headers["X-Cache"] == "HIT"
-
-            # A token vouched for by its snapshot, then refused at once after its logout.
-            for _ in range(2):
-                assert client.get(f"{prefix}/books", headers=bearer).status_code == 200
-            assert client.post(f"{prefix}/auth/logout", headers=bearer).status_code == 204
-            assert client.get(f"{prefix}/books", headers=bearer).status_code == 401
-            assert client.get(f"{prefix}/auth/me", headers=bearer).status_code == 401
-
-            # A lockout: MAX_FAILURES wrong passwords, then the right one is refused.
-            for _ in range(MAX_FAILURES):
-                assert _login(client, prefix, username, "wrong-password").status_code == 400
-            locked = _login(client, prefix, username, PASSWORD)
-            assert locked.status_code == 429, locked.text
-            assert locked.json()["error"] == "locked_out"
-
-        # One budget for every prefix: exactly PING_BUDGET of them are admitted.
-        pings = [client.get(f"{PREFIXES[n % len(PREFIXES)]}/rl-demo/ping")
-                 for n in range(PING_BUDGET + len(PREFIXES))]
-        assert [p.status_code for p in pings] == [200] * PING_BUDGET + [429] * len(PREFIXES)
-
-        metrics = client.get("/metrics").text
-        errors = [line for line in metrics.splitlines()
-                  if line.startswith("redis_errors_total{") and not line.endswith(" 0.0")]
-        assert not errors, errors  # no CROSSSLOT, no MOVED left unfollowed
+        check_every_redis_feature(client)  # no CROSSSLOT, no MOVED left unfollowed
 
     keys_per_master = [redis.Redis(port=port).dbsize() for port in cluster_ports]
     assert sum(1 for count in keys_per_master if count) > 1, keys_per_master

@@ -2,7 +2,10 @@
 
 Started here on free loopback ports: a Redis master, its replica and one
 `redis-server --sentinel` watching them; one `uvicorn config.asgi:application`
-pointed at the sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER). While
+pointed at the sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER). It first
+serves cached reads, logouts and lockouts at every prefix through the
+sentinel (tests/contract/redis_features.py); before 2026-12-07 the DRF and
+Flask cached reads connected to the URL's host instead and failed open. While
 requests to every prefix's rate-limited demo endpoint keep coming,
 `SENTINEL FAILOVER` promotes the replica. The same server process then counts
 every request on the new master (RateLimit headers again), and the time with
@@ -25,6 +28,7 @@ import pytest
 import redis
 
 from tests.contract.conftest import PREFIXES
+from tests.contract.redis_features import check_every_redis_feature, make_readers, server_env
 from tests.support.network import free_port
 from tests.support.processes import UvicornServer
 
@@ -127,14 +131,18 @@ def _load(base_url: str, stop: threading.Event, answers: list[Answer]) -> None:
 def test_a_failover_under_load_keeps_every_limit_on(
     sentinel_setup: SentinelSetup, transactional_db: None
 ) -> None:
+    """First, on the master: cached reads, logouts, lockouts at every prefix."""
+    make_readers()
     env = {
         "REDIS_URL": "redis://sentinel/0",
         "REDIS_SENTINELS": f"127.0.0.1:{sentinel_setup.sentinel_port}",
         "REDIS_SENTINEL_MASTER": MASTER_NAME,
-        "RL_DEMO_PING": "1000000/hour",
-        "LOG_LEVEL": "WARNING",
+        **server_env(),
+        "RL_DEMO_PING": "1000000/hour",  # the load's budget: never reached
     }
     with UvicornServer(extra_env=env) as server:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            check_every_redis_feature(client, ping_budget=None)
         stop, answers = threading.Event(), []  # type: ignore[var-annotated]
         loader = threading.Thread(target=_load, args=(server.base_url, stop, answers))
         loader.start()
@@ -161,3 +169,4 @@ def test_a_failover_under_load_keeps_every_limit_on(
     new_master = redis.Redis(port=sentinel_setup.replica_port)
     assert new_master.info("replication")["role"] == "master"
     assert any(new_master.scan_iter(count=1000)), "the counters live on the new master"
+

@@ -16,11 +16,17 @@ class _FakeRedis:
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         self.down = False
+        self.role = "master"
+        self.pool_disconnects = 0
+        self.connection_pool = self
 
-    def info(self, section: str) -> dict[str, Any]:
+    def disconnect(self) -> None:
+        self.pool_disconnects += 1
+
+    def info(self, *sections: str) -> dict[str, Any]:
         if self.down:
             raise ConnectionError("down")
-        return {"run_id": self.run_id}
+        return {"run_id": self.run_id, "role": self.role}
 
 
 @pytest.fixture
@@ -129,11 +135,13 @@ def test_threads_arriving_while_the_first_ask_is_out_wait_for_its_answer(
     calls: list[str] = []
     plain_info = fake.info
 
-    def slow_info(section: str) -> dict[str, Any]:
-        calls.append(section)
-        asked.set()
-        answer.wait(5)
-        return plain_info(section)
+    def slow_info(*section: str) -> dict[str, Any]:
+        # Another test's poller thread may ask the same patched client: not ours.
+        if threading.current_thread().name.startswith("first-key"):
+            calls.append(section[0])
+            asked.set()
+            answer.wait(5)
+        return plain_info(*section)
 
     monkeypatch.setattr(fake, "info", slow_info)
     epoch = RedisEpoch()
@@ -144,7 +152,7 @@ def test_threads_arriving_while_the_first_ask_is_out_wait_for_its_answer(
         start.wait()
         seen.append(epoch.current())
 
-    threads = [threading.Thread(target=make_first_key) for _ in range(10)]
+    threads = [threading.Thread(target=make_first_key, name=f"first-key-{n}") for n in range(10)]
     for thread in threads:
         thread.start()
     assert asked.wait(5)
@@ -165,19 +173,21 @@ def test_threads_waiting_on_an_ask_that_fails_do_not_each_ask_again(
     answer = threading.Event()
     calls: list[str] = []
 
-    def failing_info(section: str) -> dict[str, Any]:
-        calls.append(section)
-        asked.set()
-        answer.wait(5)
+    def failing_info(*section: str) -> dict[str, Any]:
+        if threading.current_thread().name.startswith("first-key"):
+            calls.append(section[0])
+            asked.set()
+            answer.wait(5)
         raise ConnectionError("timed out")
 
     monkeypatch.setattr(fake, "info", failing_info)
     epoch = RedisEpoch()
     seen: list[str] = []
-    first = threading.Thread(target=lambda: seen.append(epoch.current()))
+    first = threading.Thread(target=lambda: seen.append(epoch.current()), name="first-key-0")
     first.start()
     assert asked.wait(5)
-    waiters = [threading.Thread(target=lambda: seen.append(epoch.current())) for _ in range(5)]
+    waiters = [threading.Thread(target=lambda: seen.append(epoch.current()),
+                                name=f"first-key-{n}") for n in range(1, 6)]
     for thread in waiters:
         thread.start()
     time.sleep(0.05)
@@ -187,3 +197,19 @@ def test_threads_waiting_on_an_ask_that_fails_do_not_each_ask_again(
 
     assert seen == [""] * 6 and not any(thread.is_alive() for thread in waiters)
     assert len(calls) == 1
+
+
+def test_a_replica_answering_is_no_epoch_and_its_connections_are_dropped(
+    fake: _FakeRedis,
+) -> None:
+    """Behind Sentinel after a failover: a pooled connection still on the demoted master."""
+    epoch = RedisEpoch()
+    first = epoch.current()
+
+    fake.role, fake.run_id = "slave", "b" * 40  # the old master, demoted
+    assert epoch.refresh() is False and epoch.current() == first
+    assert fake.pool_disconnects == 1
+
+    fake.role = "master"  # the pool reconnected through the sentinels: the new master
+    assert epoch.refresh() is True and epoch.current() == "e" + "b" * 12 + ":"
+    assert fake.pool_disconnects == 2  # a new history: every pooled connection made again

@@ -200,6 +200,29 @@ def test_a_stalled_redis_times_out_and_the_next_transaction_reconnects(
     assert fake.connections == 2
 
 
+def test_a_connection_redis_closed_is_made_again_in_the_same_call(
+    fake_redis: Callable[[Responder], FakeRedis],
+) -> None:
+    """A restart (or, behind Sentinel, a demoted master) costs no failed read."""
+    drop_next = threading.Event()
+
+    def closes_once(command: list[bytes]) -> bytes | None:
+        if drop_next.is_set():
+            drop_next.clear()
+            raise ConnectionResetError("the server closes this connection")
+        return transaction_server(command)
+
+    fake = fake_redis(closes_once)
+    connections = thread_connections(fake.url)
+    assert connections.transaction(COMMANDS) == [3, [b"v", None]]
+    errors = hot_read_errors()
+    drop_next.set()
+
+    assert connections.transaction(COMMANDS) == [3, [b"v", None]]
+    assert hot_read_errors() == errors
+    assert fake.connections == 2
+
+
 def test_a_closed_port_is_a_connection_error() -> None:
     with pytest.raises(RedisConnectionError):
         thread_connections(f"redis://127.0.0.1:{closed_port()}/0").transaction(COMMANDS)
