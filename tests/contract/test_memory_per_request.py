@@ -2,10 +2,11 @@
 
 One real `uvicorn config.asgi:application` for the module, on this run's
 database and cache (Redis in the PostgreSQL + Redis pass). For each prefix:
-warm up, then 2,000 authenticated reads (`GET /auth/me`) and 2,000 cached
-reads (`GET /books`) between two readings of the server's RSS
-(benchmarks/memory.py, which `manage.py bench_memory` also runs, with writes
-and larger counts). A leak of one client object per request kept ~17 KB.
+warm up, then 2,000 authenticated reads (`GET /auth/me`), 2,000 cached
+reads (`GET /books`) and 500 writes (`POST /books` then its `DELETE`)
+between two readings of the server's RSS (benchmarks/memory.py, which
+`manage.py bench_memory` also runs, with larger counts). A leak of one
+client object per request kept ~17 KB. `slow`: about a minute of requests.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from benchmarks.memory import AUTH_ME, CACHED_READ, MemoryProbe
+from benchmarks.memory import AUTH_ME, CACHED_READ, WRITE, MemoryProbe
 from tests.contract.conftest import PASSWORD, PREFIXES
 from tests.support.processes import UvicornServer
 
+pytestmark = pytest.mark.slow
+
 REQUESTS = 2_000
+WRITES = 500  # each a POST and a DELETE, a hundred times the cost of a cached read
 MAX_BYTES_KEPT_PER_REQUEST = 2_048
 USERNAME = "memory-probe"
 ENV = {"RATE_LIMIT_ANON": "1000000/minute", "RATE_LIMIT_USER": "1000000/minute",
@@ -67,5 +71,19 @@ def test_a_cached_read_keeps_no_memory(
     probe: MemoryProbe, prefix: str, transactional_db: None
 ) -> None:
     kept = probe.measure(CACHED_READ, prefix, token=None, requests=REQUESTS)
+
+    assert kept.bytes_per_request <= MAX_BYTES_KEPT_PER_REQUEST, kept
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_write_keeps_no_memory(probe: MemoryProbe, transactional_db: None, prefix: str) -> None:
+    from accounts.models import Role, User
+
+    # An admin: the scenario deletes each book it wrote.
+    User.objects.create_user(username="memory-admin", email="admin-probe@example.com",
+                             password=PASSWORD, role=Role.ADMIN)
+    token = probe.login(prefix, username="memory-admin", password=PASSWORD)
+
+    kept = probe.measure(WRITE, prefix, token=token, requests=WRITES, warmup=100)
 
     assert kept.bytes_per_request <= MAX_BYTES_KEPT_PER_REQUEST, kept

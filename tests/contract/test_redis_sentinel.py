@@ -128,6 +128,7 @@ def _load(base_url: str, stop: threading.Event, answers: list[Answer]) -> None:
                                   "RateLimit" in response.headers))
 
 
+@pytest.mark.slow  # a failover under load: about twenty seconds of real time
 def test_a_failover_under_load_keeps_every_limit_on(
     sentinel_setup: SentinelSetup, transactional_db: None
 ) -> None:

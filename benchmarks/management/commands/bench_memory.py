@@ -11,7 +11,7 @@ loopback port, and for each prefix measures an authenticated read
 then `DELETE`): warm-up, then `--requests` requests between two readings of
 the server's RSS (benchmarks/memory.py). Prints one table. A process that
 keeps more than about 2 KB per request is leaking; the test suite holds the
-authenticated read to that (tests/unit/benchmarks/test_memory_per_request.py).
+three to that (tests/contract/test_memory_per_request.py).
 """
 
 from __future__ import annotations
