@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,21 @@ def seen_address(http: httpx.Client) -> str:
     return str(response.json()["data"]["ip"])
 
 
+@contextmanager
+def stranger_and_owner(
+    server: Served, prefix: str, test: int
+) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    """Two clients at two addresses of the test's own, each seen by the server as itself."""
+    stranger_ip, owner_ip = addresses(test, prefix)
+    with (
+        client_from(server, prefix, stranger_ip) as stranger,
+        client_from(server, prefix, owner_ip) as own,
+    ):
+        assert seen_address(stranger) == stranger_ip
+        assert seen_address(own) == owner_ip
+        yield stranger, own
+
+
 def password_grant(http: httpx.Client, username: str, password: str) -> httpx.Response:
     return http.post(
         "/auth/token",
@@ -190,14 +206,7 @@ def test_a_stranger_locks_a_user_out_from_their_own_address_only(
     server: Served, prefix: str, make_user: Callable[..., Account]
 ) -> None:
     owner = make_user(f"owner-{FRAMEWORK_OF[prefix]}")
-    stranger_ip, owner_ip = addresses(10, prefix)
-    with (
-        client_from(server, prefix, stranger_ip) as stranger,
-        client_from(server, prefix, owner_ip) as own,
-    ):
-        assert seen_address(stranger) == stranger_ip
-        assert seen_address(own) == owner_ip
-
+    with stranger_and_owner(server, prefix, 10) as (stranger, own):
         for _ in range(LOGIN_MAX_FAILURES):
             wrong = password_grant(stranger, owner.username, WRONG)
             assert_oauth_error(wrong, 400, "invalid_grant")
@@ -247,14 +256,8 @@ def test_a_stranger_cannot_stop_the_owners_password_reset(
     server: Served, prefix: str, make_user: Callable[..., Account]
 ) -> None:
     victim = make_user(f"victim-{FRAMEWORK_OF[prefix]}")
-    stranger_ip, owner_ip = addresses(20, prefix)
     spellings = [victim.email, victim.email.upper(), victim.email.title()]
-    with (
-        client_from(server, prefix, stranger_ip) as stranger,
-        client_from(server, prefix, owner_ip) as own,
-    ):
-        assert seen_address(stranger) == stranger_ip
-        assert seen_address(own) == owner_ip
+    with stranger_and_owner(server, prefix, 20) as (stranger, own):
         for number in range(STRANGER_REQUESTS):
             response = stranger.post(
                 "/auth/password-reset", json={"email": spellings[number % len(spellings)]}
