@@ -5,12 +5,20 @@ is in flight. Behind a load balancer that still routes to the process, every
 request sent in between is refused. So the edge, at lifespan startup, puts
 its own handler in front of uvicorn's:
 
-    SIGTERM  ->  /ready and {p}/health answer 503 "draining"; every answer
-                 carries `Connection: close`, so no idle keep-alive connection
-                 (nginx's to this process) is left to be cut mid-request
+    SIGTERM  ->  /ready and {p}/health answer 503 "draining"; everything
+                 else is served as before, kept-alive connections included
              ->  SHUTDOWN_DRAIN_SECONDS later, uvicorn's own handler: the
-                 listener closes, requests in flight finish within
-                 --timeout-graceful-shutdown, the process exits
+                 listener closes (nginx's next connection is refused and goes
+                 to the other process), requests in flight finish within
+                 --timeout-graceful-shutdown, and an idle connection is kept
+                 SHUTDOWN_GRACE_S more for a request already on its way
+                 (common/asgi/http_protocol.py), then the process exits
+
+Keeping connections alive through the drain matters: with `Connection:
+close` on every answer (as before 2026-12-07) nginx opened a connection per
+request to the stopping process, and one still waiting to be accepted when
+the listener closed was reset with its POST (CI: a 503 in one rolling
+restart out of three).
 
 A second SIGTERM during the drain goes to uvicorn at once. With
 SHUTDOWN_DRAIN_SECONDS=0 (the default: a developer's server stops at once)

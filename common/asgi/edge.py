@@ -239,8 +239,6 @@ class Edge:
                 decision = notes.rate_limit
                 if decision is not None:
                     out += [(n.lower().encode(), v.encode()) for n, v in decision.headers().items()]
-                if drain.active:  # no keep-alive connection left to cut at exit
-                    out += _CLOSE
                 message = {**message, "headers": out}
                 first_byte = time.perf_counter()
             elif head and message["type"] == "http.response.body":

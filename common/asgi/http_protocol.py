@@ -22,6 +22,15 @@ happen before that, or outside it, and are decided here:
   contract's MAX_HEADER_BYTES, smaller, is the edge's 431.)
 - **A request that cannot be parsed** gets the contract's envelope with the
   security headers and an `X-Request-ID`, not uvicorn's plain-text 400.
+- **An idle connection is not cut under a request at shutdown.** uvicorn
+  closes every connection with no request in progress as it stops. nginx
+  may have sent a request on one a moment before (on a kept-alive
+  connection, or right after connecting): closing it resets that request
+  unread, and nginx cannot resend a POST (CI's rolling restart: one 503 in
+  about two thousand requests). Here such a connection is given
+  `SHUTDOWN_GRACE_S`, longer than nginx's upstream `keepalive_timeout`
+  (2 s): nginx closes it first, or its request arrives and is answered
+  with `Connection: close`.
 
 Standard library and uvicorn only: uvicorn imports this before the app.
 """
@@ -38,6 +47,9 @@ from common.asgi.security_headers import page_headers
 
 HEAD_TIMEOUT_S = 10.0
 MAX_HEAD_BYTES = 65_536
+# At shutdown, how long an idle connection stays open for a request already
+# on its way: more than nginx keeps an idle upstream connection (2 s).
+SHUTDOWN_GRACE_S = 2.5
 
 
 def _refusal(status: int, reason: bytes, code: str, message: str) -> bytes:
@@ -69,6 +81,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
     _head_timer: asyncio.TimerHandle | None = None
     _in_head = True
     _head_bytes = 0
+    _shutting_down = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -97,6 +110,23 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         # The scope's own list: later on_header calls (the trailer) append elsewhere.
         self.scope["headers"] = list(self.headers)
         super().on_headers_complete()
+        if self._shutting_down and self.cycle is not None:
+            self.cycle.keep_alive = False  # arrived during shutdown: the last one
+
+    def shutdown(self) -> None:
+        """uvicorn's, but an idle connection gets SHUTDOWN_GRACE_S for a request on its way."""
+        if self._idle() and not self.transport.is_closing():
+            self._shutting_down = True
+            self.loop.call_later(SHUTDOWN_GRACE_S, self._close_if_idle)
+            return
+        super().shutdown()  # a request in progress: answered, then closed
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _close_if_idle(self) -> None:
+        if self._idle() and not self.transport.is_closing():
+            self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

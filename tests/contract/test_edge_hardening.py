@@ -399,24 +399,40 @@ def test_ready_answers_in_time_while_the_database_pool_is_busy(
 def test_sigterm_fails_ready_and_keeps_serving_for_the_drain(
     django_db_setup: None, tmp_path: Path, transactional_db: None
 ) -> None:
+    """Then the listener closes, and a request already sent on an open connection is answered.
+
+    nginx keeps idle connections to the process and may send a request on one
+    just as the process stops: it must get its answer (`Connection: close`),
+    never a reset, which nginx cannot resend for a POST.
+    """
     drained = ShippedServer({"SHUTDOWN_DRAIN_SECONDS": "2"}, tmp_path / "server.log")
+    request = b"GET /api/drf/books HTTP/1.1\r\nHost: localhost\r\n\r\n"
     try:
+        kept = socket.create_connection(("127.0.0.1", drained.port), timeout=10)
+        kept.sendall(request)
+        before = read_answer(kept)
         signalled = time.monotonic()
         drained.process.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         ready = httpx.get(f"{drained.base_url}/ready", timeout=5)
         live = httpx.get(f"{drained.base_url}/health", timeout=5)
         books = [httpx.get(f"{drained.base_url}{p}/books", timeout=5) for p in PREFIXES]
+        time.sleep(2.0 + 0.5 - (time.monotonic() - signalled))  # the drain is over
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", drained.port), timeout=5).close()
+        kept.sendall(request)  # on the connection opened before: still answered
+        last = read_answer(kept)
+        kept.close()
         drained.process.wait(timeout=30)
         exited_s = time.monotonic() - signalled
     finally:
         drained.stop()
 
+    assert before.status == 200 and before.headers.get("connection") != "close"
     assert ready.status_code == 503 and ready.json()["status"] == "draining"
     assert live.status_code == 200
-    for response in books:
-        assert response.status_code == 200
-        assert response.headers["connection"] == "close"
+    assert all(response.status_code == 200 for response in books)
+    assert last.status == 200 and last.headers["connection"] == "close"
     assert 2.0 <= exited_s < 15, exited_s
 
 
