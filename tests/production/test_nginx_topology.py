@@ -489,8 +489,9 @@ def test_a_rolling_restart_under_load_fails_no_request(
 
     Meanwhile four clients send GETs and POSTs without pause through nginx.
     Every request answers 200 or 201, and every acknowledged book is stored:
-    the stopping process drains (fails /ready, serves with `Connection:
-    close`, then refuses connections, which nginx retries elsewhere), and
+    the stopping process drains (fails /ready, keeps serving, then refuses
+    new connections, which nginx retries elsewhere, and still answers what
+    nginx sent on its open ones: common/asgi/http_protocol.py), and
     nginx takes the restarted one back within fail_timeout (2 s), before
     the other stops accepting.
     """
